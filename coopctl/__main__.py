@@ -1,0 +1,3 @@
+from coopctl.cli.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""Operator-editable data shipped with coopctl (job catalogue, report templates)."""

@@ -1,0 +1,1 @@
+"""Cross-cutting foundations: config, database, money, errors, clock, ids, security, audit."""

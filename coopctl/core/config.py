@@ -1,0 +1,319 @@
+"""Settings: TOML file + ``COOPCTL_<SECTION>__<KEY>`` overrides, validated at start-up.
+
+The schema below is the single source of truth: validation, defaults, the
+environment overrides and ``config.example.toml`` (see ``render_example``) all
+come from it. An unknown key or a value of the wrong type is a ``ConfigError``
+(exit 2) naming the file, the key and the expected type.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from coopctl.core.errors import ConfigError, MoneyFormatError
+
+# type names: str, int, bool, money, percent, list[str], list[int]
+
+
+@dataclass(frozen=True)
+class Key:
+    type: str
+    default: Any
+    doc: str
+
+
+def _approval(threshold: str | None, doc: str, otp: bool = False) -> dict[str, Key]:
+    return {
+        "enabled": Key("bool", True, f"{doc}: require a checker at all"),
+        "threshold": Key(
+            "money",
+            threshold or "0.00",
+            "amount from which a checker is needed (0.00 = always)",
+        ),
+        "approver_roles": Key("list[str]", ["manager", "admin"], "roles whose members may approve"),
+        "require_otp": Key("bool", otp, "approver must give --otp when enrolled in MFA"),
+    }
+
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "cooperative": {
+        "name": Key("str", "", "display name; `init --name` stores it in the database"),
+        "timezone": Key("str", "Africa/Lagos", "time zone of business dates"),
+        "logo": Key("str", "", "path to a PNG/SVG logo printed on PDF reports"),
+    },
+    "database": {
+        "url": Key("str", "sqlite:///coop.db", "SQLAlchemy URL; postgresql+psycopg://… in production"),
+        "busy_timeout_ms": Key("int", 30000, "SQLite: how long a writer waits for the lock"),
+        "echo": Key("bool", False, "log every SQL statement (debugging only)"),
+    },
+    "storage": {
+        "dir": Key("str", "./coop-data", "data folder: documents, backups, key file"),
+    },
+    "security": {
+        "key_file": Key("str", "", "field-encryption key file (default <data dir>/secret.key)"),
+        "otp_max_failures": Key("int", 5, "bad TOTP codes before the operator is locked"),
+        "otp_issuer": Key("str", "coopctl", "issuer name shown in authenticator apps"),
+    },
+    "money": {
+        "rounding": Key("str", "ROUND_HALF_EVEN", "decimal rounding mode for every rounding"),
+    },
+    "approvals.manual_journal": _approval("1000000.00", "manual journals"),
+    "approvals.withdrawal": _approval("1000000.00", "withdrawals"),
+    "approvals.transfer": _approval("1000000.00", "transfers between member accounts"),
+    "approvals.reversal": _approval(None, "reversals of posted entries"),
+    "approvals.writeoff": _approval(None, "loan write-offs"),
+    "approvals.kyc": _approval(None, "KYC approvals"),
+    "approvals.dividend": _approval(None, "dividend runs"),
+    "approvals.member_exit": _approval(None, "member exits"),
+    "approvals.budget": _approval(None, "budget approvals"),
+    "members": {
+        "min_age": Key("int", 18, "minimum age in years on the join date"),
+        "required_documents": Key(
+            "list[str]", ["id_card", "passport_photo"], "document kinds needed for KYC"
+        ),
+        "max_document_bytes": Key("int", 10_000_000, "largest document accepted"),
+        "allowed_document_types": Key(
+            "list[str]",
+            ["application/pdf", "image/jpeg", "image/png"],
+            "sniffed MIME types accepted for documents",
+        ),
+        "block_deposits_before_kyc": Key("bool", False, "refuse deposits until KYC is approved"),
+    },
+    "checkoff": {
+        "priority": Key(
+            "list[str]",
+            ["loan_due", "fixed_savings", "savings"],
+            "order in which a check-off amount is applied",
+        ),
+        "monthly_savings": Key("money", "0.00", "fixed monthly savings taken before the rest"),
+    },
+    "loans": {
+        "committee_size": Key("int", 2, "distinct approvals a loan application needs"),
+        "classification_days": Key(
+            "list[int]", [0, 30, 60, 90], "upper day bounds: performing, watch, sub, doubtful"
+        ),
+        "provision_percent": Key(
+            "list[str]", ["1", "5", "20", "50", "100"], "provision % per class (CBN default)"
+        ),
+        "move_off_holidays": Key("bool", False, "move due dates off weekends and NG holidays"),
+        "restructure_watch_days": Key("int", 90, "watch period after a reschedule"),
+    },
+    "reports": {
+        "templates_dir": Key("str", "", "override folder for report templates (default: shipped)"),
+        "budget_alert_percent": Key("percent", "10", "variance % that raises a budget alert"),
+    },
+    "jobs": {
+        "catalogue": Key("str", "", "override job catalogue file (default: shipped jobs/)"),
+        "max_retries": Key("int", 3, "retries before a failed run is left for an operator"),
+    },
+    "notify": {
+        "smtp_host": Key("str", "", "SMTP server; empty disables e-mail"),
+        "smtp_port": Key("int", 587, "SMTP port"),
+        "smtp_user": Key("str", "", "SMTP user"),
+        "smtp_password_env": Key("str", "COOPCTL_SMTP_PASSWORD", "env var holding the password"),
+        "sender": Key("str", "", "From: address"),
+    },
+}
+
+SEARCH_PATHS = (
+    Path("coopctl.toml"),
+    Path(os.environ.get("XDG_CONFIG_HOME", str(Path.home() / ".config"))) / "coopctl/config.toml",
+    Path("/etc/coopctl/config.toml"),
+)
+
+
+def _coerce(value: Any, typ: str, where: str, key: str) -> Any:
+    def bad() -> ConfigError:
+        return ConfigError(f"{where}: {key}: expected {typ}, got {value!r}")
+
+    if typ == "str":
+        if not isinstance(value, str):
+            raise bad()
+        return value
+    if typ == "int":
+        if isinstance(value, bool):
+            raise bad()
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        raise bad()
+    if typ == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+            return value.lower() in ("true", "1", "yes")
+        raise bad()
+    if typ in ("money", "percent"):
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise bad()
+        from coopctl.core import money
+
+        try:
+            return money.parse(str(value), field=key, allow_zero=True)
+        except MoneyFormatError:
+            raise bad() from None
+    if typ.startswith("list["):
+        inner = typ[5:-1]
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list):
+            raise bad()
+        return [_coerce(v, inner, where, key) for v in value]
+    raise AssertionError(f"unknown schema type {typ}")  # pragma: no cover
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:
+    """{"approvals": {"withdrawal": {"threshold": 1}}} → {"approvals.withdrawal": {...}}."""
+    out: dict[str, dict[str, Any]] = {}
+    for k, v in data.items():
+        name = f"{prefix}.{k}" if prefix else k
+        if isinstance(v, dict):
+            scalars = {kk: vv for kk, vv in v.items() if not isinstance(vv, dict)}
+            nested = {kk: vv for kk, vv in v.items() if isinstance(vv, dict)}
+            if scalars or name in SCHEMA:
+                out[name] = scalars
+            out.update(_flatten(nested, name))
+        else:
+            out.setdefault(prefix or "", {})[k] = v
+    return out
+
+
+@dataclass
+class Settings:
+    """Validated settings; ``settings["section"]["key"]`` or ``settings.get(section, key)``."""
+
+    values: dict[str, dict[str, Any]]
+    source: Path | None = None
+    db_url_override: str | None = None
+    data_dir_override: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, section: str) -> dict[str, Any]:
+        return self.values[section]
+
+    def get(self, section: str, key: str) -> Any:
+        return self.values[section][key]
+
+    @property
+    def database_url(self) -> str:
+        if self.db_url_override:
+            return self.db_url_override
+        env = os.environ.get("COOPCTL_DATABASE_URL")
+        if env:
+            return env
+        return str(self.values["database"]["url"])
+
+    @property
+    def data_dir(self) -> Path:
+        env = os.environ.get("COOPCTL_DATA_DIR")
+        return Path(env or self.data_dir_override or self.values["storage"]["dir"])
+
+    @property
+    def key_file(self) -> Path:
+        env = os.environ.get("COOPCTL_SECRET_KEY_FILE")
+        if env:
+            return Path(env)
+        kf = self.values["security"]["key_file"]
+        return Path(kf) if kf else self.data_dir / "secret.key"
+
+    def approval(self, kind: str) -> dict[str, Any]:
+        """The maker-checker policy of one operation kind."""
+        return self.values[f"approvals.{kind}"]
+
+
+def find_config_file(explicit: str | None) -> Path | None:
+    if explicit:
+        p = Path(explicit)
+        if not p.is_file():
+            raise ConfigError(f"{p}: config file not found")
+        return p
+    env = os.environ.get("COOPCTL_CONFIG")
+    if env:
+        p = Path(env)
+        if not p.is_file():
+            raise ConfigError(f"{p}: config file (COOPCTL_CONFIG) not found")
+        return p
+    for p in SEARCH_PATHS:
+        if p.is_file():
+            return p
+    return None
+
+
+def load(
+    config_path: str | None = None,
+    *,
+    db_url: str | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Load, merge and validate settings. Raises ConfigError naming file and key."""
+    env = os.environ if environ is None else environ
+    path = find_config_file(config_path)
+    raw: dict[str, dict[str, Any]] = {}
+    if path is not None:
+        try:
+            with path.open("rb") as fh:
+                raw = _flatten(tomllib.load(fh))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    where = str(path) if path else "config"
+    values: dict[str, dict[str, Any]] = {
+        s: {k: _coerce(key.default, key.type, "default", k) for k, key in keys.items()}
+        for s, keys in SCHEMA.items()
+    }
+    for section, items in raw.items():
+        if section not in SCHEMA:
+            raise ConfigError(f"{where}: unknown section [{section}]")
+        for k, v in items.items():
+            if k not in SCHEMA[section]:
+                raise ConfigError(f"{where}: unknown key {section}.{k}")
+            values[section][k] = _coerce(v, SCHEMA[section][k].type, where, f"{section}.{k}")
+    for name, v in env.items():
+        if not name.startswith("COOPCTL_") or "__" not in name:
+            continue
+        parts = name[len("COOPCTL_") :].lower().split("__")
+        section, k = ".".join(parts[:-1]), parts[-1]
+        if section not in SCHEMA or k not in SCHEMA[section]:
+            raise ConfigError(f"environment: {name}: unknown setting {section}.{k}")
+        values[section][k] = _coerce(v, SCHEMA[section][k].type, "environment", name)
+    settings = Settings(values=values, source=path, db_url_override=db_url)
+    from coopctl.core import money
+
+    money.set_rounding(values["money"]["rounding"])
+    return settings
+
+
+def render_example() -> str:
+    """The text of ``config.example.toml``: every key, its default and its meaning."""
+    lines = [
+        "# coopctl configuration. Every key is optional; shown with its default.",
+        "# Look-up: --config PATH, $COOPCTL_CONFIG, ./coopctl.toml,",
+        "# $XDG_CONFIG_HOME/coopctl/config.toml, /etc/coopctl/config.toml.",
+        "# Any key may be overridden by COOPCTL_<SECTION>__<KEY>, e.g.",
+        "# COOPCTL_APPROVALS__WITHDRAWAL__THRESHOLD=500000.",
+        "",
+    ]
+    for section, keys in SCHEMA.items():
+        lines.append(f"[{section}]")
+        for k, key in keys.items():
+            lines.append(f"# {key.doc} ({key.type})")
+            lines.append(f"{k} = {_toml_value(key.default, key.type)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(v: Any, typ: str) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, Decimal):
+        return f'"{v}"'
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x, typ[5:-1]) for x in v) + "]"
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'

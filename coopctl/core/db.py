@@ -1,0 +1,195 @@
+"""Database plumbing: engine, Base with naming convention, Money type, unit of work.
+
+SQLite (embedded default) gets WAL, foreign keys, a busy timeout and a real
+``BEGIN IMMEDIATE`` so two writers serialise instead of failing half-way;
+PostgreSQL goes through psycopg 3. Service functions receive a
+:class:`UnitOfWork` and never commit; the caller does ``with uow: ...; uow.commit()``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from coopctl.core import money
+from coopctl.core.errors import NotFoundError
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Money(TypeDecorator[Decimal]):
+    """Decimal amounts stored as BIGINT kobo; refuses sub-kobo values (never rounds)."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise TypeError("Money columns take Decimal, not int kobo")
+        return money.to_minor(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return money.from_minor(int(value))
+
+
+class UTCDateTime(TypeDecorator[Any]):
+    """Timezone-aware UTC timestamps on both databases."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime; use clock.utcnow()")
+        return value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        from datetime import UTC
+
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def is_sqlite(url_or_engine: str | Engine) -> bool:
+    url = url_or_engine if isinstance(url_or_engine, str) else str(url_or_engine.url)
+    return url.startswith("sqlite")
+
+
+_engines: dict[str, Engine] = {}
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 30000, echo: bool = False) -> Engine:
+    """Create (or reuse) the engine for ``url`` with the per-dialect settings."""
+    key = url
+    if key in _engines:
+        return _engines[key]
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if is_sqlite(url):
+        engine = create_engine(
+            url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000, "isolation_level": None}
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _rec: Any) -> None:
+            cur = dbapi_conn.cursor()
+            if ":memory:" not in url:
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            # Writers take the lock up front: no deadlock-upgrade half-way through.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    else:
+        engine = create_engine(url, echo=echo, pool_pre_ping=True)
+    _engines[key] = engine
+    return engine
+
+
+def dispose_engines() -> None:
+    for e in _engines.values():
+        e.dispose()
+    _engines.clear()
+
+
+class UnitOfWork:
+    """One business transaction. ``with uow:`` … ``uow.commit()``; leaving without
+    commit rolls everything back. Services receive it and never commit."""
+
+    def __init__(self, engine: Engine, *, operator: Any = None, settings: Any = None) -> None:
+        self.engine = engine
+        self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        self.session: Session = None  # type: ignore[assignment]
+        self.operator = operator  # coopctl.core.security.Operator (or None before init)
+        self.settings = settings
+        self.messages: list[str] = []  # notes for the operator (printed on stderr)
+        self._committed = False
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        self._committed = False
+        if getattr(self, "resolve_operator", False) and self.operator is None:
+            from coopctl.core.security import load_operator
+
+            try:
+                self.operator = load_operator(self.session)
+            except BaseException:
+                self.session.close()
+                raise
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            if not self._committed:
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        from coopctl.core import audit
+
+        self.session.flush()
+        audit.flush(self)
+        self.session.commit()
+        self._committed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def note(self, message: str) -> None:
+        self.messages.append(message)
+
+    def get_one(self, model: Any, what: str, **filters: Any) -> Any:
+        """Fetch exactly one row or raise NotFoundError naming ``what``."""
+        row = self.session.scalars(select(model).filter_by(**filters)).first()
+        if row is None:
+            desc = ", ".join(f"{v}" for v in filters.values())
+            raise NotFoundError(f"{what} {desc} not found")
+        return row
+
+    def lock(self, model: Any, **filters: Any) -> Any:
+        """Fetch a row under a write lock (FOR UPDATE on PostgreSQL; SQLite already
+        holds the database write lock from BEGIN IMMEDIATE)."""
+        stmt = select(model).filter_by(**filters)
+        if self.dialect == "postgresql":
+            stmt = stmt.with_for_update()
+        return self.session.scalars(stmt).first()

@@ -1,0 +1,32 @@
+"""Imports every context's models so ``Base.metadata`` knows all tables.
+
+Alembic's env.py and the schema-agreement test use this; application code
+imports only the models it needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from coopctl.core.db import Base
+
+MODEL_MODULES = (
+    "coopctl.core.models",
+    "coopctl.core.sequences",
+    "coopctl.members.models",
+    "coopctl.ledger.models",
+    "coopctl.deposits.models",
+    "coopctl.loans.models",
+    "coopctl.budgets.models",
+    "coopctl.jobs.models",
+)
+
+
+def load_all() -> type[Base]:
+    for name in MODEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return Base

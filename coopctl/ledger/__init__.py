@@ -1,0 +1,1 @@
+"""The double-entry ledger: chart of accounts, journal, posting engine, periods, checks."""

@@ -1,0 +1,150 @@
+"""Maker-checker on journal entries, and reversals.
+
+A pending entry moves no balance. A different operator holding
+``postings.approve`` (and a role the policy names, and a TOTP code when the
+policy requires it and they are enrolled) approves it, which posts it as of its
+own date; or rejects it. Reversals are contra entries linked both ways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from coopctl.core import audit, clock
+from coopctl.core.db import UnitOfWork
+from coopctl.core.errors import (
+    InvalidStateError,
+    MakerCheckerError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from coopctl.core.security import check_otp, require
+from coopctl.ledger.models import JournalEntry
+from coopctl.ledger.posting import PostResult, apply_posting, check_date, post
+from coopctl.ledger.rules import EntryDraft, LineDraft
+
+# Other contexts hook into approvals of their own kinds (e.g. a pending
+# withdrawal re-checks the member's KYC): kind → callable(uow, entry).
+ON_APPROVE: dict[str, Callable[[UnitOfWork, JournalEntry], None]] = {}
+
+
+def get_entry(uow: UnitOfWork, entry_no: str) -> JournalEntry:
+    n = entry_no.strip().upper()
+    if not (n.startswith("JE") and n[2:].isdigit()):
+        raise ValidationError(f"ENTRY_NO: {entry_no!r} is not an entry number (JE00000001)")
+    entry = uow.session.get(JournalEntry, int(n[2:]))
+    if entry is None:
+        raise NotFoundError(f"entry {n} not found")
+    return entry
+
+
+def check_checker(uow: UnitOfWork, maker: str, policy_kind: str | None, otp: str | None) -> None:
+    """The checker differs from the maker, holds the role the policy names, passes OTP."""
+    op = uow.operator
+    require(op, "postings.approve")
+    if op.username == maker:
+        raise MakerCheckerError(f"{op.username} made this item and cannot also approve it")
+    if uow.settings is None or policy_kind is None:
+        return
+    policy = uow.settings.approval(policy_kind)
+    if op.role not in policy["approver_roles"]:
+        raise PermissionDeniedError(
+            f"role {op.role} may not approve {policy_kind} (allowed: "
+            f"{', '.join(policy['approver_roles'])})"
+        )
+    if policy["require_otp"] and op.totp_secret:
+        check_otp(uow, op, otp, max_failures=uow.settings["security"]["otp_max_failures"])
+
+
+def approve(uow: UnitOfWork, entry_no: str, *, otp: str | None = None) -> JournalEntry:
+    entry = get_entry(uow, entry_no)
+    if entry.status != "pending":
+        raise InvalidStateError(f"entry {entry.entry_no} is {entry.display_status}, not pending")
+    check_checker(uow, entry.maker, entry.approval_kind, otp)
+    check_date(uow, entry.business_date)
+    hook = ON_APPROVE.get(entry.kind)
+    if hook:
+        hook(uow, entry)
+    entry.checker = uow.operator.username
+    apply_posting(uow, entry)
+    if entry.reverses_id:
+        _link_reversal(uow, entry)
+    audit.record(uow, "entry.approved", "journal_entry", entry.entry_no, after={"total": entry.total})
+    return entry
+
+
+def reject(uow: UnitOfWork, entry_no: str, reason: str) -> JournalEntry:
+    if not reason.strip():
+        raise ValidationError("--reason is required")
+    entry = get_entry(uow, entry_no)
+    if entry.status != "pending":
+        raise InvalidStateError(f"entry {entry.entry_no} is {entry.display_status}, not pending")
+    check_checker(uow, entry.maker, entry.approval_kind, None)
+    entry.status = "rejected"
+    entry.checker = uow.operator.username
+    entry.reason = reason
+    if entry.reverses_id:  # free the original for a later reversal
+        entry.reference = entry.reference or f"reversal of JE{entry.reverses_id:08d}"
+        entry.reverses_id = None
+    uow.session.flush()
+    audit.record(uow, "entry.rejected", "journal_entry", entry.entry_no, after={"reason": reason})
+    return entry
+
+
+def reverse(
+    uow: UnitOfWork, entry_no: str, reason: str, *, same_date: bool = False
+) -> PostResult:
+    """Post the contra entry of a posted entry (pending when the reversal policy says so)."""
+    require(uow.operator, "postings.reverse")
+    if not reason.strip():
+        raise ValidationError("--reason is required")
+    original = get_entry(uow, entry_no)
+    if original.status != "posted":
+        raise InvalidStateError(f"entry {original.entry_no} is {original.status}; only posted entries reverse")
+    if original.reversed_by_id:
+        raise InvalidStateError(f"entry {original.entry_no} is already reversed")
+    if original.reverses_id:
+        raise InvalidStateError(f"entry {original.entry_no} is itself a reversal")
+    pending_rev = uow.session.scalars(
+        select(JournalEntry).where(JournalEntry.reverses_id == original.id)
+    ).first()
+    if pending_rev is not None:
+        raise InvalidStateError(f"a reversal ({pending_rev.entry_no}) is already waiting for approval")
+    when = original.business_date if same_date else clock.today(uow.settings["cooperative"]["timezone"])
+    draft = EntryDraft(
+        business_date=when,
+        kind="reversal",
+        narration=f"Reversal of {original.entry_no}: {reason}",
+        reference=original.entry_no,
+        approval_kind="reversal",
+        reverses_id=original.id,
+        reason=reason,
+        lines=[
+            LineDraft(
+                gl_code=ln.gl_account.code,
+                debit=ln.credit,
+                credit=ln.debit,
+                account_no=ln.account.account_no if ln.account else None,
+                memo=f"reversal: {ln.memo}"[:200],
+            )
+            for ln in original.lines
+        ],
+    )
+    result = post(uow, draft)
+    if not result.pending:
+        _link_reversal(uow, result.entry)
+    uow.session.flush()
+    return result
+
+
+def _link_reversal(uow: UnitOfWork, reversal: JournalEntry) -> None:
+    original = uow.session.get(JournalEntry, reversal.reverses_id)
+    assert original is not None
+    original.reversed_by_id = reversal.id
+    uow.session.flush()
+    audit.record(
+        uow, "entry.reversed", "journal_entry", original.entry_no, after={"by": reversal.entry_no}
+    )

@@ -1,0 +1,1 @@
+"""Loans: products, schedule math (pure), applications, repayments, penalties, aging."""

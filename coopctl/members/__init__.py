@@ -1,0 +1,1 @@
+"""Members, KYC and documents."""

@@ -1,0 +1,70 @@
+"""Member tables. PII columns hold AES-GCM ciphertexts (``*_enc``) and, for BVN,
+NIN and phone, an HMAC blind index (``*_hash``) for uniqueness and look-up."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coopctl.core.db import Base, BigId, UTCDateTime
+
+MEMBER_STATUSES = ("pending_kyc", "active", "suspended", "exited")
+KYC_STATUSES = ("pending", "approved", "rejected")
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending_kyc','active','suspended','exited')", name="status_known"
+        ),
+        CheckConstraint("kyc_status IN ('pending','approved','rejected')", name="kyc_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_no: Mapped[str] = mapped_column(String(20), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    other_names: Mapped[str] = mapped_column(String(100), default="")
+    search_name: Mapped[str] = mapped_column(String(300), index=True)  # lower-cased names
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    phone_enc: Mapped[str] = mapped_column(Text)
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    phone_last4: Mapped[str] = mapped_column(String(4))
+    dob_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    bvn_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    bvn_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    bvn_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    nin_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    nin_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    nin_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    employer: Mapped[str] = mapped_column(String(200), default="")
+    staff_no: Mapped[str] = mapped_column(String(50), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="pending_kyc")
+    kyc_status: Mapped[str] = mapped_column(String(10), default="pending")
+    kyc_note: Mapped[str] = mapped_column(Text, default="")
+    joined_on: Mapped[date] = mapped_column(Date)
+    exited_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class MemberDocument(Base):
+    """A KYC document, stored content-addressed under the data folder."""
+
+    __tablename__ = "member_documents"
+    __table_args__ = (UniqueConstraint("member_id", "kind", "version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    mime: Mapped[str] = mapped_column(String(100))
+    original_name: Mapped[str] = mapped_column(String(255))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)

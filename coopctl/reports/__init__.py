@@ -1,0 +1,1 @@
+"""Reports: builders return a ``model.Report``; ``render`` draws it in any format."""

@@ -1,0 +1,279 @@
+"""HTML and PDF output through Jinja2 templates and WeasyPrint.
+
+The look lives outside the code, in the ``reports/`` folder (shipped in the wheel
+as ``coopctl.assets.reports``): ``templates/*.html.j2`` and ``styles/report.css``.
+A cooperative restyles its reports by copying that folder, editing it, and pointing
+config ``[reports] templates_dir`` at the copy; any file missing from the copy is
+taken from the shipped folder.
+
+Values are formatted in Python (:mod:`coopctl.reports.render.cells`) before they
+reach a template, so templates only lay out text.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from coopctl.reports.model import Report, Table
+from coopctl.reports.render.cells import human, human_timestamp, is_right_aligned
+
+log = logging.getLogger(__name__)
+
+ASSETS_PACKAGE = "coopctl.assets.reports"
+DOCUMENT_TEMPLATE = "document.html.j2"
+STYLESHEET = Path("styles") / "report.css"
+WIDE_COLUMNS = 7
+
+
+def _shipped_reports_dir() -> Path:
+    """The shipped ``reports/`` folder: the wheel's package data, else the repository's."""
+    try:
+        spec = importlib.util.find_spec(ASSETS_PACKAGE)
+    except ModuleNotFoundError:
+        spec = None
+    if spec is not None:
+        folder = Path(str(resources.files(ASSETS_PACKAGE)))
+        if (folder / "templates").is_dir():
+            return folder
+    return Path(__file__).resolve().parents[3] / "reports"
+
+
+def templates_path(override: Path | None = None) -> Path:
+    """The reports folder (holding ``templates/`` and ``styles/``) to render with."""
+    if override is not None:
+        return Path(override)
+    return _shipped_reports_dir()
+
+
+# --- view model: what the templates see ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cell:
+    text: str
+    cls: str
+
+
+@dataclass(frozen=True)
+class _Col:
+    title: str
+    cls: str
+    width: int | None  # characters (the XLSX width hint), applied as CSS ``ch``
+
+
+@dataclass(frozen=True)
+class _Row:
+    style: str
+    cells: list[_Cell]
+
+
+@dataclass(frozen=True)
+class _Table:
+    title: str | None
+    columns: list[_Col]
+    rows: list[_Row]
+
+
+@dataclass(frozen=True)
+class _Report:
+    id: str
+    name: str
+    title: str
+    period: str
+    tables: list[_Table]
+    notes: list[str]
+    wide: bool  # more than WIDE_COLUMNS columns: printed landscape
+
+
+def _col_class(kind: str, label: bool) -> str:
+    classes = [f"k-{kind}", "num" if is_right_aligned(kind) else "txt"]
+    if label:
+        classes.append("label")
+    return " ".join(classes)
+
+
+def _view_table(table: Table) -> _Table:
+    label = table.label_index()
+    classes = [_col_class(c.kind, i == label) for i, c in enumerate(table.columns)]
+    rows = [
+        _Row(
+            style=row.style,
+            cells=[
+                _Cell(human(row.cells.get(c.key), c.kind), classes[i])
+                for i, c in enumerate(table.columns)
+            ],
+        )
+        for row in table.rows
+    ]
+    cols = [_Col(c.title, classes[i], c.width) for i, c in enumerate(table.columns)]
+    return _Table(table.title, cols, rows)
+
+
+def _view_report(report: Report, index: int) -> _Report:
+    return _Report(
+        id=f"report-{index}",
+        name=report.name,
+        title=report.title,
+        period=report.period,
+        tables=[_view_table(t) for t in report.tables],
+        notes=list(report.notes),
+        wide=any(len(t.columns) > WIDE_COLUMNS for t in report.tables),
+    )
+
+
+# --- Jinja2 -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _environment(folders: tuple[str, ...]) -> Any:
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+    loader = ChoiceLoader([FileSystemLoader(str(Path(f) / "templates")) for f in folders])
+    return Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _folders(templates_dir: Path | None) -> tuple[str, ...]:
+    chosen = templates_path(templates_dir)
+    shipped = _shipped_reports_dir()
+    folders = [str(chosen)]
+    if chosen.resolve() != shipped.resolve():
+        folders.append(str(shipped))  # fall back to shipped files the override lacks
+    return tuple(folders)
+
+
+def _stylesheet(folders: tuple[str, ...]) -> str:
+    for folder in folders:
+        css = Path(folder) / STYLESHEET
+        if css.is_file():
+            return css.read_text(encoding="utf-8")
+    return ""
+
+
+def _logo_uri(logo_path: str | None) -> str | None:
+    if not logo_path:
+        return None
+    logo = Path(logo_path).expanduser()
+    if not logo.is_file():
+        log.warning("logo %s not found; reports are printed without it", logo)
+        return None
+    return logo.resolve().as_uri()
+
+
+def render_html(
+    reports: Iterable[Report],
+    *,
+    coop_name: str,
+    logo_path: str | None = None,
+    generated_by: str,
+    generated_at: datetime,
+    cover: bool = False,
+    contents: bool = False,
+    templates_dir: Path | None = None,
+    document_title: str | None = None,
+) -> str:
+    """One HTML document for ``reports`` (each starts on a new page).
+
+    ``cover`` adds a cover page and ``contents`` a table of contents with page
+    numbers (the month-end pack). ``document_title`` names the document on the
+    cover and in the PDF metadata (default: the report's title, or "Reports").
+    """
+    from markupsafe import Markup
+
+    views = [_view_report(r, i) for i, r in enumerate(reports, start=1)]
+    folders = _folders(templates_dir)
+    env = _environment(folders)
+    if document_title is None:
+        document_title = views[0].title if len(views) == 1 else "Reports"
+    periods = list(dict.fromkeys(v.period for v in views if v.period))
+    html: str = env.get_template(DOCUMENT_TEMPLATE).render(
+        reports=views,
+        coop_name=coop_name,
+        logo_uri=_logo_uri(logo_path),
+        generated_by=generated_by,
+        generated_at=human_timestamp(generated_at),
+        cover=cover,
+        contents=contents,
+        document_title=document_title,
+        periods=periods,
+        css=Markup(_stylesheet(folders)),
+    )
+    return html
+
+
+def _write(html: str, path: Path | str, base_url: Path) -> None:
+    from weasyprint import HTML
+
+    HTML(string=html, base_url=str(base_url)).write_pdf(str(path))
+
+
+def render_pdf(
+    reports: Iterable[Report],
+    path: Path | str,
+    *,
+    coop_name: str,
+    logo_path: str | None = None,
+    generated_by: str,
+    generated_at: datetime,
+    cover: bool = False,
+    contents: bool = False,
+    templates_dir: Path | None = None,
+    document_title: str | None = None,
+) -> None:
+    """Write ``reports`` as one PDF at ``path`` (A4; see :func:`render_html`)."""
+    html = render_html(
+        reports,
+        coop_name=coop_name,
+        logo_path=logo_path,
+        generated_by=generated_by,
+        generated_at=generated_at,
+        cover=cover,
+        contents=contents,
+        templates_dir=templates_dir,
+        document_title=document_title,
+    )
+    _write(html, path, templates_path(templates_dir))
+
+
+def render_pdf_many(
+    reports: Iterable[Report],
+    path: Path | str,
+    *,
+    coop_name: str,
+    logo_path: str | None = None,
+    generated_by: str,
+    generated_at: datetime,
+    templates_dir: Path | None = None,
+    document_title: str | None = None,
+) -> None:
+    """Many small reports (e.g. 500 member statements) in ONE PDF document.
+
+    WeasyPrint's fixed cost per document (≈ 0.5 s) dominates small reports, so
+    they are laid out as one HTML document with a page break before each, through
+    one compiled template and one stylesheet. Callers wanting both cores split the
+    members into two documents and render them in two processes.
+    """
+    html = render_html(
+        reports,
+        coop_name=coop_name,
+        logo_path=logo_path,
+        generated_by=generated_by,
+        generated_at=generated_at,
+        templates_dir=templates_dir,
+        document_title=document_title or "Statements",
+    )
+    _write(html, path, templates_path(templates_dir))

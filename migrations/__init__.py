@@ -1,0 +1,1 @@
+"""Alembic migration environment of coopctl (shipped as ``coopctl.migrations``)."""

@@ -1,0 +1,25 @@
+"""Budgets and report definitions
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import coopctl.core.db  # noqa: F401
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass  # tables are added here by the budgets context
+
+
+def downgrade() -> None:
+    pass
