@@ -22,6 +22,6 @@ setup(
         "coopctl": ["py.typed"],
         "coopctl.migrations": ["script.py.mako"],
         "coopctl.assets.jobs": ["*.toml", "*.md"],
-        "coopctl.assets.reports": ["*", "templates/*", "custom/*", "static/*", "profiles/*"],
+        "coopctl.assets.reports": ["*.md", "*.toml", "templates/*", "styles/*", "custom/*", "static/*", "profiles/*"],
     },
 )

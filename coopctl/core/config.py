@@ -83,6 +83,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "sniffed MIME types accepted for documents",
         ),
         "block_deposits_before_kyc": Key("bool", False, "refuse deposits until KYC is approved"),
+        "phone_region": Key(
+            "str", "NG", "region for phone numbers written without +country code (E.164 stored)"
+        ),
     },
     "checkoff": {
         "priority": Key(
@@ -91,6 +94,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "order in which a check-off amount is applied",
         ),
         "monthly_savings": Key("money", "0.00", "fixed monthly savings taken before the rest"),
+        "savings_product": Key("str", "SAV", "product whose account takes the remainder"),
+        "shares_product": Key("str", "SHR", "product whose account takes the fixed savings"),
     },
     "loans": {
         "committee_size": Key("int", 2, "distinct approvals a loan application needs"),
@@ -317,3 +322,7 @@ def _toml_value(v: Any, typ: str) -> str:
     if isinstance(v, list):
         return "[" + ", ".join(_toml_value(x, typ[5:-1]) for x in v) + "]"
     return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+if __name__ == "__main__":  # python -m coopctl.core.config > config.example.toml
+    print(render_example(), end="")

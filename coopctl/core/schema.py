@@ -16,6 +16,8 @@ MODEL_MODULES = (
     "coopctl.members.models",
     "coopctl.ledger.models",
     "coopctl.deposits.models",
+    "coopctl.recon.models",
+    "coopctl.recon.models",
     "coopctl.loans.models",
     "coopctl.budgets.models",
     "coopctl.jobs.models",

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coopctl.core.db import Base, BigId, UTCDateTime
@@ -21,6 +30,7 @@ class Member(Base):
             "status IN ('pending_kyc','active','suspended','exited')", name="status_known"
         ),
         CheckConstraint("kyc_status IN ('pending','approved','rejected')", name="kyc_known"),
+        Index("ix_members_staff_no", "staff_no"),  # check-off files name staff numbers
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -46,6 +56,8 @@ class Member(Base):
     status: Mapped[str] = mapped_column(String(12), default="pending_kyc")
     kyc_status: Mapped[str] = mapped_column(String(10), default="pending")
     kyc_note: Mapped[str] = mapped_column(Text, default="")
+    kyc_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # who decided KYC
+    kyc_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     joined_on: Mapped[date] = mapped_column(Date)
     exited_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -68,3 +80,18 @@ class MemberDocument(Base):
     original_name: Mapped[str] = mapped_column(String(255))
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MemberImport(Base):
+    """A members CSV file imported once (by SHA-256): a second run changes nothing."""
+
+    __tablename__ = "member_imports"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    rows: Mapped[int] = mapped_column(Integer)
+    first_member_no: Mapped[str] = mapped_column(String(20))
+    last_member_no: Mapped[str] = mapped_column(String(20))
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -153,10 +153,16 @@ def _write_sheet(ws: Any, report: Report, coop_name: str, footer: str) -> None:
     setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_options.gridLines = False
-    ws.oddHeader.left.text = coop_name
-    ws.oddHeader.right.text = f"{report.title} — {report.period}"
-    ws.oddFooter.left.text = footer
+    # Printed header/footer; "&" starts a field code there (&P page, &N pages).
+    ws.oddHeader.left.text = _hf(coop_name)
+    ws.oddHeader.right.text = _hf(f"{report.title} — {report.period}")
+    ws.oddFooter.left.text = _hf(footer)
     ws.oddFooter.right.text = "Page &P of &N"
+
+
+def _hf(text: str) -> str:
+    """Text for a printed header/footer, with a literal ``&`` escaped."""
+    return text.replace("&", "&&")
 
 
 def _write_row(ws: Any, r: int, columns: list[Column], row: Row, label: int) -> None:

@@ -1,0 +1,195 @@
+"""Deposit tables: products, deposit-account details, check-off imports, member exits.
+
+Member accounts themselves are rows of the ledger's ``accounts`` table
+(:class:`coopctl.ledger.models.Account`); :class:`DepositAccount` holds what only
+deposits need (the product, the rate and, for fixed deposits, the placement and
+maturity dates), keyed by the account id.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from coopctl.core.db import Base, BigId, Money, UTCDateTime
+from coopctl.core.money import ZERO
+from coopctl.ledger.models import Account, GLAccount
+
+# Importing the bank-accounts table here keeps it known wherever deposits are.
+from coopctl.recon.models import BankAccount  # noqa: F401
+
+PRODUCT_KINDS = ("savings", "shares", "fixed_deposit")
+INTEREST_METHODS = ("daily_balance", "average_daily_balance", "minimum_monthly_balance")
+POSTING_FREQUENCIES = ("monthly", "quarterly", "annually")
+RATE_PLACES = Decimal("0.0001")
+
+
+class Rate(TypeDecorator[Decimal]):
+    """A percentage with up to four decimals, stored exactly as BIGINT ten-thousandths."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError("Rate columns take Decimal")
+        q = value.quantize(RATE_PLACES)
+        if q != value:
+            raise ValueError(f"rate {value} has more than four decimals")
+        return int(q * 10000)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(int(value)) / 10000).quantize(RATE_PLACES)
+
+
+class DepositProduct(Base):
+    """A savings, shares or fixed-deposit product and the GL accounts it posts to."""
+
+    __tablename__ = "deposit_products"
+    __table_args__ = (
+        CheckConstraint("kind IN ('savings','shares','fixed_deposit')", name="kind_known"),
+        CheckConstraint(
+            "interest_method IN ('daily_balance','average_daily_balance',"
+            "'minimum_monthly_balance')",
+            name="method_known",
+        ),
+        CheckConstraint("days_in_year IN (360, 365)", name="days_known"),
+        CheckConstraint(
+            "posting_frequency IN ('monthly','quarterly','annually')", name="frequency_known"
+        ),
+        CheckConstraint("status IN ('active','retired')", name="status_known"),
+        CheckConstraint("annual_rate >= 0 AND annual_rate <= 1000000", name="rate_range"),
+        CheckConstraint("min_balance >= 0", name="min_balance_nonneg"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    annual_rate: Mapped[Decimal] = mapped_column(Rate)  # percent per year
+    interest_method: Mapped[str] = mapped_column(String(30), default="daily_balance")
+    days_in_year: Mapped[int] = mapped_column(Integer, default=365)
+    posting_frequency: Mapped[str] = mapped_column(String(10), default="monthly")
+    min_interest_balance: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    min_opening_balance: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    min_balance: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    withdrawals_per_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    notice_days: Mapped[int] = mapped_column(Integer, default=0)
+    price_per_share: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    min_shares: Mapped[int] = mapped_column(Integer, default=0)
+    term_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    early_withdrawal_penalty: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0"))
+    control_gl_id: Mapped[int] = mapped_column(ForeignKey("gl_accounts.id"))
+    interest_gl_id: Mapped[int] = mapped_column(ForeignKey("gl_accounts.id"))
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+    control_gl: Mapped[GLAccount] = relationship(foreign_keys=[control_gl_id])
+    interest_gl: Mapped[GLAccount] = relationship(foreign_keys=[interest_gl_id])
+
+
+class DepositAccount(Base):
+    """Deposit-specific details of a member account (one row per deposit account)."""
+
+    __tablename__ = "deposit_accounts"
+
+    account_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("accounts.id"), primary_key=True, autoincrement=False
+    )
+    product_id: Mapped[int] = mapped_column(ForeignKey("deposit_products.id"), index=True)
+    annual_rate: Mapped[Decimal] = mapped_column(Rate)  # the product rate when opened
+    term_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    placed_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # fixed deposits
+    maturity_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    account: Mapped[Account] = relationship()
+    product: Mapped[DepositProduct] = relationship()
+
+
+class CheckoffImport(Base):
+    """One imported payroll check-off file (unique by SHA-256), posted as one entry."""
+
+    __tablename__ = "checkoff_imports"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    file_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    bank_code: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(100))
+    business_date: Mapped[date] = mapped_column(Date)
+    declared_total: Mapped[Decimal] = mapped_column(Money)
+    file_total: Mapped[Decimal] = mapped_column(Money)
+    lines_count: Mapped[int] = mapped_column(Integer)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+    lines: Mapped[list[CheckoffLine]] = relationship(
+        back_populates="batch", order_by="CheckoffLine.line_no"
+    )
+
+
+class CheckoffLine(Base):
+    """How one line of a check-off file was applied."""
+
+    __tablename__ = "checkoff_lines"
+    __table_args__ = (UniqueConstraint("import_id", "line_no"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("checkoff_imports.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    to_loans: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    to_shares: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    to_savings: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+
+    batch: Mapped[CheckoffImport] = relationship(back_populates="lines")
+
+
+class ExitRequest(Base):
+    """A member's exit: requested (pending a checker), then executed, or rejected."""
+
+    __tablename__ = "member_exits"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending','executed','rejected')", name="status_known"
+        ),
+        CheckConstraint("channel IN ('cash','bank','payable')", name="channel_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    request_no: Mapped[str] = mapped_column(String(20), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    channel: Mapped[str] = mapped_column(String(10))
+    bank_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    settlement: Mapped[str] = mapped_column(Text)  # JSON snapshot shown to the checker
+    refund: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    loans_offset: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), nullable=True)
+    maker: Mapped[str] = mapped_column(String(64))
+    checker: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

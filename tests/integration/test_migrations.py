@@ -1,0 +1,33 @@
+"""One Alembic history for both databases, agreeing with the models."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from coopctl.core import migrate
+from coopctl.core.db import make_engine
+from coopctl.core.schema import load_all
+from tests.conftest import Coop
+
+
+def _diff(engine: object) -> list[object]:
+    md = load_all().metadata
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(ctx, md)
+        conn.rollback()
+    return [d for d in diff if not (isinstance(d, tuple) and d[0] == "remove_table"
+                                    and d[1].name == "alembic_version")]
+
+
+def test_migrations_up_down_up_and_schema_matches_models(empty_db: Coop) -> None:
+    engine = make_engine(empty_db.url)
+    migrate.upgrade(engine)
+    assert migrate.current(engine) == migrate.head()
+    assert _diff(engine) == []
+    migrate.downgrade(engine, "base")
+    assert migrate.current(engine) is None
+    migrate.upgrade(engine)
+    assert migrate.current(engine) == migrate.head()
+    assert _diff(engine) == []
