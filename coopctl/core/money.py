@@ -31,6 +31,14 @@ def set_rounding(mode: str) -> None:
     _rounding = getattr(decimal, mode)
 
 
+def rounding_mode() -> str:
+    """The rounding mode :func:`round_money` uses (a ``decimal`` ROUND_* name).
+
+    Bulk (integer-kobo) computations read it to round exactly as the scalar code does.
+    """
+    return str(_rounding)
+
+
 def D(value: str | int | Decimal) -> Decimal:
     """A Decimal from a trusted literal or value. Floats are refused outright."""
     if isinstance(value, float):  # pragma: no cover - defensive

@@ -1,0 +1,1 @@
+"""Annual budgets per GL account and month; maker-checker approval; variance."""

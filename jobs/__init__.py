@@ -1,0 +1,1 @@
+"""Job catalogue shipped with coopctl (data, editable by operators)."""

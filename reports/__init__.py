@@ -1,0 +1,1 @@
+"""Report templates and styles shipped with coopctl (data, editable by operators)."""
