@@ -79,7 +79,7 @@ def pg_available() -> bool:
             try:
                 _pg_admin_exec("SELECT 1")
                 _pg_state["ok"] = True
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 _pg_state["ok"] = False
                 _pg_state["why"] = f"PostgreSQL unreachable: {exc}"
     return bool(_pg_state["ok"])
@@ -109,7 +109,9 @@ class Result:
             ) from None
 
     def ok(self) -> Result:
-        assert self.exit_code == 0, f"exit {self.exit_code}\nstdout:{self.stdout}\nstderr:{self.stderr}"
+        assert self.exit_code == 0, (
+            f"exit {self.exit_code}\nstdout:{self.stdout}\nstderr:{self.stderr}"
+        )
         return self
 
 
@@ -257,8 +259,13 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for k in list(os.environ):
         if k.startswith("COOPCTL_") and "__" in k:
             monkeypatch.delenv(k)
-    for k in ("COOPCTL_CONFIG", "COOPCTL_DATABASE_URL", "COOPCTL_DATA_DIR",
-              "COOPCTL_OPERATOR", "COOPCTL_SECRET_KEY_FILE"):
+    for k in (
+        "COOPCTL_CONFIG",
+        "COOPCTL_DATABASE_URL",
+        "COOPCTL_DATA_DIR",
+        "COOPCTL_OPERATOR",
+        "COOPCTL_SECRET_KEY_FILE",
+    ):
         monkeypatch.delenv(k, raising=False)
     return tmp_path
 
@@ -331,7 +338,7 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     for name in _pg_state.get("created", []):
         try:
             _pg_admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
 
 

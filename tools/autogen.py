@@ -24,9 +24,9 @@ def main(tables: list[str]) -> None:
             conn,
             opts={
                 "include_object": lambda obj, name, type_, reflected, compare_to: (
-                    type_ != "table" or name in tables
-                )
-                and (type_ not in ("index", "unique_constraint") or obj.table.name in tables),
+                    (type_ != "table" or name in tables)
+                    and (type_ not in ("index", "unique_constraint") or obj.table.name in tables)
+                ),
                 "render_as_batch": True,
                 "compare_type": True,
             },

@@ -13,7 +13,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-import autogen  # noqa: E402
+import autogen
 
 TEMPLATE = '''"""{message}
 

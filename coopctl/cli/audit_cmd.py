@@ -72,7 +72,10 @@ def verify(fmt: FormatOpt = "table") -> None:
 
     with uow("audit.view") as u:
         problems = verify_chain(u.session)
-    result = {"ok": not problems, "problems": [{"check": "audit_chain", "detail": p} for p in problems]}
+    result = {
+        "ok": not problems,
+        "problems": [{"check": "audit_chain", "detail": p} for p in problems],
+    }
     emit(result, fmt, rows_key="problems", columns=["check", "detail"])
     if problems:
         raise ReviewNeededError(problems[0])

@@ -40,7 +40,9 @@ ReportFormatOpt = Annotated[
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="Business date YYYY-MM-DD.")]
 YesOpt = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
-DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print what would happen; write nothing.")]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Print what would happen; write nothing.")
+]
 OtpOpt = Annotated[str | None, typer.Option("--otp", help="TOTP code, when MFA is required.")]
 
 
@@ -214,13 +216,16 @@ def _table(
             console.print(f"{k}: {_cell(to_jsonable(v))}", highlight=False)
     t = Table(title=title, show_lines=False)
     for c in cols:
-        numeric = any(isinstance(r.get(c), Decimal | int) and not isinstance(r.get(c), bool)
-                      for r in rows)
+        numeric = any(
+            isinstance(r.get(c), Decimal | int) and not isinstance(r.get(c), bool) for r in rows
+        )
         t.add_column(c, justify="right" if numeric else "left")
     for r in rows:
         t.add_row(
             *[
-                money.fmt_human(r[c]) if isinstance(r.get(c), Decimal) else _cell(to_jsonable(r.get(c)))
+                money.fmt_human(r[c])
+                if isinstance(r.get(c), Decimal)
+                else _cell(to_jsonable(r.get(c)))
                 for c in cols
             ]
         )

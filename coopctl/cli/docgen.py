@@ -25,7 +25,9 @@ def walk() -> Iterator[tuple[str, click.Command]]:
         yield from _walk(f"coopctl {name}", cmd, ctx)
 
 
-def _walk(path: str, cmd: click.Command, parent: click.Context) -> Iterator[tuple[str, click.Command]]:
+def _walk(
+    path: str, cmd: click.Command, parent: click.Context
+) -> Iterator[tuple[str, click.Command]]:
     if isinstance(cmd, click.Group):
         ctx = click.Context(cmd, info_name=path.split()[-1], parent=parent)
         if getattr(cmd, "invoke_without_command", False):

@@ -8,7 +8,9 @@ import typer
 
 from coopctl.cli.common import FormatOpt, emit, message, new_app, parse_date_opt, uow
 
-app = new_app("Chart of accounts, trial balance, verify, periods.\n\nExample:\n\n    coopctl ledger verify")
+app = new_app(
+    "Chart of accounts, trial balance, verify, periods.\n\nExample:\n\n    coopctl ledger verify"
+)
 accounts_app = new_app(
     "The chart of accounts.\n\nExample:\n\n    coopctl ledger accounts --tree",
     no_args_is_help=False,
@@ -42,8 +44,13 @@ def _show(tree: bool, as_of: str | None, fmt: str) -> None:
     if tree and fmt == "table":
         for r in rows:
             r["name"] = "  " * r["depth"] + r["name"]
-    emit(rows, fmt, columns=None if fmt == "json" else
-         ["code", "name", "type", "parent", "balance", "manual_allowed", "cash_flow", "active"])
+    emit(
+        rows,
+        fmt,
+        columns=None
+        if fmt == "json"
+        else ["code", "name", "type", "parent", "balance", "manual_allowed", "cash_flow", "active"],
+    )
 
 
 @accounts_app.command("list")
@@ -71,7 +78,9 @@ def accounts_add(
     cash_flow: Annotated[
         str | None, typer.Option("--cash-flow", help="operating|investing|financing|cash|none")
     ] = None,
-    contra: Annotated[bool, typer.Option("--contra", help="Contra account (opposite normal side).")] = False,
+    contra: Annotated[
+        bool, typer.Option("--contra", help="Contra account (opposite normal side).")
+    ] = False,
     fmt: FormatOpt = "table",
 ) -> None:
     """Add a GL account to the chart.
@@ -87,12 +96,28 @@ def accounts_add(
         raise ValidationError(f"--cash-flow: {cash_flow!r} is not a cash-flow category")
     with uow("ledger.accounts") as u:
         gl = service.add_gl_account(
-            u, code, name, gl_type, parent=parent, manual=not no_manual, cash_flow=cash_flow,
+            u,
+            code,
+            name,
+            gl_type,
+            parent=parent,
+            manual=not no_manual,
+            cash_flow=cash_flow,
             contra=contra,
         )
         u.commit()
-        emit({"code": gl.code, "name": gl.name, "type": gl.type, "parent": parent,
-              "balance": "0.00", "manual_allowed": gl.manual_allowed, "cash_flow": gl.cash_flow}, fmt)
+        emit(
+            {
+                "code": gl.code,
+                "name": gl.name,
+                "type": gl.type,
+                "parent": parent,
+                "balance": "0.00",
+                "manual_allowed": gl.manual_allowed,
+                "cash_flow": gl.cash_flow,
+            },
+            fmt,
+        )
 
 
 @accounts_app.command("deactivate")
@@ -127,8 +152,15 @@ def trial_balance(
     with uow("ledger.view") as u:
         tb = service.trial_balance(u, as_of=parse_date_opt(as_of, "--as-of"))
     if fmt == "table":
-        tb["rows"].append({"gl_code": "", "name": "TOTAL", "type": "",
-                           "debit": tb["total_debit"], "credit": tb["total_credit"]})
+        tb["rows"].append(
+            {
+                "gl_code": "",
+                "name": "TOTAL",
+                "type": "",
+                "debit": tb["total_debit"],
+                "credit": tb["total_credit"],
+            }
+        )
     emit(tb, fmt, rows_key="rows", columns=["gl_code", "name", "type", "debit", "credit"])
 
 
@@ -176,7 +208,9 @@ def close_period(
     with uow("ledger.close") as u:
         p = periods.close_period(u, y, m)
         u.commit()
-        emit({"period": f"{p.year}-{p.month:02d}", "status": p.status, "closed_by": p.closed_by}, fmt)
+        emit(
+            {"period": f"{p.year}-{p.month:02d}", "status": p.status, "closed_by": p.closed_by}, fmt
+        )
 
 
 @app.command("reopen-period")
@@ -202,8 +236,9 @@ def reopen_period(
 
 
 @app.command("close-year")
-def close_year(year: Annotated[int, typer.Argument(help="Fiscal year, e.g. 2026.")],
-               fmt: FormatOpt = "table") -> None:
+def close_year(
+    year: Annotated[int, typer.Argument(help="Fiscal year, e.g. 2026.")], fmt: FormatOpt = "table"
+) -> None:
     """Year-end close: income and expense to retained earnings; closes the year's periods.
 
     Example:
@@ -215,5 +250,11 @@ def close_year(year: Annotated[int, typer.Argument(help="Fiscal year, e.g. 2026.
     with uow("ledger.close") as u:
         result, net = periods.close_year(u, year)
         u.commit()
-        emit({"year": year, "net_income": net,
-              "entry_no": result.entry.entry_no if result else None}, fmt)
+        emit(
+            {
+                "year": year,
+                "net_income": net,
+                "entry_no": result.entry.entry_no if result else None,
+            },
+            fmt,
+        )

@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.Abort:
         click.echo("aborted", err=True)
         return 1
-    except BaseException as exc:  # noqa: BLE001 - the one place errors become exit codes
+    except BaseException as exc:
         from coopctl.cli.errors import exit_code_for
 
         return exit_code_for(exc, debug=debug or bool(os.environ.get("COOPCTL_DEBUG")))

@@ -21,7 +21,10 @@ from coopctl.cli.common import (
     uow,
 )
 
-app = new_app("Journal entries, teller postings, approvals.\n\nExample:\n\n    coopctl postings list --status pending")
+app = new_app(
+    "Journal entries, teller postings, approvals.\n\nExample:\n\n"
+    "    coopctl postings list --status pending"
+)
 
 LINE_COLS = ["gl_code", "account_no", "debit", "credit", "memo"]
 
@@ -124,8 +127,13 @@ def list_(
             kind=kind,
             limit=limit,
         )
-        emit(rows, fmt, columns=None if fmt == "json" else
-             ["entry_no", "date", "status", "kind", "total", "reference", "narration", "maker"])
+        emit(
+            rows,
+            fmt,
+            columns=None
+            if fmt == "json"
+            else ["entry_no", "date", "status", "kind", "total", "reference", "narration", "maker"],
+        )
 
 
 @app.command("show")

@@ -141,7 +141,9 @@ def verify_chain(session: Any) -> list[str]:
     prev = GENESIS
     for row in session.scalars(select(AuditLog).order_by(AuditLog.id)):
         if row.prev_hash != prev:
-            problems.append(f"audit row {row.id}: previous-hash link broken (row deleted or inserted)")
+            problems.append(
+                f"audit row {row.id}: previous-hash link broken (row deleted or inserted)"
+            )
             return problems
         h = row_hash(
             row.prev_hash,

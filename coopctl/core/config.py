@@ -47,7 +47,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "logo": Key("str", "", "path to a PNG/SVG logo printed on PDF reports"),
     },
     "database": {
-        "url": Key("str", "sqlite:///coop.db", "SQLAlchemy URL; postgresql+psycopg://… in production"),
+        "url": Key(
+            "str", "sqlite:///coop.db", "SQLAlchemy URL; postgresql+psycopg://… in production"
+        ),
         "busy_timeout_ms": Key("int", 30000, "SQLite: how long a writer waits for the lock"),
         "echo": Key("bool", False, "log every SQL statement (debugging only)"),
     },

@@ -38,7 +38,9 @@ def create_key_file(path: Path) -> None:
 
 def read_key(path: Path) -> bytes:
     if not path.is_file():
-        raise KeyFileError(f"{path}: key file missing (run `coopctl init` or set COOPCTL_SECRET_KEY_FILE)")
+        raise KeyFileError(
+            f"{path}: key file missing (run `coopctl init` or set COOPCTL_SECRET_KEY_FILE)"
+        )
     key = base64.b64decode(path.read_bytes().strip())
     if len(key) != KEY_BYTES:
         raise KeyFileError(f"{path}: key file does not hold a 256-bit key")

@@ -97,7 +97,9 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30000, echo: bool = False) -
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if is_sqlite(url):
         engine = create_engine(
-            url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000, "isolation_level": None}
+            url,
+            echo=echo,
+            connect_args={"timeout": busy_timeout_ms / 1000, "isolation_level": None},
         )
 
         @event.listens_for(engine, "connect")

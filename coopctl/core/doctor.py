@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from coopctl.core import checks, crypto, migrate
-from coopctl.core.context import AppContext
 from coopctl.core.checks import Problem
+from coopctl.core.context import AppContext
 
 
 def run_doctor(ctx: AppContext) -> dict[str, Any]:
@@ -21,7 +21,9 @@ def run_doctor(ctx: AppContext) -> dict[str, Any]:
         return {"ok": False, "problems": [p.as_dict() for p in problems]}
     rev, head = migrate.current(engine), migrate.head()
     if rev != head:
-        problems.append(Problem("migrations", f"database at {rev}, code at {head}: run `coopctl db upgrade`"))
+        problems.append(
+            Problem("migrations", f"database at {rev}, code at {head}: run `coopctl db upgrade`")
+        )
     problems += [Problem("key_file", p) for p in crypto.key_file_problems(ctx.settings.key_file)]
     if rev is not None:
         from coopctl.core.security import require

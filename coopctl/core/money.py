@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 from coopctl.core.errors import MoneyFormatError
 
@@ -61,7 +61,7 @@ def parse(
     infinities, exponents, malformed thousands groups, and (unless allowed)
     negatives and zero. The error names ``field``.
     """
-    if isinstance(text, float) or isinstance(text, bool):
+    if isinstance(text, float | bool):
         raise MoneyFormatError(f"{field}: money is never a float")
     if isinstance(text, Decimal):
         if not text.is_finite():

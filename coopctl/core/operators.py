@@ -75,8 +75,14 @@ def set_status(uow: UnitOfWork, username: str, status: str) -> Operator:
             raise BusinessRuleError("the last active admin cannot be disabled")
     before = op.status
     op.status = status
-    audit.record(uow, f"operator.{status}", "operator", username, before={"status": before},
-                 after={"status": status})
+    audit.record(
+        uow,
+        f"operator.{status}",
+        "operator",
+        username,
+        before={"status": before},
+        after={"status": status},
+    )
     return op
 
 

@@ -72,7 +72,9 @@ def approve(uow: UnitOfWork, entry_no: str, *, otp: str | None = None) -> Journa
     apply_posting(uow, entry)
     if entry.reverses_id:
         _link_reversal(uow, entry)
-    audit.record(uow, "entry.approved", "journal_entry", entry.entry_no, after={"total": entry.total})
+    audit.record(
+        uow, "entry.approved", "journal_entry", entry.entry_no, after={"total": entry.total}
+    )
     return entry
 
 
@@ -94,16 +96,16 @@ def reject(uow: UnitOfWork, entry_no: str, reason: str) -> JournalEntry:
     return entry
 
 
-def reverse(
-    uow: UnitOfWork, entry_no: str, reason: str, *, same_date: bool = False
-) -> PostResult:
+def reverse(uow: UnitOfWork, entry_no: str, reason: str, *, same_date: bool = False) -> PostResult:
     """Post the contra entry of a posted entry (pending when the reversal policy says so)."""
     require(uow.operator, "postings.reverse")
     if not reason.strip():
         raise ValidationError("--reason is required")
     original = get_entry(uow, entry_no)
     if original.status != "posted":
-        raise InvalidStateError(f"entry {original.entry_no} is {original.status}; only posted entries reverse")
+        raise InvalidStateError(
+            f"entry {original.entry_no} is {original.status}; only posted entries reverse"
+        )
     if original.reversed_by_id:
         raise InvalidStateError(f"entry {original.entry_no} is already reversed")
     if original.reverses_id:
@@ -112,8 +114,14 @@ def reverse(
         select(JournalEntry).where(JournalEntry.reverses_id == original.id)
     ).first()
     if pending_rev is not None:
-        raise InvalidStateError(f"a reversal ({pending_rev.entry_no}) is already waiting for approval")
-    when = original.business_date if same_date else clock.today(uow.settings["cooperative"]["timezone"])
+        raise InvalidStateError(
+            f"a reversal ({pending_rev.entry_no}) is already waiting for approval"
+        )
+    when = (
+        original.business_date
+        if same_date
+        else clock.today(uow.settings["cooperative"]["timezone"])
+    )
     draft = EntryDraft(
         business_date=when,
         kind="reversal",

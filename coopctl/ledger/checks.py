@@ -33,8 +33,10 @@ def entries_balance(s: Session) -> list[Problem]:
         .where(JournalEntry.status == "posted")
         .group_by(JournalEntry.id)
         .having(
-            (func.coalesce(func.sum(_raw(JournalLine.debit)), 0)
-             != func.coalesce(func.sum(_raw(JournalLine.credit)), 0))
+            (
+                func.coalesce(func.sum(_raw(JournalLine.debit)), 0)
+                != func.coalesce(func.sum(_raw(JournalLine.credit)), 0)
+            )
             | (func.count(JournalLine.id) < 2)
         )
     ).all()
@@ -76,7 +78,8 @@ def trial_balance_zero(s: Session) -> list[Problem]:
         return [
             Problem(
                 "trial_balance_zero",
-                f"total debits {from_minor(dr or 0):,.2f} ≠ total credits {from_minor(cr or 0):,.2f}",
+                f"total debits {from_minor(dr or 0):,.2f} ≠ "
+                f"total credits {from_minor(cr or 0):,.2f}",
             )
         ]
     return []
@@ -138,8 +141,8 @@ def control_accounts(s: Session) -> list[Problem]:
         .where(JournalEntry.status == "posted", GLAccount.is_control.is_(True))
         .group_by(GLAccount.id, GLAccount.code, GLAccount.normal_balance)
     ).all()
-    sub = dict(
-        s.execute(
+    sub: dict[int, int] = dict(
+        s.execute(  # type: ignore[arg-type]
             select(Account.gl_account_id, func.sum(_raw(Account.balance))).group_by(
                 Account.gl_account_id
             )
@@ -175,7 +178,9 @@ def control_accounts(s: Session) -> list[Problem]:
     ).scalar_one()
     if orphan:
         problems.append(
-            Problem("control_accounts", f"{orphan} line(s) on control accounts name no member account")
+            Problem(
+                "control_accounts", f"{orphan} line(s) on control accounts name no member account"
+            )
         )
     return problems
 

@@ -48,7 +48,9 @@ def fiscal_year_months(uow: UnitOfWork, year: int) -> list[tuple[int, int]]:
 
 
 def get_or_create(uow: UnitOfWork, year: int, month: int) -> Period:
-    p = uow.session.scalars(select(Period).where(Period.year == year, Period.month == month)).first()
+    p = uow.session.scalars(
+        select(Period).where(Period.year == year, Period.month == month)
+    ).first()
     if p is None:
         start, end = month_bounds(year, month)
         p = Period(year=year, month=month, start_date=start, end_date=end, status="open")
@@ -95,7 +97,9 @@ def close_period(uow: UnitOfWork, year: int, month: int) -> Period:
     ).all()
     if pending:
         nos = ", ".join(e.entry_no for e in pending[:5])
-        raise BusinessRuleError(f"{len(pending)} pending entries dated in {year}-{month:02d}: {nos}")
+        raise BusinessRuleError(
+            f"{len(pending)} pending entries dated in {year}-{month:02d}: {nos}"
+        )
     problems = run_checks(uow.session)
     if problems:
         raise BusinessRuleError(
@@ -123,7 +127,9 @@ def reopen_period(uow: UnitOfWork, year: int, month: int, reason: str) -> Period
         )
     ).first()
     if later is not None:
-        raise BusinessRuleError(f"later period {later.year}-{later.month:02d} is closed; reopen it first")
+        raise BusinessRuleError(
+            f"later period {later.year}-{later.month:02d} is closed; reopen it first"
+        )
     period.status = "open"
     period.closed_at = None
     period.closed_by = None

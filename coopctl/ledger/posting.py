@@ -227,12 +227,15 @@ def apply_posting(uow: UnitOfWork, entry: JournalEntry) -> None:
 
 def account_deltas(uow: UnitOfWork, entry: JournalEntry) -> dict[int, Decimal]:
     rows = uow.session.execute(
-        select(JournalLine.account_id, JournalLine.debit, JournalLine.credit, GLAccount.normal_balance)
+        select(
+            JournalLine.account_id, JournalLine.debit, JournalLine.credit, GLAccount.normal_balance
+        )
         .join(GLAccount, GLAccount.id == JournalLine.gl_account_id)
         .where(JournalLine.entry_id == entry.id, JournalLine.account_id.is_not(None))
     ).all()
     deltas: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for account_id, debit, credit, normal in rows:
+        assert account_id is not None
         deltas[account_id] += (debit - credit) if normal == "debit" else (credit - debit)
     return dict(deltas)
 

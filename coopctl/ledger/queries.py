@@ -29,7 +29,9 @@ def list_entries(
         if status == "reversed":
             stmt = stmt.where(JournalEntry.reversed_by_id.is_not(None))
         elif status == "posted":
-            stmt = stmt.where(JournalEntry.status == "posted", JournalEntry.reversed_by_id.is_(None))
+            stmt = stmt.where(
+                JournalEntry.status == "posted", JournalEntry.reversed_by_id.is_(None)
+            )
         else:
             stmt = stmt.where(JournalEntry.status == status)
     if account_no:

@@ -98,16 +98,21 @@ def add_gl_account(
 
 
 def _has_lines(uow: UnitOfWork, gl_id: int) -> bool:
-    return uow.session.scalars(
-        select(JournalLine.id).where(JournalLine.gl_account_id == gl_id).limit(1)
-    ).first() is not None
+    return (
+        uow.session.scalars(
+            select(JournalLine.id).where(JournalLine.gl_account_id == gl_id).limit(1)
+        ).first()
+        is not None
+    )
 
 
 def set_active(uow: UnitOfWork, code: str, active: bool) -> GLAccount:
     require(uow.operator, "ledger.accounts")
     gl = get_gl(uow, code)
     if not active and gl_balances(uow).get(gl.id, ZERO) != 0:
-        raise BusinessRuleError(f"GL account {code} has a balance; only zero-balance accounts deactivate")
+        raise BusinessRuleError(
+            f"GL account {code} has a balance; only zero-balance accounts deactivate"
+        )
     gl.active = active
     audit.record(uow, "gl.activate" if active else "gl.deactivate", "gl_account", code)
     return gl

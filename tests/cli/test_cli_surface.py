@@ -17,8 +17,14 @@ COMMANDS = list(walk())
 
 def test_there_are_commands() -> None:
     names = {p for p, _ in COMMANDS}
-    for must in ("coopctl init", "coopctl ledger verify", "coopctl postings journal",
-                 "coopctl operators add", "coopctl audit verify", "coopctl doctor"):
+    for must in (
+        "coopctl init",
+        "coopctl ledger verify",
+        "coopctl postings journal",
+        "coopctl operators add",
+        "coopctl audit verify",
+        "coopctl doctor",
+    ):
         assert must in names
 
 

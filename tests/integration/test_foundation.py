@@ -76,8 +76,9 @@ def test_permissions_are_checked_before_work(coop: Coop) -> None:
     before = _count(coop, "operators")
     r = coop.cli("operators", "add", "eve", "--role", "admin", operator="teller1")
     assert r.exit_code == 4 and "operators.manage" in r.stderr
-    r = coop.cli("postings", "journal", "--line", "5500:DR:10", "--line", "1110:CR:10",
-                 operator="teller1")
+    r = coop.cli(
+        "postings", "journal", "--line", "5500:DR:10", "--line", "1110:CR:10", operator="teller1"
+    )
     assert r.exit_code == 4
     assert _count(coop, "operators") == before
     assert _count(coop, "journal_entries") == 0
@@ -141,7 +142,9 @@ def test_hand_inserted_audit_row_is_detected(coop: Coop) -> None:
     coop.sql(
         "INSERT INTO audit_log (at, operator, action, entity, entity_id, prev_hash, hash) "
         "VALUES (:at, 'mallory', 'forged', 'x', '1', :prev, :h)",
-        at=last[1], prev=last[0], h="f" * 64,
+        at=last[1],
+        prev=last[0],
+        h="f" * 64,
     )
     r = coop.cli("audit", "verify", "--format", "json")
     assert r.exit_code == 6 and "edited" in r.json["problems"][0]["detail"]

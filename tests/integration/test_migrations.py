@@ -17,8 +17,11 @@ def _diff(engine: object) -> list[object]:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(ctx, md)
         conn.rollback()
-    return [d for d in diff if not (isinstance(d, tuple) and d[0] == "remove_table"
-                                    and d[1].name == "alembic_version")]
+    return [
+        d
+        for d in diff
+        if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")
+    ]
 
 
 def test_migrations_up_down_up_and_schema_matches_models(empty_db: Coop) -> None:

@@ -20,7 +20,9 @@ def test_defaults_without_any_file(isolated: Path) -> None:
     assert s.data_dir == Path("./coop-data")
 
 
-def test_local_file_is_found_and_env_overrides_it(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_local_file_is_found_and_env_overrides_it(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (isolated / "coopctl.toml").write_text(
         '[approvals.withdrawal]\nthreshold = "500,000"\n[members]\nmin_age = 16\n'
     )
