@@ -189,14 +189,16 @@ class Coop:
         ctx.settings.extra["key_file"] = str(self.data_dir / "secret.key")
         u = ctx.uow(as_current=False)
         os.environ.setdefault("COOPCTL_TODAY", self.today)
-        orig_enter = u.__enter__
+        base = type(u)
 
-        def enter() -> Any:
-            res = orig_enter()
-            res.operator = load_operator(res.session, operator)
-            return res
+        class _AsOperator(base):  # type: ignore[misc, valid-type]
+            # ``with`` looks __enter__ up on the class, so override it there.
+            def __enter__(self) -> Any:
+                res = super().__enter__()
+                res.operator = load_operator(res.session, operator)
+                return res
 
-        u.__enter__ = enter  # type: ignore[method-assign]
+        u.__class__ = _AsOperator
         return u
 
     def engine(self) -> Any:

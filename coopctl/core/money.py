@@ -18,7 +18,10 @@ ZERO = Decimal("0.00")
 _rounding = ROUND_HALF_EVEN
 
 # 12500 | 12,500 | 12,500.50 | 12500.5 | -12.00 ; thousands groups must be exact.
-_AMOUNT_RE = re.compile(r"^(?P<sign>[-+]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
+_AMOUNT_RE = re.compile(
+    r"^(?P<sign>[-+]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$",
+    re.ASCII,  # ASCII digits only: "１２" or "٣" are not amounts
+)
 
 
 def set_rounding(mode: str) -> None:

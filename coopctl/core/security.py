@@ -46,6 +46,7 @@ _MATRIX: dict[str, str] = {
     "loans.repay":           "AMTL",
     "loans.writeoff":        "AM",
     "loans.manage":          "AML",
+    "loans.provision":       "AMCS",
     "banks.manage":          "AC",
     "recon.view":            "AMCU",
     "recon.manage":          "AC",

@@ -171,9 +171,7 @@ class ExitRequest(Base):
 
     __tablename__ = "member_exits"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending','executed','rejected')", name="status_known"
-        ),
+        CheckConstraint("status IN ('pending','executed','rejected')", name="status_known"),
         CheckConstraint("channel IN ('cash','bank','payable')", name="channel_known"),
     )
 

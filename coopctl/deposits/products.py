@@ -76,6 +76,38 @@ def parse_rate(text: str | Decimal, *, field: str = "--rate") -> Decimal:
     return value
 
 
+_MONEY_OPTS = ("min_interest_balance", "min_opening_balance", "min_balance", "price_per_share")
+_INT_OPTS = ("days_in_year", "withdrawals_per_month", "notice_days", "min_shares", "term_days")
+_TEXT_OPTS = ("interest_method", "posting_frequency", "control_gl", "interest_gl")
+
+
+def _int_opt(value: str, field: str) -> int:
+    s = str(value).strip()
+    if not s.isdigit() or len(s) > 6:
+        raise ProductOptionError(f"{field}: {value!r} is not a whole number")
+    return int(s)
+
+
+def parse_options(raw: dict[str, str]) -> DepositOptions:
+    """Operator input (option name → text) → :class:`DepositOptions`; errors name the option."""
+    from coopctl.core import money
+
+    o = DepositOptions()
+    for key, value in raw.items():
+        flag = "--" + key.replace("_", "-")
+        if key in _MONEY_OPTS:
+            setattr(o, key, money.parse(value, field=flag, allow_zero=True))
+        elif key in _INT_OPTS:
+            setattr(o, key, _int_opt(value, flag))
+        elif key == "early_withdrawal_penalty":
+            o.early_withdrawal_penalty = parse_rate(value, field=flag)
+        elif key in _TEXT_OPTS:
+            setattr(o, key, str(value).strip())
+        else:
+            raise ProductOptionError(f"{flag}: unknown deposit-product option")
+    return o
+
+
 def fmt_rate(rate: Decimal) -> str:
     """``Decimal('24')`` → ``"24.00"``; keeps extra places only when they matter."""
     two = rate.quantize(Decimal("0.01"))
@@ -134,10 +166,19 @@ def _validate(kind: str, o: DepositOptions) -> None:
 
 
 def add_product(
-    uow: UnitOfWork, code: str, kind: str, name: str, rate: Decimal, options: DepositOptions
+    uow: UnitOfWork,
+    code: str,
+    kind: str,
+    name: str,
+    rate: Decimal,
+    options: DepositOptions,
+    *,
+    check_loans: bool = True,
 ) -> DepositProduct:
     """Create a deposit product; its GL accounts default to the kind's control account
-    (savings 2110, fixed deposits 2120, shares 3100) and interest expense 5100."""
+    (savings 2110, fixed deposits 2120, shares 3100) and interest expense 5100.
+    Codes are unique across deposit and loan products (``check_loans=False`` only for
+    the seed, which runs before any loan product exists)."""
     require(uow.operator, "products.manage")
     code = normalize_code(code)
     if kind not in PRODUCT_KINDS:
@@ -149,7 +190,7 @@ def add_product(
     _validate(kind, options)
     if uow.session.scalars(select(DepositProduct).where(DepositProduct.code == code)).first():
         raise DuplicateError(f"product {code} already exists")
-    loans = loan_products_module()
+    loans = loan_products_module() if check_loans else None
     if loans is not None and _loan_product_exists(uow, loans, code):
         raise DuplicateError(f"product {code} already exists (a loan product)")
     control = _gl(uow, options.control_gl or DEFAULT_CONTROL_GL[kind], "--control-gl")
@@ -159,7 +200,9 @@ def add_product(
         )
     interest = _gl(uow, options.interest_gl or GL.INTEREST_EXPENSE, "--interest-gl")
     if interest.type != "expense" or interest.is_header or not interest.active:
-        raise ProductOptionError(f"--interest-gl: {interest.code} is not a postable expense account")
+        raise ProductOptionError(
+            f"--interest-gl: {interest.code} is not a postable expense account"
+        )
     p = DepositProduct(
         code=code,
         name=name.strip(),

@@ -25,8 +25,9 @@ DEFAULTS: list[tuple[str, str, str, str, DepositOptions]] = [
         "shares",
         "Members' shares",
         "0",
-        DepositOptions(posting_frequency="annually", price_per_share=Decimal("1000.00"),
-                       min_shares=10),
+        DepositOptions(
+            posting_frequency="annually", price_per_share=Decimal("1000.00"), min_shares=10
+        ),
     ),
     (
         "FD90",
@@ -46,5 +47,5 @@ DEFAULTS: list[tuple[str, str, str, str, DepositOptions]] = [
 def seed(uow: UnitOfWork) -> str:
     """Create SAV (ordinary savings), SHR (shares) and FD90 (90-day fixed deposit)."""
     for code, kind, name, rate, opts in DEFAULTS:
-        add_product(uow, code, kind, name, Decimal(rate), opts)
+        add_product(uow, code, kind, name, Decimal(rate), opts, check_loans=False)
     return "deposit products: " + ", ".join(d[0] for d in DEFAULTS)

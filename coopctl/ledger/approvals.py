@@ -31,18 +31,32 @@ from coopctl.ledger.rules import EntryDraft, LineDraft
 ON_APPROVE: dict[str, Callable[[UnitOfWork, JournalEntry], None]] = {}
 
 
-def get_entry(uow: UnitOfWork, entry_no: str) -> JournalEntry:
+def get_entry(uow: UnitOfWork, entry_no: str, *, lock: bool = False) -> JournalEntry:
+    """The entry ``JE…``; with ``lock`` its row is locked (PostgreSQL ``FOR UPDATE``;
+    SQLite writers are serialised already), so two checkers acting at once on the
+    same entry queue up and the second sees the first one's decision."""
     n = entry_no.strip().upper()
     if not (n.startswith("JE") and n[2:].isdigit()):
         raise ValidationError(f"ENTRY_NO: {entry_no!r} is not an entry number (JE00000001)")
-    entry = uow.session.get(JournalEntry, int(n[2:]))
+    if lock and uow.dialect == "postgresql":
+        entry = uow.session.scalars(
+            select(JournalEntry)
+            .where(JournalEntry.id == int(n[2:]))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+    else:
+        entry = uow.session.get(JournalEntry, int(n[2:]))
     if entry is None:
         raise NotFoundError(f"entry {n} not found")
     return entry
 
 
-def check_checker(uow: UnitOfWork, maker: str, policy_kind: str | None, otp: str | None) -> None:
-    """The checker differs from the maker, holds the role the policy names, passes OTP."""
+def check_checker(
+    uow: UnitOfWork, maker: str, policy_kind: str | None, otp: str | None, *, need_otp: bool = True
+) -> None:
+    """The checker differs from the maker, holds the role the policy names, passes OTP
+    (``need_otp=False`` for rejections: refusing an entry moves no money)."""
     op = uow.operator
     require(op, "postings.approve")
     if op.username == maker:
@@ -55,12 +69,12 @@ def check_checker(uow: UnitOfWork, maker: str, policy_kind: str | None, otp: str
             f"role {op.role} may not approve {policy_kind} (allowed: "
             f"{', '.join(policy['approver_roles'])})"
         )
-    if policy["require_otp"] and op.totp_secret:
+    if need_otp and policy["require_otp"] and op.totp_secret:
         check_otp(uow, op, otp, max_failures=uow.settings["security"]["otp_max_failures"])
 
 
 def approve(uow: UnitOfWork, entry_no: str, *, otp: str | None = None) -> JournalEntry:
-    entry = get_entry(uow, entry_no)
+    entry = get_entry(uow, entry_no, lock=True)
     if entry.status != "pending":
         raise InvalidStateError(f"entry {entry.entry_no} is {entry.display_status}, not pending")
     check_checker(uow, entry.maker, entry.approval_kind, otp)
@@ -81,10 +95,10 @@ def approve(uow: UnitOfWork, entry_no: str, *, otp: str | None = None) -> Journa
 def reject(uow: UnitOfWork, entry_no: str, reason: str) -> JournalEntry:
     if not reason.strip():
         raise ValidationError("--reason is required")
-    entry = get_entry(uow, entry_no)
+    entry = get_entry(uow, entry_no, lock=True)
     if entry.status != "pending":
         raise InvalidStateError(f"entry {entry.entry_no} is {entry.display_status}, not pending")
-    check_checker(uow, entry.maker, entry.approval_kind, None)
+    check_checker(uow, entry.maker, entry.approval_kind, None, need_otp=False)
     entry.status = "rejected"
     entry.checker = uow.operator.username
     entry.reason = reason
@@ -101,7 +115,7 @@ def reverse(uow: UnitOfWork, entry_no: str, reason: str, *, same_date: bool = Fa
     require(uow.operator, "postings.reverse")
     if not reason.strip():
         raise ValidationError("--reason is required")
-    original = get_entry(uow, entry_no)
+    original = get_entry(uow, entry_no, lock=True)
     if original.status != "posted":
         raise InvalidStateError(
             f"entry {original.entry_no} is {original.status}; only posted entries reverse"

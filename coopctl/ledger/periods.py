@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from coopctl.core import audit, clock
 from coopctl.core.checks import run as run_checks
 from coopctl.core.db import UnitOfWork
-from coopctl.core.errors import BusinessRuleError, InvalidStateError
+from coopctl.core.errors import BusinessRuleError, InvalidStateError, ValidationError
 from coopctl.core.models import CoopSetting
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
@@ -27,6 +27,9 @@ from coopctl.ledger.coa import GL
 from coopctl.ledger.models import JournalEntry, Period
 from coopctl.ledger.posting import PostResult, post
 from coopctl.ledger.rules import EntryDraft, LineDraft
+
+# the same checks as ``ledger verify``: a period closes only on books it would pass
+VERIFY_GROUPS = ("ledger", "deposits", "loans")
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
@@ -100,7 +103,7 @@ def close_period(uow: UnitOfWork, year: int, month: int) -> Period:
         raise BusinessRuleError(
             f"{len(pending)} pending entries dated in {year}-{month:02d}: {nos}"
         )
-    problems = run_checks(uow.session)
+    problems = run_checks(uow.session, groups=VERIFY_GROUPS)
     if problems:
         raise BusinessRuleError(
             "ledger verify found problems; fix them before closing",
@@ -116,6 +119,8 @@ def close_period(uow: UnitOfWork, year: int, month: int) -> Period:
 
 def reopen_period(uow: UnitOfWork, year: int, month: int, reason: str) -> Period:
     require(uow.operator, "ledger.reopen")
+    if not reason.strip():
+        raise ValidationError("--reason is required")
     period = uow.session.scalars(
         select(Period).where(Period.year == year, Period.month == month)
     ).first()

@@ -162,10 +162,7 @@ def par_percent(at_risk: Decimal, gross: Decimal) -> Decimal:
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, Mapping):
-        value = obj.get(name, default)
-    else:
-        value = getattr(obj, name, default)
+    value = obj.get(name, default) if isinstance(obj, Mapping) else getattr(obj, name, default)
     return default if value is None else value
 
 
@@ -237,7 +234,8 @@ def portfolio_aging_scalar(
     per_loan: dict[int, LoanAging] = {}
     products: dict[int, str] = {}
     for loan in loans:
-        loan_id = int(_get(loan, "loan_id", None) or _get(loan, "id"))
+        raw_id = _get(loan, "loan_id", None)
+        loan_id = int(_get(loan, "id") if raw_id is None else raw_id)
         per_loan[loan_id] = loan_aging(
             installments_by_loan.get(loan_id, ()),
             as_of,
@@ -256,7 +254,7 @@ def summarise(
     products: Mapping[int, str],
 ) -> PortfolioAging:
     """Buckets, per-product lines and totals from per-loan results (scalar sums)."""
-    acc = {c.name: [0, ZERO, ZERO, ZERO] for c in table.classes}
+    acc: dict[str, list[Any]] = {c.name: [0, ZERO, ZERO, ZERO] for c in table.classes}
     totals = _new_line()
     lines: dict[str, list[Any]] = {}
     for loan_id, a in per_loan.items():

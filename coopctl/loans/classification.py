@@ -109,7 +109,8 @@ def build_table(days: Sequence[int], percents: Sequence[str | int | Decimal]) ->
     for p in percents:
         pct = _percent(p, key_p)
         if pcts and pct < pcts[-1]:
-            raise ConfigError(f"{key_p}: percents must not decrease, got {[str(x) for x in percents]}")
+            got = [str(x) for x in percents]
+            raise ConfigError(f"{key_p}: percents must not decrease, got {got}")
         pcts.append(pct)
     classes = []
     lower = 0
@@ -123,7 +124,7 @@ def build_table(days: Sequence[int], percents: Sequence[str | int | Decimal]) ->
 
 def _percent(value: Any, key: str) -> Decimal:
     if isinstance(value, bool | float):
-        raise ConfigError(f"{key}: {value!r} is not a percent (write it as a string, e.g. \"5\")")
+        raise ConfigError(f'{key}: {value!r} is not a percent (write it as a string, e.g. "5")')
     try:
         pct = Decimal(str(value).strip())
     except InvalidOperation:

@@ -16,13 +16,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, select
 
 from coopctl.core import audit, clock
 from coopctl.core.context import cipher_for
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import DuplicateError, NotFoundError, ValidationError
-from coopctl.core.security import permissions_of, require
+from coopctl.core.security import require
 from coopctl.core.sequences import next_number
 from coopctl.members import pii, validate
 from coopctl.members.errors import (
@@ -43,6 +43,7 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("active", "exited"): ("members.exit", "exit"),
     ("suspended", "exited"): ("members.exit", "exit"),
 }
+_STATUSES = ", ".join(MEMBER_STATUSES)
 IDENTITY_FIELDS = ("first_name", "last_name", "other_names", "dob", "bvn", "nin")
 UPDATABLE = (
     "first_name", "last_name", "other_names", "phone", "email", "dob", "bvn", "nin",
@@ -75,9 +76,11 @@ def raise_all(errors: Sequence[MemberFieldError]) -> None:
 def get_member(uow: UnitOfWork, member_no: str, *, lock: bool = False) -> Member:
     """The member with this number; the check digit is verified first (exit 2)."""
     n = validate.member_no(member_no)
-    row = uow.lock(Member, member_no=n) if lock else uow.session.scalars(
-        select(Member).where(Member.member_no == n)
-    ).first()
+    row = (
+        uow.lock(Member, member_no=n)
+        if lock
+        else uow.session.scalars(select(Member).where(Member.member_no == n)).first()
+    )
     if row is None:
         raise NotFoundError(f"member {n} not found")
     return row
@@ -91,8 +94,13 @@ def find_by_identity(uow: UnitOfWork, field: str, value: str) -> Member | None:
     return uow.session.scalars(select(Member).where(col == h)).first()
 
 
-def _check_unique(uow: UnitOfWork, data: Mapping[str, Any], *, exclude_id: int | None = None,
-                  label: Any = validate._cli_label) -> None:
+def _check_unique(
+    uow: UnitOfWork,
+    data: Mapping[str, Any],
+    *,
+    exclude_id: int | None = None,
+    label: Any = validate._cli_label,
+) -> None:
     """BVN and NIN belong to one member; a staff number to one member per employer."""
     for field in ("bvn", "nin"):
         value = data.get(field)
@@ -137,7 +145,9 @@ def add_member(uow: UnitOfWork, raw: Mapping[str, str | None]) -> Member:
     uow.session.add(member)
     uow.session.flush()
     same_phone = uow.session.scalars(
-        select(Member.member_no).where(Member.phone_hash == member.phone_hash, Member.id != member.id)
+        select(Member.member_no).where(
+            Member.phone_hash == member.phone_hash, Member.id != member.id
+        )
     ).all()
     if same_phone:
         uow.note(f"note: the same phone number is on file for {', '.join(same_phone)}")
@@ -235,8 +245,9 @@ def show_member(uow: UnitOfWork, member_no: str, *, reveal: bool = False) -> dic
         require(uow.operator, "members.reveal")
     m = get_member(uow, member_no)
     if reveal:
-        audit.record(uow, "member.reveal", "member", m.member_no,
-                     after={"fields": list(pii.PII_FIELDS)})
+        audit.record(
+            uow, "member.reveal", "member", m.member_no, after={"fields": list(pii.PII_FIELDS)}
+        )
     from coopctl.members import documents
 
     d = member_summary(m, cipher_for(uow), reveal=reveal)
@@ -264,7 +275,7 @@ def list_members(
     stmt = select(Member).order_by(Member.member_no)
     if status:
         if status not in MEMBER_STATUSES:
-            raise ValidationError(f"--status: {status!r} is not one of {', '.join(MEMBER_STATUSES)}")
+            raise ValidationError(f"--status: {status!r} is not one of {_STATUSES}")
         stmt = stmt.where(Member.status == status)
     if kyc:
         if kyc not in ("pending", "approved", "rejected"):
@@ -305,12 +316,6 @@ def _search_clause(uow: UnitOfWork, text: str, cipher: Any) -> Any:
             ) from None
         return Member.phone_hash == pii.blind(cipher, "phone", e164)
     words = validate.fold(t).split()
-    return or_(False, *[]) if not words else _all_words(words)
-
-
-def _all_words(words: list[str]) -> Any:
-    from sqlalchemy import and_
-
     return and_(*[Member.search_name.like(f"%{_like_escape(w)}%", escape="\\") for w in words])
 
 
@@ -331,7 +336,7 @@ def set_status(
     through member exit (``on`` = exit date, default the business date).
     """
     if new_status not in MEMBER_STATUSES:
-        raise ValidationError(f"--status: {new_status!r} is not one of {', '.join(MEMBER_STATUSES)}")
+        raise ValidationError(f"--status: {new_status!r} is not one of {_STATUSES}")
     old = member.status
     if old == new_status:
         raise MemberStatusError(f"member {member.member_no} is already {old}")
@@ -354,8 +359,14 @@ def set_status(
     if new_status == "exited":
         member.exited_on = on or business_today(uow)
     uow.session.flush()
-    audit.record(uow, "member.status", "member", member.member_no,
-                 before={"status": old}, after={"status": new_status, "reason": reason})
+    audit.record(
+        uow,
+        "member.status",
+        "member",
+        member.member_no,
+        before={"status": old},
+        after={"status": new_status, "reason": reason},
+    )
     return member
 
 
@@ -409,28 +420,49 @@ def update_member(
     m = get_member(uow, member_no, lock=True)
     if m.status == "exited":
         raise MemberStatusError(f"member {m.member_no} has exited; the record is closed")
+    if status is not None:
+        _check_update_route(m, status)
     clean = _validate_changes(uow, m, given)
     cipher = cipher_for(uow)
     changed = _diff(m, clean, cipher)
     if any(f in IDENTITY_FIELDS for f in changed) and m.kyc_status == "approved":
-        if "members.kyc" not in permissions_of(uow.operator.role):
-            raise_perm = require
-            raise_perm(uow.operator, "members.kyc")
+        require(uow.operator, "members.kyc")  # verified identity: a KYC officer changes it
     if changed:
-        _check_unique(uow, {f: clean[f] for f in ("bvn", "nin", "employer", "staff_no")
-                            if f in clean} | _employer_pair(m, clean), exclude_id=m.id)
+        unique: dict[str, Any] = {f: clean[f] for f in ("bvn", "nin") if f in changed}
+        if "employer" in changed or "staff_no" in changed:
+            unique["employer"] = clean.get("employer", m.employer)
+            unique["staff_no"] = clean.get("staff_no", m.staff_no)
+        _check_unique(uow, unique, exclude_id=m.id)
         before = {f: _public(m, f) for f in changed}
         for f in changed:
             _apply(m, f, clean[f], cipher)
         uow.session.flush()
-        audit.record(uow, "member.update", "member", m.member_no, before=before,
-                     after={f: _public(m, f) for f in changed})
+        audit.record(
+            uow,
+            "member.update",
+            "member",
+            m.member_no,
+            before=before,
+            after={f: _public(m, f) for f in changed},
+        )
     if status is not None:
         set_status(uow, m, status, reason=reason)
         changed.append("status")
     if not changed:
         uow.note("nothing changed: the values given are already on file")
     return m, changed
+
+
+def _check_update_route(m: Member, status: str) -> None:
+    """``members update --status`` only suspends and reactivates."""
+    if status not in MEMBER_STATUSES:
+        raise ValidationError(f"--status: {status!r} is not one of {_STATUSES}")
+    rule = TRANSITIONS.get((m.status, status))
+    if rule is not None and rule[1] != "update":
+        how = "KYC approval (members kyc approve)" if rule[1] == "kyc" else "members exit"
+        raise MemberStatusError(
+            f"member {m.member_no}: {m.status} → {status} happens only through {how}"
+        )
 
 
 def _validate_changes(uow: UnitOfWork, m: Member, given: Mapping[str, str]) -> dict[str, Any]:
@@ -470,13 +502,6 @@ def _dob(uow: UnitOfWork, m: Member, v: str, min_age: int) -> date | None:
     return validate.date_of_birth(
         d, joined=m.joined_on, today=business_today(uow), min_age=min_age, field="--dob"
     )
-
-
-def _employer_pair(m: Member, clean: Mapping[str, Any]) -> dict[str, Any]:
-    if "employer" in clean or "staff_no" in clean:
-        return {"employer": clean.get("employer", m.employer),
-                "staff_no": clean.get("staff_no", m.staff_no)}
-    return {}
 
 
 def _diff(m: Member, clean: Mapping[str, Any], cipher: Any) -> list[str]:

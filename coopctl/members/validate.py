@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from coopctl.core import ids
 from coopctl.members.errors import MemberFieldError
@@ -81,7 +82,9 @@ def person_name(value: str | None, field: str, *, required: bool = True) -> str:
         return ""
     if len(v) > 100:
         raise MemberFieldError(field, "longer than 100 characters")
-    bad = sorted({c for c in v if not (c.isalpha() or c in _NAME_PUNCT or unicodedata.combining(c))})
+    bad = sorted(
+        {c for c in v if not (c.isalpha() or c in _NAME_PUNCT or unicodedata.combining(c))}
+    )
     if bad:
         raise MemberFieldError(field, f"{v!r} contains {''.join(bad)!r}; names take letters only")
     if not any(c.isalpha() for c in v):
@@ -126,7 +129,10 @@ def eleven_digits(value: str | None, field: str, what: str) -> str | None:
     if not v:
         return None
     if not _ELEVEN_DIGITS.match(v):
-        raise MemberFieldError(field, f"a {what} is exactly 11 digits, got {len(v)} character(s)")
+        digits = sum(c in "0123456789" for c in v)
+        other = len(v) - digits
+        got = f"{digits} digit(s)" + (f" and {other} other character(s)" if other else "")
+        raise MemberFieldError(field, f"a {what} is exactly 11 digits; got {got}")
     return v
 
 
@@ -160,7 +166,8 @@ def date_of_birth(dob: date, *, joined: date, today: date, min_age: int, field: 
     age = age_on(dob, joined)
     if age < min_age:
         raise MemberFieldError(
-            field, f"member is {max(age, 0)} on the join date {joined}; the minimum age is {min_age}"
+            field,
+            f"member is {max(age, 0)} on the join date {joined}; the minimum age is {min_age}",
         )
     if age_on(dob, today) > MAX_AGE:
         raise MemberFieldError(field, f"{dob} means an age over {MAX_AGE}")
@@ -186,17 +193,17 @@ def _cli_label(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def validate_member(
+def validate_fields(
     raw: Mapping[str, str | None],
     *,
     today: date,
     min_age: int,
     region: str = "NG",
     label: Callable[[str], str] = _cli_label,
-) -> tuple[MemberData | None, list[MemberFieldError]]:
-    """Validate a record of raw strings; returns (data, []) or (None, every problem)."""
+) -> tuple[dict[str, Any], list[MemberFieldError]]:
+    """Validate each field of a record of raw strings: (the fields that passed, problems)."""
     errors: list[MemberFieldError] = []
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
 
     def run(name: str, fn: Callable[[], object]) -> None:
         try:
@@ -237,6 +244,19 @@ def validate_member(
         return date_of_birth(d, joined=ref, today=today, min_age=min_age, field=label("dob"))
 
     run("dob", _dob)
+    return out, errors
+
+
+def validate_member(
+    raw: Mapping[str, str | None],
+    *,
+    today: date,
+    min_age: int,
+    region: str = "NG",
+    label: Callable[[str], str] = _cli_label,
+) -> tuple[MemberData | None, list[MemberFieldError]]:
+    """Validate a record of raw strings; returns (data, []) or (None, every problem)."""
+    out, errors = validate_fields(raw, today=today, min_age=min_age, region=region, label=label)
     if errors:
         return None, errors
-    return MemberData(**out), []  # type: ignore[arg-type]
+    return MemberData(**out), []

@@ -13,6 +13,7 @@ from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import DuplicateError, NotFoundError, ValidationError
 from coopctl.core.security import require
 from coopctl.deposits.errors import BankAccountError
+from coopctl.ledger.coa import GL
 from coopctl.ledger.models import GLAccount
 from coopctl.recon.models import BankAccount
 
@@ -41,6 +42,8 @@ def add_bank(
         raise NotFoundError(f"--gl: GL account {gl_code} not found")
     if gl.type != "asset" or gl.is_header or gl.is_control or gl.contra or not gl.active:
         raise BankAccountError(f"--gl: {gl.code} is not an active, postable asset account")
+    if gl.code == GL.CASH:
+        raise BankAccountError(f"--gl: {gl.code} is cash on hand (the teller's till), not a bank")
     if gl.cash_flow != "cash":
         raise BankAccountError(f"--gl: {gl.code} is not a cash account (cash-flow category cash)")
     other = uow.session.scalars(

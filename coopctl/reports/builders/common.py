@@ -162,8 +162,7 @@ class Chart:
             else:
                 self.roots.append(n)
         for r in self.roots:
-            for n in _with_depth(r, 0):
-                pass
+            list(_with_depth(r, 0))
 
     def of_type(self, gl_type: str) -> list[Node]:
         """Top-level nodes (roots) of one type, in code order."""
@@ -254,6 +253,3 @@ def has_table(uow: UnitOfWork, name: str) -> bool:
 
     return bool(inspect(uow.session.connection()).has_table(name))
 
-
-ZERO_KOBO = 0
-__all__ = ["ZERO", "Chart", "Node", "Window"]

@@ -1,0 +1,203 @@
+"""Budget use cases: import (all-or-nothing), show, approve (maker-checker), alerts.
+
+A budget belongs to a fiscal year, named by the calendar year it starts in
+(coop setting ``fiscal_year_start``); its monthly columns are calendar months,
+so with a July start ``jan`` of budget 2026 is January 2027. Amounts are in the
+GL account's normal direction (income as credits, expenses as debits).
+
+Approval follows config ``[approvals.budget]``: when enabled and the budget's
+total is at or above ``threshold`` it is imported as ``draft`` and needs
+``budgets approve`` by a different operator holding ``budgets.approve`` with a
+role in ``approver_roles``; otherwise it is approved on import. Importing again
+over a draft replaces it; over an approved budget it needs ``replace=True`` and
+makes it a draft again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from coopctl.core import audit, clock
+from coopctl.core.db import UnitOfWork
+from coopctl.core.errors import (
+    InvalidStateError,
+    MakerCheckerError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from coopctl.core.money import ZERO
+from coopctl.core.security import require
+from coopctl.budgets.models import Budget, BudgetLine
+from coopctl.budgets.parser import GLInfo, parse_budget_csv
+from coopctl.ledger.models import GLAccount
+from coopctl.ledger.periods import fiscal_year_months
+
+
+def check_year(year: int) -> int:
+    if not 1900 <= year <= 2999:
+        raise ValidationError(f"--year: {year} is not a year")
+    return year
+
+
+def _chart(uow: UnitOfWork) -> dict[str, GLInfo]:
+    return {
+        g.code: GLInfo(g.code, g.is_header, g.active)
+        for g in uow.session.scalars(select(GLAccount))
+    }
+
+
+def get_budget(uow: UnitOfWork, year: int) -> Budget | None:
+    return uow.session.scalars(select(Budget).where(Budget.year == year)).first()
+
+
+def import_budget(
+    uow: UnitOfWork, path: Path, year: int, *, replace: bool = False
+) -> dict[str, Any]:
+    """Validate the whole file, then write the budget of fiscal year ``year``."""
+    require(uow.operator, "budgets.manage")
+    check_year(year)
+    path = Path(path)
+    if not path.is_file():
+        raise NotFoundError(f"file {path} not found")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError(f"{path}: not UTF-8 text") from None
+    rows = parse_budget_csv(text, str(path), _chart(uow))
+    ids = {g.code: g.id for g in uow.session.scalars(select(GLAccount))}
+    months = fiscal_year_months(uow, year)  # (calendar year, month) in fiscal order
+    cal_year = {m: y for y, m in months}
+    existing = get_budget(uow, year)
+    before = None
+    if existing is not None:
+        if existing.status == "approved" and not replace:
+            raise InvalidStateError(
+                f"the budget for {year} is approved; import with --replace to revise it "
+                "(it will need approval again)"
+            )
+        before = {"status": existing.status, "total": existing.total,
+                  "lines": len(existing.lines)}  # fmt: skip
+        existing.lines.clear()
+        uow.session.flush()
+        budget = existing
+    else:
+        budget = Budget(year=year, imported_by="", imported_at=clock.utcnow())
+        uow.session.add(budget)
+    total = sum((r.total for r in rows), ZERO)
+    budget.file_name = path.name[:255]
+    budget.file_sha256 = hashlib.sha256(raw).hexdigest()
+    budget.total = total
+    budget.imported_by = uow.operator.username
+    budget.imported_at = clock.utcnow()
+    policy = uow.settings.approval("budget") if uow.settings is not None else None
+    needs_checker = bool(policy and policy["enabled"] and total >= policy["threshold"])
+    budget.status = "draft" if needs_checker else "approved"
+    budget.approved_by = None if needs_checker else uow.operator.username
+    budget.approved_at = None if needs_checker else clock.utcnow()
+    uow.session.flush()
+    for r in rows:
+        for m, amount in enumerate(r.amounts, start=1):
+            budget.lines.append(BudgetLine(gl_account_id=ids[r.gl_code], period_year=cal_year[m],
+                                           period_month=m, amount=amount))  # fmt: skip
+    uow.session.flush()
+    audit.record(uow, "budget.import", "budget", year, before=before,
+                 after={"status": budget.status, "total": total, "lines": len(rows),
+                        "sha256": budget.file_sha256})  # fmt: skip
+    return summary(budget, len(rows))
+
+
+def summary(budget: Budget, accounts: int | None = None) -> dict[str, Any]:
+    n = accounts if accounts is not None else len({ln.gl_account_id for ln in budget.lines})
+    return {
+        "year": budget.year,
+        "status": budget.status,
+        "accounts": n,
+        "total": budget.total,
+        "file": budget.file_name,
+        "file_sha256": budget.file_sha256,
+        "imported_by": budget.imported_by,
+        "approved_by": budget.approved_by,
+    }
+
+
+def approve_budget(uow: UnitOfWork, year: int, *, otp: str | None = None) -> dict[str, Any]:
+    """A checker approves a draft budget (never the operator who imported it)."""
+    require(uow.operator, "budgets.approve")
+    budget = get_budget(uow, check_year(year))
+    if budget is None:
+        raise NotFoundError(f"no budget for {year}")
+    if budget.status != "draft":
+        raise InvalidStateError(f"the budget for {year} is {budget.status}, not draft")
+    op = uow.operator
+    if op.username == budget.imported_by:
+        raise MakerCheckerError(f"{op.username} imported this budget and cannot also approve it")
+    if uow.settings is not None:
+        policy = uow.settings.approval("budget")
+        if op.role not in policy["approver_roles"]:
+            raise PermissionDeniedError(
+                f"role {op.role} may not approve budgets (allowed: "
+                f"{', '.join(policy['approver_roles'])})"
+            )
+        if policy["require_otp"] and op.totp_secret:
+            from coopctl.core.security import check_otp
+
+            check_otp(uow, op, otp, max_failures=uow.settings["security"]["otp_max_failures"])
+    budget.status = "approved"
+    budget.approved_by = op.username
+    budget.approved_at = clock.utcnow()
+    uow.session.flush()
+    audit.record(uow, "budget.approve", "budget", year, after={"total": budget.total})
+    return summary(budget)
+
+
+def show_budget(uow: UnitOfWork, year: int) -> dict[str, Any]:
+    """The budget with one row per GL account and its 12 months in fiscal order."""
+    require(uow.operator, "reports.view")
+    budget = get_budget(uow, check_year(year))
+    if budget is None:
+        raise NotFoundError(f"no budget for {year}")
+    gls = {g.id: g for g in uow.session.scalars(select(GLAccount))}
+    order = fiscal_year_months(uow, year)
+    grid: dict[int, dict[tuple[int, int], Decimal]] = {}
+    for ln in budget.lines:
+        grid.setdefault(ln.gl_account_id, {})[(ln.period_year, ln.period_month)] = ln.amount
+    lines = []
+    for gid in sorted(grid, key=lambda i: gls[i].code):
+        cells = grid[gid]
+        months = [cells.get(ym, ZERO) for ym in order]
+        lines.append({"gl_code": gls[gid].code, "name": gls[gid].name,
+                      "months": {f"{y}-{m:02d}": a for (y, m), a in zip(order, months, strict=True)},
+                      "total": sum(months, ZERO)})  # fmt: skip
+    return {**summary(budget, len(lines)), "lines": lines}
+
+
+def budget_amounts(uow: UnitOfWork, year: int) -> dict[int, dict[tuple[int, int], Decimal]]:
+    """{gl_account_id: {(calendar year, month): amount}} of a fiscal year's budget."""
+    budget = get_budget(uow, year)
+    out: dict[int, dict[tuple[int, int], Decimal]] = {}
+    if budget is None:
+        return out
+    for ln in budget.lines:
+        out.setdefault(ln.gl_account_id, {})[(ln.period_year, ln.period_month)] = ln.amount
+    return out
+
+
+def variance_alerts(uow: UnitOfWork, year: int, month: int) -> list[dict[str, Any]]:
+    """Lines of the approved budget whose actual of calendar month ``year-month`` is off
+    budget by at least ``[reports] budget_alert_percent`` (for the jobs' notifications)."""
+    from coopctl.reports.builders.budget_variance import variance_lines
+
+    require(uow.operator, "reports.view")
+    d = date(year, month, 1)
+    lines, budget = variance_lines(uow, d)
+    if budget is None or budget.status != "approved":
+        return []
+    return [ln for ln in lines if ln["alert"]]

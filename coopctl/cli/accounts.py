@@ -1,0 +1,169 @@
+"""``coopctl accounts …``: member deposit accounts and statements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coopctl.cli.common import (
+    DateOpt,
+    FormatOpt,
+    OutputOpt,
+    ReportFormatOpt,
+    business_date,
+    emit,
+    message,
+    new_app,
+    parse_date_opt,
+    uow,
+)
+
+app = new_app(
+    "Member accounts and statements.\n\nExample:\n\n    coopctl accounts list --member M00000013"
+)
+
+LIST_COLS = ["account_no", "member_no", "product", "type", "status", "balance", "held", "available"]
+SHOW_COLS = [*LIST_COLS, "minimum_balance", "opened_on", "closed_on"]
+
+
+@app.command("open")
+def open_(
+    member_no: Annotated[str, typer.Argument(help="Member number, e.g. M00000013.")],
+    product: Annotated[str, typer.Option("--product", help="Deposit product code, e.g. SAV.")],
+    date: DateOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Open a deposit account (zero balance) for a member.
+
+    Example:
+
+        coopctl accounts open M00000013 --product SAV
+    """
+    from coopctl.deposits import accounts
+
+    on = business_date(date)
+    with uow("accounts.manage") as u:
+        acct = accounts.open_account(u, member_no, product, on=on)
+        u.commit()
+        emit(accounts.account_as_dict(u, acct), fmt, columns=None if fmt == "json" else SHOW_COLS)
+
+
+@app.command("list")
+def list_(
+    member: Annotated[
+        str | None, typer.Option("--member", help="Only this member's accounts.")
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="active, dormant, pending or closed.")
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """List member accounts.
+
+    Example:
+
+        coopctl accounts list --member M00000013 --format json
+    """
+    from coopctl.core.errors import ValidationError
+    from coopctl.deposits import accounts
+
+    if status is not None and status not in ("active", "dormant", "pending", "closed"):
+        raise ValidationError(f"--status: {status!r} is not active, dormant, pending or closed")
+    with uow("accounts.view") as u:
+        rows = [
+            accounts.account_as_dict(u, a)
+            for a in accounts.list_accounts(u, member_no=member, status=status)
+        ]
+        emit(rows, fmt, columns=None if fmt == "json" else LIST_COLS)
+
+
+@app.command("show")
+def show(
+    account_no: Annotated[str, typer.Argument(help="Account number, e.g. A0000000013.")],
+    fmt: FormatOpt = "table",
+) -> None:
+    """Show one account: balance, holds, available balance.
+
+    Example:
+
+        coopctl accounts show A0000000013 --format json
+    """
+    from coopctl.deposits import accounts
+
+    with uow("accounts.view") as u:
+        emit(accounts.account_as_dict(u, accounts.show_account(u, account_no)), fmt)
+
+
+@app.command("close")
+def close(
+    account_no: Annotated[str, typer.Argument(help="Account to close.")],
+    transfer_to: Annotated[
+        str | None,
+        typer.Option("--transfer-to", help="Move the balance to this account first."),
+    ] = None,
+    date: DateOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Close an account at zero balance (or after moving its balance with --transfer-to).
+
+    Example:
+
+        coopctl accounts close A0000000021 --transfer-to A0000000013
+    """
+    from coopctl.deposits import accounts
+
+    on = business_date(date)
+    with uow("accounts.manage") as u:
+        acct, result = accounts.close_account(u, account_no, transfer_to=transfer_to, on=on)
+        u.commit()
+        data = accounts.account_as_dict(u, acct)
+        data["transfer_entry_no"] = result.entry_no if result else None
+        if result:
+            message(f"balance moved by {result.entry_no}")
+        emit(data, fmt, columns=None if fmt == "json" else SHOW_COLS)
+
+
+@app.command("statement")
+def statement(
+    account_no: Annotated[str, typer.Argument(help="Account number.")],
+    from_: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    fmt: ReportFormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """Statement of an account: opening balance, lines with running balance, closing.
+
+    Example:
+
+        coopctl accounts statement A0000000013 --from 2026-01-01 --format pdf -o st.pdf
+    """
+    import os
+    import sys
+
+    from coopctl.cli.common import require_output
+    from coopctl.deposits.statements import build_statement
+    from coopctl.reports.builders.common import render_meta
+    from coopctl.reports.render import render
+
+    require_output(fmt, output)
+    start = parse_date_opt(from_, "--from")
+    end = parse_date_opt(to, "--to")
+    with uow("accounts.view") as u:
+        report = build_statement(u, account_no, start=start, end=end)
+        meta = render_meta(u)
+    console = None
+    if fmt == "table":
+        from rich.console import Console
+
+        tty = sys.stdout.isatty()
+        console = Console(no_color=bool(os.environ.get("NO_COLOR")) or not tty,
+                          width=None if tty else 160, highlight=False)  # fmt: skip
+    if output is not None:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+    text = render(report, fmt, output=output, console=console, **meta)
+    if text is not None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    elif output is not None:
+        message(f"wrote {output}")

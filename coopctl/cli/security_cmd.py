@@ -1,0 +1,74 @@
+"""``coopctl security …``: key rotation and security tasks."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from coopctl.cli.common import FormatOpt, YesOpt, app_context, emit, message, new_app, uow
+
+app = new_app(
+    "Key rotation and security tasks.\n\nExample:\n\n    coopctl security rotate-key --yes"
+)
+
+
+@app.command("rotate-key")
+def rotate_key(
+    yes: YesOpt = False,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Re-encrypt all PII and TOTP secrets under a new key, in one transaction.
+
+    The new key is written to KEY.new, everything is re-encrypted and
+    re-indexed, the transaction commits, then the old key is kept as
+    KEY.old-<timestamp> (0600) and KEY.new becomes KEY. Run it while no other
+    coopctl process (daemon, tellers) is writing. Needs security.rotate_key.
+
+    Example:
+
+        coopctl security rotate-key --yes --format json
+    """
+    from coopctl.members import rotation
+
+    ctx = app_context()
+    if not yes and sys.stdin.isatty():
+        typer.confirm(
+            f"Re-encrypt all protected fields under a new key ({ctx.settings.key_file})?",
+            abort=True,
+        )
+    with uow("security.rotate_key") as u:
+        rot = rotation.rotate(u)
+        u.commit()
+    try:
+        rotation.install(rot, ctx)
+    except OSError as exc:
+        from coopctl.core.crypto import KeyFileError
+
+        raise KeyFileError(
+            f"the database is now encrypted under {rot.new_file}, but installing it failed "
+            f"({exc}); run `coopctl security rotate-key` again to finish, or rename "
+            f"{rot.new_file} to {rot.key_file} by hand"
+        ) from exc
+    if rot.resumed:
+        message(f"finished the interrupted rotation; old key kept as {rot.old_copy}")
+    else:
+        total = sum(rot.counts.values())
+        message(f"re-encrypted {total} record(s) under a new key; old key kept as {rot.old_copy}")
+    emit(rot.as_dict(), fmt)
+
+
+@app.command("key-status")
+def key_status(fmt: FormatOpt = "table") -> None:
+    """Show the key file in use and whether it is private (mode 0600).
+
+    Example:
+
+        coopctl security key-status
+    """
+    from coopctl.core import crypto
+
+    with uow("system.doctor") as u:
+        path = u.settings.key_file
+    problems = crypto.key_file_problems(path)
+    emit({"key_file": str(path), "ok": not problems, "problems": problems}, fmt)

@@ -1,0 +1,336 @@
+"""Payroll check-off import: one bank receipt, one balanced journal entry.
+
+The entry debits the bank's GL with the declared total (what the bank received)
+and credits each member's accounts (loans through the registered providers,
+shares, savings). A file total different from the declared total is booked to
+suspense (GL 2900) with a warning. The import is all-or-nothing: every bad line is
+reported (exit 2) and nothing is written; the same file (SHA-256) is refused the
+second time (exit 5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from coopctl.core import audit, clock, ids
+from coopctl.core.db import UnitOfWork
+from coopctl.core.errors import CoopError, NotFoundError, ValidationError
+from coopctl.core.money import ZERO
+from coopctl.core.security import require
+from coopctl.deposits import checkoff, rules
+from coopctl.deposits.errors import CheckoffFileError, DuplicateImportError
+from coopctl.deposits.models import CheckoffImport, CheckoffLine
+from coopctl.deposits.service import business_today
+from coopctl.ledger.coa import GL
+from coopctl.ledger.models import Account
+from coopctl.ledger.posting import post
+from coopctl.ledger.rules import EntryDraft, LineDraft
+from coopctl.members.models import Member
+
+MEMBER_PREFIX = "M"
+# Modules that register loan-due providers when imported (the loans context).
+PROVIDER_MODULES = ("coopctl.loans.seams",)
+
+
+@dataclass
+class PlannedLine:
+    line_no: int
+    member: Member
+    amount: Decimal
+    split: checkoff.Split
+    savings_account: Account
+    shares_account: Account | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line_no,
+            "member_no": self.member.member_no,
+            "amount": self.amount,
+            "loans": [{"loan_no": n, "amount": a} for n, a in self.split.loans],
+            "to_loans": self.split.to_loans,
+            "shares": self.split.shares,
+            "shares_account": self.shares_account.account_no if self.shares_account else None,
+            "savings": self.split.savings,
+            "savings_account": self.savings_account.account_no,
+        }
+
+
+def load_providers() -> dict[str, checkoff.LoanDueProvider]:
+    import importlib
+
+    for name in PROVIDER_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (name, name.rsplit(".", 1)[0]):
+                raise
+    return checkoff.DUE_PROVIDERS
+
+
+def loan_dues(uow: UnitOfWork, member_id: int, as_of: date) -> list[tuple[str, Decimal]]:
+    dues: list[tuple[str, Decimal]] = []
+    for provider in load_providers().values():
+        dues.extend(provider.due(uow, member_id, as_of))
+    return dues
+
+
+def _provider_for(uow: UnitOfWork, member_id: int, loan_no: str, as_of: date) -> Any:
+    for provider in load_providers().values():
+        if any(n == loan_no for n, _ in provider.due(uow, member_id, as_of)):
+            return provider
+    raise NotFoundError(f"no loan provider knows loan {loan_no}")
+
+
+def _plan(
+    uow: UnitOfWork, parsed: checkoff.ParsedFile, name: str, on: date
+) -> tuple[list[PlannedLine], list[str]]:
+    """Resolve members and accounts and split each line; collect every problem."""
+    settings = uow.settings
+    sav_code = settings["checkoff"]["savings_product"] if settings else "SAV"
+    shr_code = settings["checkoff"]["shares_product"] if settings else "SHR"
+    priority = list(settings["checkoff"]["priority"]) if settings else list(checkoff.PRIORITY_ITEMS)
+    monthly = settings["checkoff"]["monthly_savings"] if settings else ZERO
+    try:
+        checkoff.check_priority(priority)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    errors: list[str] = []
+    numbers: dict[int, str] = {}
+    for ln in parsed.lines:
+        try:
+            numbers[ln.line_no] = ids.check(ln.member_no, MEMBER_PREFIX, field="member_no")
+        except ValidationError as exc:
+            errors.append(f"{name}:{ln.line_no}:{exc.message}")
+    members = {
+        m.member_no: m
+        for m in uow.session.scalars(
+            select(Member).where(Member.member_no.in_(set(numbers.values())))
+        )
+    }
+    accounts: dict[tuple[int, str], Account] = {}
+    if members:
+        for a in uow.session.scalars(
+            select(Account).where(
+                Account.member_id.in_([m.id for m in members.values()]),
+                Account.product_code.in_((sav_code, shr_code)),
+                Account.status != "closed",
+            )
+        ):
+            accounts[(a.member_id or 0, a.product_code)] = a
+    first_line: dict[str, int] = {}
+    planned: list[PlannedLine] = []
+    for ln in parsed.lines:
+        if ln.line_no not in numbers:
+            continue
+        where = f"{name}:{ln.line_no}"
+        no = numbers[ln.line_no]
+        member = members.get(no)
+        if member is None:
+            errors.append(f"{where}:member_no: member {no} not found")
+            continue
+        if no in first_line:
+            errors.append(f"{where}:member_no: {no} is already on line {first_line[no]}")
+            continue
+        first_line[no] = ln.line_no
+        if member.status == "exited":
+            errors.append(f"{where}:member_no: member {no} has exited")
+            continue
+        sav = accounts.get((member.id, sav_code))
+        if sav is None:
+            errors.append(f"{where}:member_no: member {no} has no open {sav_code} account")
+            continue
+        shr = accounts.get((member.id, shr_code))
+        try:
+            dues = (
+                loan_dues(uow, member.id, on)
+                if ("loan_due" in priority or (ln.explicit and ln.explicit["loan"] > 0))
+                else []
+            )
+            if ln.explicit is not None:
+                if ln.explicit["shares"] > 0 and shr is None:
+                    raise ValueError(f"shares: member {no} has no open {shr_code} account")
+                split = checkoff.split_explicit(
+                    ln.amount,
+                    savings=ln.explicit["savings"],
+                    shares=ln.explicit["shares"],
+                    loan=ln.explicit["loan"],
+                    loan_dues=dues,
+                )
+            else:
+                split = checkoff.split_by_priority(
+                    ln.amount,
+                    priority=priority,
+                    loan_dues=dues,
+                    monthly_savings=monthly,
+                    has_shares=shr is not None and shr.status in ("active", "dormant"),
+                )
+            if split.savings > 0:
+                rules.check_credit(uow, sav, member, split.savings)
+            if split.shares > 0 and shr is not None:
+                rules.check_credit(uow, shr, member, split.shares)
+        except ValueError as exc:
+            errors.append(f"{where}:{exc}")
+            continue
+        except CoopError as exc:
+            errors.append(f"{where}:member_no: {exc.message}")
+            continue
+        planned.append(PlannedLine(ln.line_no, member, ln.amount, split, sav, shr))
+    return planned, errors
+
+
+def import_file(
+    uow: UnitOfWork,
+    path: Path,
+    *,
+    bank: str,
+    ref: str,
+    total: Decimal,
+    on: date | None = None,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Import a payroll check-off file (see the module docstring)."""
+    require(uow.operator, "checkoff.import")
+    from coopctl.recon.banks import get_bank
+
+    if not ref.strip():
+        raise ValidationError("--ref: must not be empty (the bank's reference of the receipt)")
+    if total <= 0:
+        raise ValidationError("--total: must be more than zero")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFoundError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ValidationError(f"{path}: cannot read ({exc.strerror})") from None
+    sha = hashlib.sha256(data).hexdigest()
+    done = uow.session.scalars(
+        select(CheckoffImport).where(CheckoffImport.file_sha256 == sha)
+    ).first()
+    if done is not None:
+        raise DuplicateImportError(
+            f"{path.name}: already imported on {done.business_date} (ref {done.reference}, "
+            f"sha256 {sha[:12]}…); nothing imported"
+        )
+    bank_gl = get_bank(uow, bank).gl_account.code
+    on = on or business_today(uow)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CheckoffFileError(f"{path.name}: not UTF-8 text ({exc.reason})") from None
+    parsed = checkoff.parse_file(text, path.name)
+    planned, errors = _plan(uow, parsed, path.name, on)
+    errors = sorted(parsed.errors + errors, key=_line_order)
+    if errors:
+        raise CheckoffFileError(
+            f"{path.name}: {len(errors)} problem(s); nothing imported", details=errors
+        )
+    file_total = parsed.total
+    difference = total - file_total
+    if difference != 0:
+        uow.note(
+            f"warning: file total {file_total:,.2f} ≠ --total {total:,.2f}; the difference "
+            f"{difference:,.2f} goes to suspense (GL {GL.SUSPENSE})"
+        )
+    summary: dict[str, Any] = {
+        "file": path.name,
+        "file_sha256": sha,
+        "bank": bank.strip().upper(),
+        "reference": ref,
+        "date": on,
+        "declared_total": total,
+        "file_total": file_total,
+        "difference": difference,
+        "members": len(planned),
+        "to_loans": sum((p.split.to_loans for p in planned), ZERO),
+        "to_shares": sum((p.split.shares for p in planned), ZERO),
+        "to_savings": sum((p.split.savings for p in planned), ZERO),
+        "lines": [p.as_dict() for p in planned],
+    }
+    if dry_run:
+        summary.update(status="dry-run", entry_no=None)
+        return summary
+    entry_lines = [LineDraft(bank_gl, debit=total, memo=f"check-off {ref}"[:200])]
+    for p in planned:
+        for loan_no, amount in p.split.loans:
+            provider = _provider_for(uow, p.member.id, loan_no, on)
+            entry_lines.extend(provider.apply(uow, loan_no, amount, on, ref))
+        for acct, amount in (
+            (p.shares_account, p.split.shares),
+            (p.savings_account, p.split.savings),
+        ):
+            if acct is not None and amount > 0:
+                entry_lines.append(
+                    LineDraft(
+                        acct.gl_account.code,
+                        credit=amount,
+                        account_no=acct.account_no,
+                        memo=f"check-off {ref} line {p.line_no}"[:200],
+                    )
+                )
+    if difference > 0:
+        entry_lines.append(LineDraft(GL.SUSPENSE, credit=difference, memo="check-off difference"))
+    elif difference < 0:
+        entry_lines.append(LineDraft(GL.SUSPENSE, debit=-difference, memo="check-off difference"))
+    result = post(
+        uow,
+        EntryDraft(
+            business_date=on,
+            kind="checkoff",
+            narration=f"Payroll check-off {ref} ({len(planned)} members)",
+            reference=ref,
+            idempotency_key=f"checkoff:{sha}",
+            lines=entry_lines,
+        ),
+    )
+    batch = CheckoffImport(
+        file_sha256=sha,
+        file_name=path.name[:255],
+        bank_code=bank.strip().upper(),
+        reference=ref,
+        business_date=on,
+        declared_total=total,
+        file_total=file_total,
+        lines_count=len(planned),
+        entry_id=result.entry.id,
+        created_at=clock.utcnow(),
+        created_by=getattr(uow.operator, "username", None) or "system",
+    )
+    uow.session.add(batch)
+    uow.session.flush()
+    uow.session.add_all(
+        CheckoffLine(
+            import_id=batch.id,
+            line_no=p.line_no,
+            member_id=p.member.id,
+            amount=p.amount,
+            to_loans=p.split.to_loans,
+            to_shares=p.split.shares,
+            to_savings=p.split.savings,
+        )
+        for p in planned
+    )
+    uow.session.flush()
+    audit.record(
+        uow,
+        "checkoff.import",
+        "checkoff_import",
+        sha[:16],
+        after={"file": path.name, "reference": ref, "total": total, "entry": result.entry_no},
+    )
+    summary.update(status="posted", entry_no=result.entry_no)
+    return summary
+
+
+def _line_order(err: str) -> tuple[int, str]:
+    parts = err.split(":")
+    for p in parts[1:3]:
+        if p.isdigit():
+            return int(p), err
+    return 0, err

@@ -1,0 +1,411 @@
+"""Member exit: offset loans against savings and shares, refund the rest, close every
+account and mark the member exited — in one transaction, one journal entry.
+
+Maker-checker (config ``approvals.member_exit``, on by default): ``members exit``
+stores a pending request (``X…`` number) with the settlement it computed and moves
+nothing; a different manager or admin runs ``members exit-approve REQUEST_ID``,
+which recomputes the settlement from the balances of that moment and executes it
+(or ``members exit-reject REQUEST_ID --reason R``). While a request is pending no
+withdrawal or transfer leaves the member's accounts.
+
+The refund goes to the chosen channel: cash on hand (``--cash``), a bank account's
+GL (``--to-account-bank CODE``) or, by default, Members' refunds payable (GL 2260)
+to be paid later. Fixed deposits closed before maturity pay the early-withdrawal
+penalty (to fee income, GL 4200), as a withdrawal would.
+
+Loans are offset through :data:`EXIT_OFFSET_PROVIDERS` (filled by the loans
+context; none by default). A member whose loans exceed their savings and shares,
+or whose accounts carry holds (e.g. guarantees) or pending entries, cannot exit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import select
+
+from coopctl.core import audit, clock, ids, sequences
+from coopctl.core.db import UnitOfWork
+from coopctl.core.errors import InvalidStateError, NotFoundError, ValidationError
+from coopctl.core.money import ZERO, round_money
+from coopctl.core.security import require
+from coopctl.deposits.errors import ExitBlockedError
+from coopctl.deposits.holds import active_holds
+from coopctl.deposits.models import DepositAccount, ExitRequest
+from coopctl.deposits.service import (
+    DEPOSIT_KINDS,
+    business_today,
+    channel_gl,
+    get_member,
+    require_not_exited,
+    set_exited,
+)
+from coopctl.ledger.coa import GL
+from coopctl.ledger.models import Account
+from coopctl.ledger.posting import lock_accounts, post
+from coopctl.ledger.rules import EntryDraft, LineDraft
+from coopctl.members.models import Member
+
+if TYPE_CHECKING:
+    from coopctl.ledger.models import JournalEntry
+
+REQUEST_PREFIX = "X"
+# Modules that register exit-offset providers when imported (the loans context).
+PROVIDER_MODULES = ("coopctl.loans.seams",)
+
+
+class ExitOffsetProvider(Protocol):
+    """What the member exit asks of the loans context."""
+
+    def outstanding(self, uow: Any, member_id: int, as_of: date) -> list[tuple[str, Decimal]]:
+        """Every open loan of the member with the amount that settles it as of ``as_of``."""
+        ...
+
+    def apply(self, uow: Any, loan_no: str, amount: Decimal, on: date, ref: str) -> list[LineDraft]:
+        """Settle ``loan_no`` with ``amount`` and return the credit lines (summing to
+        ``amount``) for the exit entry, whose debits are the member's deposit accounts."""
+        ...
+
+
+EXIT_OFFSET_PROVIDERS: dict[str, ExitOffsetProvider] = {}
+
+
+def load_providers() -> dict[str, ExitOffsetProvider]:
+    import importlib
+
+    for name in PROVIDER_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (name, name.rsplit(".", 1)[0]):
+                raise
+    return EXIT_OFFSET_PROVIDERS
+
+
+@dataclass
+class AccountPayout:
+    account: Account
+    balance: Decimal
+    penalty: Decimal = ZERO
+
+
+@dataclass
+class Settlement:
+    member: Member
+    on: date
+    channel: str  # cash | bank | payable
+    bank_code: str | None
+    accounts: list[AccountPayout] = field(default_factory=list)
+    loans: list[tuple[str, str, Decimal]] = field(default_factory=list)  # provider, loan, amount
+
+    @property
+    def total_deposits(self) -> Decimal:
+        return sum((a.balance for a in self.accounts), ZERO)
+
+    @property
+    def penalties(self) -> Decimal:
+        return sum((a.penalty for a in self.accounts), ZERO)
+
+    @property
+    def loans_offset(self) -> Decimal:
+        return sum((amt for _, _, amt in self.loans), ZERO)
+
+    @property
+    def refund(self) -> Decimal:
+        return self.total_deposits - self.penalties - self.loans_offset
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "member_no": self.member.member_no,
+            "date": self.on,
+            "accounts": [
+                {
+                    "account_no": a.account.account_no,
+                    "product": a.account.product_code,
+                    "type": a.account.kind,
+                    "balance": a.balance,
+                    "penalty": a.penalty,
+                }
+                for a in self.accounts
+            ],
+            "loans": [{"loan_no": n, "amount": amt} for _, n, amt in self.loans],
+            "total_deposits": self.total_deposits,
+            "penalties": self.penalties,
+            "loans_offset": self.loans_offset,
+            "refund": self.refund,
+            "channel": self.channel,
+            "bank": self.bank_code,
+        }
+
+
+def _channel(cash: bool, bank: str | None) -> tuple[str, str | None]:
+    if cash and bank:
+        raise ValidationError("--cash and --to-account-bank: choose one")
+    if cash:
+        return "cash", None
+    if bank:
+        return "bank", bank.strip().upper()
+    return "payable", None
+
+
+def compute_settlement(
+    uow: UnitOfWork, member: Member, channel: str, bank_code: str | None, on: date
+) -> Settlement:
+    """What the member's exit would do now (raises ExitBlockedError when it cannot)."""
+    s = Settlement(member, on, channel, bank_code)
+    ids_ = list(
+        uow.session.scalars(
+            select(Account.id).where(Account.member_id == member.id, Account.status != "closed")
+        )
+    )
+    locked = lock_accounts(uow, ids_)  # fresh balances, held until the transaction ends
+    accounts = [locked[i] for i in sorted(locked)]
+    from coopctl.deposits.accounts import pending_entries
+
+    others = [a for a in accounts if a.kind not in DEPOSIT_KINDS]
+    for acct in accounts:
+        if pending_entries(uow, acct):
+            raise ExitBlockedError(f"account {acct.account_no} has entries awaiting approval")
+        if acct.kind not in DEPOSIT_KINDS:
+            continue
+        if active_holds(uow, acct):
+            raise ExitBlockedError(
+                f"account {acct.account_no} carries holds (e.g. a guarantee); release them first"
+            )
+        penalty = ZERO
+        details = uow.session.get(DepositAccount, acct.id)
+        if (
+            acct.kind == "fixed_deposit"
+            and details is not None
+            and details.maturity_date is not None
+            and on < details.maturity_date
+        ):
+            penalty = round_money(acct.balance * details.product.early_withdrawal_penalty / 100)
+        s.accounts.append(AccountPayout(acct, acct.balance, penalty))
+    providers = load_providers()
+    for pname, provider in providers.items():
+        for loan_no, amount in provider.outstanding(uow, member.id, on):
+            if amount > 0:
+                s.loans.append((pname, loan_no, amount))
+    if not providers and any(a.balance != 0 for a in others):
+        raise ExitBlockedError(
+            f"member {member.member_no} has open loan accounts and no loan offset is available"
+        )
+    if s.refund < 0:
+        raise ExitBlockedError(
+            f"member {member.member_no}: loans {s.loans_offset:,.2f} exceed savings and shares "
+            f"{s.total_deposits - s.penalties:,.2f}; {-s.refund:,.2f} must be repaid first"
+        )
+    if channel == "bank" and bank_code:
+        channel_gl(uow, bank_code)  # the bank must exist and be active
+    return s
+
+
+def _execute(uow: UnitOfWork, s: Settlement, ref: str) -> JournalEntry | None:
+    """Post the settlement, close the accounts, mark the member exited."""
+    locked = lock_accounts(uow, [a.account.id for a in s.accounts])
+    lines: list[LineDraft] = []
+    for a in s.accounts:
+        acct = locked[a.account.id]
+        acct.floor = ZERO
+        if a.balance > 0:
+            lines.append(
+                LineDraft(
+                    acct.gl_account.code,
+                    debit=a.balance,
+                    account_no=acct.account_no,
+                    memo="member exit",
+                )
+            )
+    if s.penalties > 0:
+        lines.append(LineDraft(GL.FEE_INCOME, credit=s.penalties, memo="early withdrawal penalty"))
+    providers = load_providers()
+    for pname, loan_no, amount in s.loans:
+        lines.extend(providers[pname].apply(uow, loan_no, amount, s.on, ref))
+    if s.refund > 0:
+        gl = {"cash": GL.CASH, "payable": GL.REFUNDS_PAYABLE}.get(s.channel) or channel_gl(
+            uow, s.bank_code
+        )
+        lines.append(LineDraft(gl, credit=s.refund, memo=f"exit refund {s.member.member_no}"))
+    entry = None
+    if lines:
+        entry = post(
+            uow,
+            EntryDraft(
+                business_date=s.on,
+                kind="member_exit",
+                narration=f"Exit settlement of member {s.member.member_no}",
+                reference=ref,
+                idempotency_key=f"member_exit:{ref}",
+                lines=lines,
+            ),
+        ).entry
+    for a in s.accounts:
+        acct = locked[a.account.id]
+        if acct.balance != 0:  # pragma: no cover - the entry emptied it
+            raise ExitBlockedError(f"account {acct.account_no} still holds {acct.balance:,.2f}")
+        acct.status = "closed"
+        acct.closed_on = s.on
+    uow.session.flush()
+    set_exited(uow, s.member)
+    return entry
+
+
+def _find_pending(uow: UnitOfWork, member: Member) -> ExitRequest | None:
+    return uow.session.scalars(
+        select(ExitRequest).where(
+            ExitRequest.member_id == member.id, ExitRequest.status == "pending"
+        )
+    ).first()
+
+
+def request_exit(
+    uow: UnitOfWork,
+    member_no: str,
+    *,
+    cash: bool = False,
+    bank: str | None = None,
+    on: date | None = None,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Start (or, without maker-checker, perform) a member's exit; see the module doc."""
+    require(uow.operator, "members.exit")
+    channel, bank_code = _channel(cash, bank)
+    member = get_member(uow, member_no)
+    require_not_exited(member)
+    uow.lock(Member, id=member.id)
+    waiting = _find_pending(uow, member)
+    if waiting is not None:
+        raise InvalidStateError(
+            f"member {member.member_no} already has exit request {waiting.request_no} pending"
+        )
+    on = on or business_today(uow)
+    s = compute_settlement(uow, member, channel, bank_code, on)
+    if dry_run:
+        return dict(s.as_dict(), status="preview", request_id=None, entry_no=None)
+    policy = uow.settings.approval("member_exit") if uow.settings else {"enabled": False}
+    pending = bool(policy["enabled"] and s.total_deposits + s.loans_offset >= policy["threshold"])
+    req = ExitRequest(
+        request_no=sequences.next_number(uow, "exit_request", REQUEST_PREFIX),
+        member_id=member.id,
+        status="pending",
+        channel=channel,
+        bank_code=bank_code,
+        business_date=on,
+        settlement=json.dumps(_jsonable(s.as_dict()), sort_keys=True),
+        refund=s.refund,
+        loans_offset=s.loans_offset,
+        maker=getattr(uow.operator, "username", None) or "system",
+        created_at=clock.utcnow(),
+    )
+    uow.session.add(req)
+    uow.session.flush()
+    audit.record(
+        uow,
+        "member.exit_request",
+        "member",
+        member.member_no,
+        after={"request": req.request_no, "refund": s.refund, "channel": channel},
+    )
+    if pending:
+        uow.note(f"exit {req.request_no} of {member.member_no} awaits approval by another manager")
+        return dict(s.as_dict(), status="pending", request_id=req.request_no, entry_no=None)
+    return _finish(uow, req, s)
+
+
+def _finish(uow: UnitOfWork, req: ExitRequest, s: Settlement) -> dict[str, Any]:
+    entry = _execute(uow, s, req.request_no)
+    req.status = "executed"
+    req.entry_id = entry.id if entry is not None else None
+    req.refund = s.refund
+    req.loans_offset = s.loans_offset
+    req.decided_at = clock.utcnow()
+    uow.session.flush()
+    audit.record(
+        uow,
+        "member.exit",
+        "member",
+        s.member.member_no,
+        after={
+            "request": req.request_no,
+            "refund": s.refund,
+            "loans_offset": s.loans_offset,
+            "entry": entry.entry_no if entry else None,
+        },
+    )
+    return dict(
+        s.as_dict(),
+        status="exited",
+        request_id=req.request_no,
+        entry_no=entry.entry_no if entry else None,
+    )
+
+
+def get_request(uow: UnitOfWork, request_id: str) -> ExitRequest:
+    n = ids.check(request_id, REQUEST_PREFIX, field="REQUEST_ID")
+    req = uow.session.scalars(select(ExitRequest).where(ExitRequest.request_no == n)).first()
+    if req is None:
+        raise NotFoundError(f"exit request {n} not found")
+    return req
+
+
+def approve_exit(uow: UnitOfWork, request_id: str, *, otp: str | None = None) -> dict[str, Any]:
+    """Execute a pending exit (a different operator from its maker, with approve rights)."""
+    from coopctl.ledger.approvals import check_checker
+
+    req = get_request(uow, request_id)
+    if req.status != "pending":
+        raise InvalidStateError(f"exit request {req.request_no} is {req.status}, not pending")
+    check_checker(uow, req.maker, "member_exit", otp)
+    member = uow.session.get(Member, req.member_id)
+    assert member is not None
+    uow.lock(Member, id=member.id)
+    require_not_exited(member)
+    on = business_today(uow)
+    s = compute_settlement(uow, member, req.channel, req.bank_code, on)
+    before = json.loads(req.settlement)
+    if Decimal(before["refund"]) != s.refund:
+        uow.note(
+            f"balances changed since the request: refund now {s.refund:,.2f} "
+            f"(was {Decimal(before['refund']):,.2f})"
+        )
+    req.checker = uow.operator.username
+    return _finish(uow, req, s)
+
+
+def reject_exit(uow: UnitOfWork, request_id: str, reason: str) -> dict[str, Any]:
+    from coopctl.ledger.approvals import check_checker
+
+    if not reason.strip():
+        raise ValidationError("--reason: must not be empty")
+    req = get_request(uow, request_id)
+    if req.status != "pending":
+        raise InvalidStateError(f"exit request {req.request_no} is {req.status}, not pending")
+    check_checker(uow, req.maker, "member_exit", None)
+    req.status = "rejected"
+    req.checker = uow.operator.username
+    req.reason = reason
+    req.decided_at = clock.utcnow()
+    uow.session.flush()
+    member = uow.session.get(Member, req.member_id)
+    assert member is not None
+    audit.record(
+        uow,
+        "member.exit_reject",
+        "member",
+        member.member_no,
+        after={"request": req.request_no, "reason": reason},
+    )
+    return dict(
+        json.loads(req.settlement), status="rejected", request_id=req.request_no, entry_no=None
+    )
+
+
+def _jsonable(v: Any) -> Any:
+    from coopctl.reports.render.jsonout import to_jsonable
+
+    return to_jsonable(v)

@@ -1,0 +1,292 @@
+"""Bulk posting: many entries in one transaction, for batch jobs.
+
+Interest, penalties, provisioning and check-off imports post thousands of
+entries at once. :func:`post_many` gives them the guarantees of
+:func:`coopctl.ledger.posting.post`, entry by entry, at batch speed:
+
+1. every draft is validated in pure code first (:func:`rules.validate_draft`);
+2. drafts whose idempotency key already exists are skipped (one query per
+   chunk of keys); a key repeated inside the batch is posted once;
+3. dates and periods are checked once per distinct date, GL and member
+   accounts resolved once, the line rules checked once per distinct
+   (GL, member account) pair;
+4. the touched member accounts are locked (id order, like ``post``) and the
+   batch is replayed on their balances draft by draft, so a floor refuses
+   exactly where posting one by one would — and before anything is written;
+5. entries go in as ``draft`` in bulk, then their lines, then the member
+   balances (one statement per chunk), then every entry is flipped to
+   ``posted`` by ``UPDATE … WHERE id …`` — the database's per-row trigger still
+   checks each entry's balance and period (see :mod:`coopctl.ledger.bulk_io`
+   for the per-dialect routes: PostgreSQL COPY, SQLite executemany);
+6. one audit record describes the batch.
+
+All or nothing: any refusal raises and the caller's unit of work rolls back.
+Bulk postings are never pending: a draft whose approval policy needs a checker
+is refused (post it with ``post``); reversals go through ``approvals.reverse``.
+Like ``post``, this is engine code: the calling service checks permissions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from coopctl.core import audit, clock
+from coopctl.core.db import UnitOfWork
+from coopctl.core.errors import (
+    BusinessRuleError,
+    CoopError,
+    InactiveAccountError,
+    InsufficientFundsError,
+    ManualPostingNotAllowedError,
+    NotFoundError,
+    ValidationError,
+)
+from coopctl.core.money import ZERO, from_minor
+from coopctl.ledger.bulk_io import AcctRow, BulkIO
+from coopctl.ledger.models import Account, GLAccount, entry_no_of
+from coopctl.ledger.posting import _needs_approval, _username, check_date, resolve_gl
+from coopctl.ledger.rules import (
+    ControlAccountError,
+    EntryDraft,
+    HeaderAccountError,
+    validate_draft,
+)
+
+__all__ = ["ApprovalRequiredError", "BulkResult", "post_many"]
+
+ROUTES = ("auto", "copy", "executemany")
+
+
+class ApprovalRequiredError(BusinessRuleError):
+    """Bulk postings are never pending: an entry that needs a checker goes through ``post``."""
+
+
+@dataclass
+class BulkResult:
+    posted: int  # entries written by this call
+    skipped_existing: int  # drafts whose idempotency key was already posted (or repeated)
+    entry_ids: list[int] = field(default_factory=list)  # per draft: its new or existing entry
+
+    @property
+    def entry_nos(self) -> list[str]:
+        return [entry_no_of(i) for i in self.entry_ids]
+
+
+def _kobo(amount: Decimal) -> int:
+    return int(amount.scaleb(2))  # exact: validate_draft refused sub-kobo amounts
+
+
+def post_many(uow: UnitOfWork, drafts: Sequence[EntryDraft], *, route: str = "auto") -> BulkResult:
+    """Post ``drafts`` in the unit of work's transaction; all or nothing.
+
+    ``route``: ``auto`` (COPY on PostgreSQL, executemany on SQLite), or force
+    ``copy`` (PostgreSQL only) / ``executemany``.
+    """
+    drafts = list(drafts)
+    if route not in ROUTES:
+        raise ValueError(f"route must be one of {ROUTES}, not {route!r}")
+    pg = uow.dialect == "postgresql"
+    if route == "auto":
+        route = "copy" if pg else "executemany"
+    if route == "copy" and not pg:
+        raise ValueError("the COPY route needs PostgreSQL")
+    totals = [_validate(uow, n, d) for n, d in enumerate(drafts, 1)]
+    if not drafts:
+        return BulkResult(0, 0, [])
+    uow.session.flush()
+    io = BulkIO(uow, route)
+
+    # -- idempotency: skip keys already posted, and repeats inside the batch
+    existing = io.existing_keys([d.idempotency_key for d in drafts if d.idempotency_key])
+    todo: list[int] = []
+    first_of: dict[str, int] = {}  # key → index of the draft that posts it
+    for i, d in enumerate(drafts):
+        k = d.idempotency_key
+        if k and (k in existing or k in first_of):
+            continue
+        if k:
+            first_of[k] = i
+        todo.append(i)
+
+    # -- dates, GL accounts, member accounts: once each
+    for day in sorted({drafts[i].business_date for i in todo}):
+        check_date(uow, day)
+    codes = {ln.gl_code for i in todo for ln in drafts[i].lines}
+    gls = resolve_gl(uow, codes) if codes else {}
+    numbers = {ln.account_no for i in todo for ln in drafts[i].lines if ln.account_no}
+    accts = io.accounts(sorted(numbers)) if numbers else {}
+    missing = sorted(numbers - accts.keys())
+    if missing:
+        more = f" (+{len(missing) - 5} more)" if len(missing) > 5 else ""
+        raise NotFoundError(f"account {', '.join(missing[:5])}{more} not found")
+    _check_lines(drafts, todo, gls, accts)
+
+    # -- member balances: lock, replay in order, refuse before writing anything
+    balances = _replay_balances(io, drafts, todo, gls, accts)
+
+    # -- write: entries (draft), lines, balances; flip to posted
+    now = clock.utcnow()
+    maker = _username(uow)
+    ids = io.new_entry_ids(len(todo))
+    created = io.ts(now)
+    io.insert_entries(
+        [
+            (eid, io.day(d.business_date), d.kind, d.reference, d.narration, "draft", maker,
+             None, d.idempotency_key, None, _kobo(totals[i]), None, None, d.reason, created, None)
+            for eid, i in zip(ids, todo, strict=True)
+            for d in (drafts[i],)
+        ]
+    )  # fmt: skip
+    gl_id = {code: g.id for code, g in gls.items()}
+    acct_id = {no: a.id for no, a in accts.items()}
+    io.insert_lines(
+        [
+            (eid, n, gl_id[ln.gl_code], acct_id[ln.account_no] if ln.account_no else None,
+             _kobo(ln.debit), _kobo(ln.credit), ln.memo[:200])
+            for eid, i in zip(ids, todo, strict=True)
+            for n, ln in enumerate(drafts[i].lines, 1)
+        ]
+    )  # fmt: skip
+    io.write_balances(balances)
+    flipped = io.flip_posted(ids, now) if ids else 0
+    if flipped != len(ids):  # pragma: no cover - the database refused silently?
+        raise BusinessRuleError(f"bulk posting flipped {flipped} of {len(ids)} entries")
+
+    # -- result aligned with the input
+    id_of = dict(zip(todo, ids, strict=True))
+    entry_ids = []
+    for i, d in enumerate(drafts):
+        k = d.idempotency_key or ""
+        entry_ids.append(id_of[i] if i in id_of else existing.get(k) or id_of[first_of[k]])
+    skipped = len(drafts) - len(todo)
+    if skipped:
+        uow.note(f"{skipped} draft(s) already posted under their idempotency key; skipped")
+    if ids:
+        _audit(uow, drafts, todo, ids, totals, skipped)
+    _expire_accounts(uow, set(balances))
+    return BulkResult(posted=len(ids), skipped_existing=skipped, entry_ids=entry_ids)
+
+
+def _validate(uow: UnitOfWork, n: int, d: EntryDraft) -> Decimal:
+    """Pure checks of one draft; errors name the draft (position and key)."""
+    where = f"draft {n}" + (f" ({d.idempotency_key})" if d.idempotency_key else "")
+    try:
+        total = validate_draft(d)
+    except CoopError as exc:
+        raise type(exc)(f"{where}: {exc.message}", details=exc.details) from None
+    if d.reverses_id is not None:
+        raise ValidationError(f"{where}: reversals are posted with reverse(), not in bulk")
+    if _needs_approval(uow, d, total):
+        raise ApprovalRequiredError(f"{where}: {d.approval_kind} needs a checker; use post()")
+    return total
+
+
+def _check_lines(
+    drafts: list[EntryDraft], todo: list[int], gls: dict[str, GLAccount], accts: dict[str, AcctRow]
+) -> None:
+    """The rules of ``posting._check_line``, once per distinct (GL, account, manual)."""
+    code_of = {g.id: g.code for g in gls.values()}
+    seen: set[tuple[str, str | None, bool]] = set()
+    for i in todo:
+        d = drafts[i]
+        for ln in d.lines:
+            sig = (ln.gl_code, ln.account_no, d.manual)
+            if sig in seen:
+                continue
+            seen.add(sig)
+            gl = gls[ln.gl_code]
+            acct = accts.get(ln.account_no) if ln.account_no else None
+            if not gl.active:
+                raise InactiveAccountError(f"GL account {gl.code} is inactive")
+            if gl.is_header:
+                raise HeaderAccountError(f"GL account {gl.code} is a header; post to its children")
+            if d.manual and not gl.manual_allowed:
+                raise ManualPostingNotAllowedError(
+                    f"GL account {gl.code} ({gl.name}) does not accept manual journals"
+                )
+            if gl.is_control and acct is None:
+                raise ControlAccountError(
+                    f"GL account {gl.code} is a control account: the line must name a member "
+                    "account"
+                )
+            if acct is not None:
+                if acct.gl_account_id != gl.id:
+                    other = code_of.get(acct.gl_account_id, str(acct.gl_account_id))
+                    raise ControlAccountError(
+                        f"account {acct.account_no} belongs to GL {other}, not {gl.code}"
+                    )
+                if acct.status not in ("active", "dormant"):
+                    raise InactiveAccountError(f"account {acct.account_no} is {acct.status}")
+
+
+def _replay_balances(
+    io: BulkIO,
+    drafts: list[EntryDraft],
+    todo: list[int],
+    gls: dict[str, GLAccount],
+    accts: dict[str, AcctRow],
+) -> dict[int, int]:
+    """Lock the touched member accounts and replay the batch on them, draft by draft.
+
+    Returns the new balance (kobo) of every touched account; raises
+    InsufficientFundsError exactly where posting one by one would.
+    """
+    if not accts:
+        return {}
+    state = io.lock_balances([a.id for a in accts.values()])
+    by_no = {a.account_no: a.id for a in accts.values()}
+    sign = {code: (1 if g.normal_balance == "debit" else -1) for code, g in gls.items()}
+    delta: dict[int, int] = {}
+    for i in todo:
+        delta.clear()
+        for ln in drafts[i].lines:
+            if ln.account_no:
+                aid = by_no[ln.account_no]
+                dk = sign[ln.gl_code] * (_kobo(ln.debit) - _kobo(ln.credit))
+                delta[aid] = delta.get(aid, 0) + dk
+        for aid, dk in delta.items():
+            bal, held, flr = state[aid]
+            if dk < 0 and bal + dk - held < flr:
+                no = next(n for n, x in by_no.items() if x == aid)
+                raise InsufficientFundsError(
+                    f"draft {i + 1}: account {no}: available "
+                    f"{from_minor(max(bal - held - flr, 0)):,.2f}, needs {from_minor(-dk):,.2f}"
+                )
+            state[aid][0] = bal + dk
+    return {aid: st[0] for aid, st in state.items()}
+
+
+def _audit(
+    uow: UnitOfWork,
+    drafts: list[EntryDraft],
+    todo: list[int],
+    ids: list[int],
+    totals: list[Decimal],
+    skipped: int,
+) -> None:
+    days = [drafts[i].business_date for i in todo]
+    audit.record(
+        uow,
+        "entries.bulk_posted",
+        "journal_entry",
+        f"{entry_no_of(min(ids))}..{entry_no_of(max(ids))}",
+        after={
+            "entries": len(ids),
+            "skipped_existing": skipped,
+            "total": sum((totals[i] for i in todo), ZERO),
+            "kinds": sorted({drafts[i].kind for i in todo}),
+            "from": min(days),
+            "to": max(days),
+        },
+    )
+
+
+def _expire_accounts(uow: UnitOfWork, ids: set[int]) -> None:
+    """Account rows the caller holds are stale after the raw UPDATEs; expire them."""
+    if not ids:
+        return
+    for obj in list(uow.session.identity_map.values()):
+        if isinstance(obj, Account) and obj.id in ids:
+            uow.session.expire(obj)

@@ -1,0 +1,158 @@
+"""Writing member statements: one file for all, or one file per member (``--split``).
+
+PDF: WeasyPrint's cost per document dominates one-page statements, so members
+are rendered in batches (many statements per document, ``render_pdf_many``),
+and the batches are spread over worker processes (one per core by default).
+For one PDF the batch files are then joined page by page; for ``--split`` each
+batch document is laid out once and its pages are cut into one file per member.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from coopctl.reports.builders.statements import StatementSet, combined_report, member_reports
+from coopctl.reports.model import Report
+
+BATCH = 250  # statements per PDF document
+
+
+def _pdf_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    return {k: meta.get(k) for k in ("coop_name", "logo_path", "generated_by", "generated_at",
+                                     "templates_dir")}  # fmt: skip
+
+
+def _chunks(items: Sequence[Any], n: int) -> list[Sequence[Any]]:
+    return [items[i : i + n] for i in range(0, len(items), n)]
+
+
+def _workers(processes: int | None, batches: int) -> int:
+    wanted = processes if processes is not None else (os.cpu_count() or 1)
+    return max(1, min(wanted, batches))
+
+
+def _render_batch(args: tuple[list[Report], str, dict[str, Any]]) -> str:
+    from coopctl.reports.render.pdf import render_pdf_many
+
+    reports, path, meta = args
+    render_pdf_many(reports, path, document_title="Member statements", **meta)
+    return path
+
+
+def _map(func: Any, jobs: list[Any], workers: int) -> list[Any]:
+    if workers <= 1 or len(jobs) <= 1:
+        return [func(j) for j in jobs]
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+    with ctx.Pool(workers) as pool:
+        return list(pool.imap(func, jobs))
+
+
+def write_pdf(
+    data: StatementSet,
+    path: Path,
+    meta: dict[str, Any],
+    *,
+    processes: int | None = None,
+    batch: int = BATCH,
+) -> int:
+    """All statements in one PDF; returns the number of statements."""
+    reports = [r for _, r in member_reports(data)]
+    meta = _pdf_meta(meta)
+    batches = _chunks(reports, batch)
+    workers = _workers(processes, len(batches))
+    try:
+        import pypdf  # noqa: F401 - joins the batch files
+    except ImportError:  # pragma: no cover - without pypdf: one process, one document
+        workers, batches = 1, [reports]
+    if len(batches) <= 1:
+        _render_batch((list(reports), str(path), meta))
+        return len(reports)
+    with tempfile.TemporaryDirectory(prefix="coopctl-st-") as tmp:
+        jobs = [(list(b), str(Path(tmp) / f"part-{i:05d}.pdf"), meta) for i, b in enumerate(batches)]
+        parts = _map(_render_batch, jobs, workers)
+        _join(parts, path)
+    return len(reports)
+
+
+def _join(parts: list[str], path: Path) -> None:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for p in parts:
+        writer.append(p)
+    with open(path, "wb") as fh:
+        writer.write(fh)
+
+
+def _render_split(args: tuple[list[tuple[str, Report]], str, dict[str, Any]]) -> list[str]:
+    """Lay a batch out once, then write each member's pages to ``<dir>/<member_no>.pdf``."""
+    from weasyprint import HTML
+
+    from coopctl.reports.render.pdf import render_html, templates_path
+
+    items, folder, meta = args
+    html = render_html([r for _, r in items], document_title="Member statement", **meta)
+    doc = HTML(string=html, base_url=str(templates_path(meta.get("templates_dir")))).render()
+    starts: dict[int, int] = {}
+    for pi, page in enumerate(doc.pages):
+        for anchor in page.anchors:
+            if anchor.startswith("report-"):
+                starts.setdefault(int(anchor.split("-")[1]), pi)
+    order = sorted(starts.items())
+    out = []
+    for k, (idx, first) in enumerate(order):
+        last = order[k + 1][1] if k + 1 < len(order) else len(doc.pages)
+        member_no = items[idx - 1][0]
+        target = str(Path(folder) / f"{member_no}.pdf")
+        doc.copy(doc.pages[first:last]).write_pdf(target)
+        out.append(target)
+    return out
+
+
+def write_split(
+    data: StatementSet,
+    fmt: str,
+    folder: Path,
+    meta: dict[str, Any],
+    *,
+    processes: int | None = None,
+    batch: int = BATCH,
+) -> list[str]:
+    """One file per member (``<member_no>.<fmt>``) in ``folder``; returns the paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    items = list(member_reports(data))
+    if fmt == "pdf":
+        meta = _pdf_meta(meta)
+        jobs = [(list(b), str(folder), meta) for b in _chunks(items, batch)]
+        return [p for ps in _map(_render_split, jobs, _workers(processes, len(jobs))) for p in ps]
+    from coopctl.reports.render import render
+
+    paths = []
+    for member_no, report in items:
+        target = folder / f"{member_no}.{fmt}"
+        text = render(report, fmt, output=target if fmt in ("xlsx",) else None, **meta)
+        if text is not None:
+            target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        paths.append(str(target))
+    return paths
+
+
+def write_xlsx(data: StatementSet, path: Path, meta: dict[str, Any]) -> None:
+    """Every statement in one sheet (opening, lines, closing per account)."""
+    from coopctl.reports.render.xlsx import render_xlsx
+
+    render_xlsx([combined_report(data, with_json=False)], path, coop_name=meta["coop_name"],
+                generated_by=meta["generated_by"], generated_at=meta["generated_at"])  # fmt: skip
+
+
+def csv_text(data: StatementSet) -> str:
+    from coopctl.reports.render.csvout import render_csv
+
+    return render_csv(combined_report(data, with_json=False))
