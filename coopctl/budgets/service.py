@@ -193,10 +193,15 @@ def budget_amounts(uow: UnitOfWork, year: int) -> dict[int, dict[tuple[int, int]
 def variance_alerts(uow: UnitOfWork, year: int, month: int) -> list[dict[str, Any]]:
     """Lines of the approved budget whose actual of calendar month ``year-month`` is off
     budget by at least ``[reports] budget_alert_percent`` (for the jobs' notifications)."""
+    from coopctl.core.security import permissions_of
     from coopctl.reports.builders.budget_variance import variance_lines
 
-    require(uow.operator, "reports.view")
-    d = date(year, month, 1)
+    role = getattr(uow.operator, "role", None)
+    require(uow.operator, "reports.view" if role and "reports.view" in permissions_of(role)
+            else "jobs.run")  # the nightly job (system) reads alerts too
+    import calendar
+
+    d = date(year, month, calendar.monthrange(year, month)[1])
     lines, budget = variance_lines(uow, d)
     if budget is None or budget.status != "approved":
         return []

@@ -151,7 +151,7 @@ def show(
     ] = False,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Show one member; ``--reveal`` needs permission members.reveal and is audited.
+    """Show one member, PII masked; --reveal (permission members.reveal) is audited.
 
     Example:
 
@@ -195,7 +195,7 @@ def update(
 
         coopctl members update M00000013 --phone 08059876543 --email ada@example.com
     """
-    from coopctl.members import service
+    from coopctl.members.update import update_member
 
     changes = {
         "first_name": first_name, "last_name": last_name, "other_names": other_names,
@@ -203,7 +203,7 @@ def update(
         "employer": employer, "staff_no": staff_no, "address": address,
     }  # fmt: skip
     with uow("members.manage") as u:
-        m, changed = service.update_member(u, member_no, changes, status=status, reason=reason)
+        m, changed = update_member(u, member_no, changes, status=status, reason=reason)
         data = _summary(u, m)
         u.commit()
     if changed:

@@ -173,7 +173,7 @@ def _provision_expr(table: ClassTable) -> pl.Expr:
 def _round_up(q: pl.Expr, r: pl.Expr, den: int, mode: str) -> pl.Expr:
     """Whether ``q + r/den`` (q, r ≥ 0, r < den) rounds up to ``q + 1`` under ``mode``."""
     if mode == "ROUND_HALF_EVEN":
-        return 2 * r >= den
+        return (2 * r > den) | ((2 * r == den) & (q % 2 == 1))
     if mode == "ROUND_HALF_UP":
         return 2 * r >= den
     if mode == "ROUND_HALF_DOWN":

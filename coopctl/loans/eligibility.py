@@ -43,6 +43,11 @@ class Facts:
     has_savings_account: bool = True
 
 
+def _num(d: Decimal) -> str:
+    """``Decimal('100.0000')`` → ``100``; ``2.5000`` → ``2.5``."""
+    return format(d.normalize(), "f")
+
+
 def months_between(start: date, end: date) -> int:
     """Whole calendar months from ``start`` to ``end`` (a month counts once its day is reached)."""
     months = (end.year - start.year) * 12 + (end.month - start.month)
@@ -86,7 +91,7 @@ def check(rules: Rules, facts: Facts) -> list[str]:
         if not facts.has_savings_account:
             failures.append("savings: the member has no savings account")
         elif facts.amount > cap:
-            failures.append(f"savings: {facts.amount:,.2f} is more than {rules.savings_multiple.normalize()} × "
+            failures.append(f"savings: {facts.amount:,.2f} is more than {_num(rules.savings_multiple)} × "
                             f"free savings {facts.free_savings:,.2f} = {cap:,.2f}")
     return failures
 
@@ -113,6 +118,6 @@ def guarantee_shortfall(
     have = sum(accepted, ZERO)
     if have < need:
         failures.append(f"guarantees: accepted guarantees total {have:,.2f}, they must cover "
-                        f"{need:,.2f} ({coverage_percent.normalize()}% of principal − free "
+                        f"{need:,.2f} ({_num(coverage_percent)}% of principal − free "
                         f"savings)")
     return failures

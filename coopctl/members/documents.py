@@ -173,7 +173,8 @@ def _store(uow: UnitOfWork, data: bytes, sha: str) -> bool:
     existed = dest.is_file()
     if existed and dest.stat().st_size == len(data):
         return False
-    dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    dest.parent.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    dest.parent.mkdir(exist_ok=True, mode=0o700)
     atomic_write(dest, data, mode=0o600)
     if not existed:  # (a damaged copy that was repaired stays)
         remove_on_rollback(uow, dest)

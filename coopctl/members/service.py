@@ -1,4 +1,4 @@
-"""Members: add, show, list, update, status transitions; helpers other contexts reuse.
+"""Members: add, show, list, status transitions (update: ``update.py``); helpers others reuse.
 
 For other contexts:
 - :func:`get_member` — by member number (check digit first; NotFoundError if missing);
@@ -44,11 +44,6 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("suspended", "exited"): ("members.exit", "exit"),
 }
 _STATUSES = ", ".join(MEMBER_STATUSES)
-IDENTITY_FIELDS = ("first_name", "last_name", "other_names", "dob", "bvn", "nin")
-UPDATABLE = (
-    "first_name", "last_name", "other_names", "phone", "email", "dob", "bvn", "nin",
-    "employer", "staff_no", "address",
-)  # fmt: skip
 
 
 def business_today(uow: UnitOfWork) -> date:
@@ -56,7 +51,7 @@ def business_today(uow: UnitOfWork) -> date:
     return clock.today(tz)
 
 
-def _member_settings(uow: UnitOfWork) -> dict[str, Any]:
+def member_settings(uow: UnitOfWork) -> dict[str, Any]:
     return dict(uow.settings["members"])
 
 
@@ -94,7 +89,7 @@ def find_by_identity(uow: UnitOfWork, field: str, value: str) -> Member | None:
     return uow.session.scalars(select(Member).where(col == h)).first()
 
 
-def _check_unique(
+def check_unique(
     uow: UnitOfWork,
     data: Mapping[str, Any],
     *,
@@ -127,7 +122,7 @@ def _check_unique(
 
 # --- add -----------------------------------------------------------------------
 def validate_input(uow: UnitOfWork, raw: Mapping[str, str | None]) -> MemberData:
-    cfg = _member_settings(uow)
+    cfg = member_settings(uow)
     data, errors = validate.validate_member(
         raw, today=business_today(uow), min_age=cfg["min_age"], region=cfg["phone_region"]
     )
@@ -140,7 +135,7 @@ def add_member(uow: UnitOfWork, raw: Mapping[str, str | None]) -> Member:
     """Validate and register a new member (status pending_kyc, KYC pending)."""
     require(uow.operator, "members.manage")
     data = validate_input(uow, raw)
-    _check_unique(uow, data.__dict__)
+    check_unique(uow, data.__dict__)
     member = build_member(uow, data, next_number(uow, "member", "M"))
     uow.session.add(member)
     uow.session.flush()
@@ -307,7 +302,7 @@ def _search_clause(uow: UnitOfWork, text: str, cipher: Any) -> Any:
     if t[:1] in "Mm" and t[1:].isdigit():
         return Member.member_no == validate.member_no(t, field="--search")
     if any(c.isdigit() for c in t) and validate._PHONE_CHARS.match(t):
-        region = _member_settings(uow)["phone_region"]
+        region = member_settings(uow)["phone_region"]
         try:
             e164 = validate.phone(t, "--search", region=region)
         except MemberFieldError:
@@ -393,138 +388,3 @@ def require_open(member: Member) -> None:
     """Raise MemberInactiveError for a suspended or exited member."""
     if member.status in ("suspended", "exited"):
         raise MemberInactiveError(f"member {member.member_no} is {member.status}")
-
-
-# --- update -------------------------------------------------------------------------
-def update_member(
-    uow: UnitOfWork,
-    member_no: str,
-    changes: Mapping[str, str | None],
-    *,
-    status: str | None = None,
-    reason: str = "",
-) -> tuple[Member, list[str]]:
-    """Change contact/identity fields and/or suspend/reactivate; returns the changed fields.
-
-    Identity fields (names, dob, BVN, NIN) of a KYC-approved member need
-    permission members.kyc as well. BVN, NIN and date of birth can be
-    corrected but not removed.
-    """
-    require(uow.operator, "members.manage")
-    given = {k: v for k, v in changes.items() if v is not None}
-    unknown = set(given) - set(UPDATABLE)
-    if unknown:
-        raise AssertionError(f"not updatable: {sorted(unknown)}")
-    if not given and status is None:
-        raise ValidationError("nothing to update: give at least one option")
-    m = get_member(uow, member_no, lock=True)
-    if m.status == "exited":
-        raise MemberStatusError(f"member {m.member_no} has exited; the record is closed")
-    if status is not None:
-        _check_update_route(m, status)
-    clean = _validate_changes(uow, m, given)
-    cipher = cipher_for(uow)
-    changed = _diff(m, clean, cipher)
-    if any(f in IDENTITY_FIELDS for f in changed) and m.kyc_status == "approved":
-        require(uow.operator, "members.kyc")  # verified identity: a KYC officer changes it
-    if changed:
-        unique: dict[str, Any] = {f: clean[f] for f in ("bvn", "nin") if f in changed}
-        if "employer" in changed or "staff_no" in changed:
-            unique["employer"] = clean.get("employer", m.employer)
-            unique["staff_no"] = clean.get("staff_no", m.staff_no)
-        _check_unique(uow, unique, exclude_id=m.id)
-        before = {f: _public(m, f) for f in changed}
-        for f in changed:
-            _apply(m, f, clean[f], cipher)
-        uow.session.flush()
-        audit.record(
-            uow,
-            "member.update",
-            "member",
-            m.member_no,
-            before=before,
-            after={f: _public(m, f) for f in changed},
-        )
-    if status is not None:
-        set_status(uow, m, status, reason=reason)
-        changed.append("status")
-    if not changed:
-        uow.note("nothing changed: the values given are already on file")
-    return m, changed
-
-
-def _check_update_route(m: Member, status: str) -> None:
-    """``members update --status`` only suspends and reactivates."""
-    if status not in MEMBER_STATUSES:
-        raise ValidationError(f"--status: {status!r} is not one of {_STATUSES}")
-    rule = TRANSITIONS.get((m.status, status))
-    if rule is not None and rule[1] != "update":
-        how = "KYC approval (members kyc approve)" if rule[1] == "kyc" else "members exit"
-        raise MemberStatusError(
-            f"member {m.member_no}: {m.status} → {status} happens only through {how}"
-        )
-
-
-def _validate_changes(uow: UnitOfWork, m: Member, given: Mapping[str, str]) -> dict[str, Any]:
-    cfg = _member_settings(uow)
-    out: dict[str, Any] = {}
-    errors: list[MemberFieldError] = []
-    label = validate._cli_label
-    checks: dict[str, Any] = {
-        "first_name": lambda v: validate.person_name(v, label("first_name")),
-        "last_name": lambda v: validate.person_name(v, label("last_name")),
-        "other_names": lambda v: validate.person_name(v, label("other_names"), required=False),
-        "phone": lambda v: validate.phone(v, label("phone"), region=cfg["phone_region"]),
-        "email": lambda v: validate.email(v, label("email")),
-        "bvn": lambda v: validate.eleven_digits(v, label("bvn"), "BVN"),
-        "nin": lambda v: validate.eleven_digits(v, label("nin"), "NIN"),
-        "employer": lambda v: validate.plain_text(v, label("employer"), max_len=200),
-        "staff_no": lambda v: validate.plain_text(v, label("staff_no"), max_len=50),
-        "address": lambda v: validate.plain_text(v, label("address"), max_len=500),
-        "dob": lambda v: _dob(uow, m, v, cfg["min_age"]),
-    }
-    for f, v in given.items():
-        try:
-            value = checks[f](v)
-            if value is None and f in ("bvn", "nin", "dob"):
-                raise MemberFieldError(label(f), "cannot be removed, only corrected")
-            out[f] = value
-        except MemberFieldError as exc:
-            errors.append(exc)
-    raise_all(errors)
-    return out
-
-
-def _dob(uow: UnitOfWork, m: Member, v: str, min_age: int) -> date | None:
-    d = validate.a_date(v, "--dob")
-    if d is None:
-        return None
-    return validate.date_of_birth(
-        d, joined=m.joined_on, today=business_today(uow), min_age=min_age, field="--dob"
-    )
-
-
-def _diff(m: Member, clean: Mapping[str, Any], cipher: Any) -> list[str]:
-    changed = []
-    for f, v in clean.items():
-        if f in pii.PII_FIELDS:
-            current: Any = pii.get_dob(cipher, m) if f == "dob" else pii.get_field(cipher, m, f)
-        else:
-            current = getattr(m, f)
-        if current != v:
-            changed.append(f)
-    return changed
-
-
-def _apply(m: Member, field: str, value: Any, cipher: Any) -> None:
-    if field in pii.PII_FIELDS:
-        pii.set_field(cipher, m, field, value)
-        return
-    setattr(m, field, value if value is not None else ("" if field != "email" else None))
-    if field in ("first_name", "last_name", "other_names"):
-        m.search_name = validate.search_name(m.first_name, m.last_name, m.other_names)
-
-
-def _public(m: Member, field: str) -> Any:
-    """Audit value of a field: PII is only marked as changed (the log redacts it anyway)."""
-    return "changed" if field in pii.PII_FIELDS else getattr(m, field)

@@ -87,6 +87,7 @@ def make_account(
             held=held,
             floor=floor,
             opened_on=date(2026, 1, 1),
+            closed_on=date(2026, 6, 30) if status == "closed" else None,
             created_at=clock.utcnow(),
         )
         u.session.add(a)

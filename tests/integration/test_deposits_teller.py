@@ -256,7 +256,12 @@ def test_fixed_deposit_placement_maturity_and_early_penalty(coop: Coop) -> None:
     r = coop.cli("postings", "deposit", fd, "40000", operator="teller1")
     assert r.exit_code == 5 and "at least 50,000.00" in r.stderr
     assert snapshot(coop) == before
-    deposit(coop, fd, "100000", COOPCTL_TODAY="2026-09-01", )
+    deposit(
+        coop,
+        fd,
+        "100000",
+        COOPCTL_TODAY="2026-09-01",
+    )
     shown = coop.ok("accounts", "show", fd)
     assert (shown["placed_on"], shown["maturity_date"]) == ("2026-09-01", "2026-11-30")
     r = coop.cli("postings", "deposit", fd, "1000", operator="teller1")

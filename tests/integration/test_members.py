@@ -32,10 +32,26 @@ def add(coop: Coop, *extra: str, operator: str = "teller1", **fields: str) -> di
 def upload_kyc_documents(coop: Coop, tmp: Path, member_no: str, operator: str = "teller1") -> None:
     (tmp / "id-card.pdf").write_bytes(PDF + member_no.encode())
     (tmp / "photo.jpg").write_bytes(JPEG + member_no.encode())
-    coop.ok("members", "docs", "add", member_no, tmp / "id-card.pdf", "--kind", "id_card",
-            operator=operator)
-    coop.ok("members", "docs", "add", member_no, tmp / "photo.jpg", "--kind", "passport_photo",
-            operator=operator)
+    coop.ok(
+        "members",
+        "docs",
+        "add",
+        member_no,
+        tmp / "id-card.pdf",
+        "--kind",
+        "id_card",
+        operator=operator,
+    )
+    coop.ok(
+        "members",
+        "docs",
+        "add",
+        member_no,
+        tmp / "photo.jpg",
+        "--kind",
+        "passport_photo",
+        operator=operator,
+    )
 
 
 def audit_actions(coop: Coop, member_no: str) -> list[tuple[str, str]]:
@@ -53,8 +69,14 @@ def test_member_joins_uploads_documents_and_a_manager_approves_kyc(
 ) -> None:
     """Teller1 registers Adaeze Okafor and scans her ID card and photo. Teller1 may not
     approve her KYC; manager1 does, and she becomes an active member."""
-    m = add(coop, bvn="22212345678", nin="70012345678", dob="1990-02-03",
-            email="adaeze@example.com", joined="2026-11-02")
+    m = add(
+        coop,
+        bvn="22212345678",
+        nin="70012345678",
+        dob="1990-02-03",
+        email="adaeze@example.com",
+        joined="2026-11-02",
+    )
     assert m == {
         **m,
         "member_no": "M00000013",  # first number of the "member" sequence, Damm check digit 3
@@ -69,9 +91,9 @@ def test_member_joins_uploads_documents_and_a_manager_approves_kyc(
         "joined": "2026-11-02",
     }
     no = m["member_no"]
-    with coop.uow("teller1") as u:  # until KYC is approved she cannot withdraw or borrow
-        with pytest.raises(KycRequiredError):
-            service.require_kyc(service.get_member(u, no))
+    # until KYC is approved she cannot withdraw or borrow
+    with coop.uow("teller1") as u, pytest.raises(KycRequiredError):
+        service.require_kyc(service.get_member(u, no))
 
     upload_kyc_documents(coop, tmp_path, no)
     shown = coop.ok("members", "show", no)
@@ -110,7 +132,9 @@ def test_kyc_maker_checker_can_be_switched_off(coop: Coop, tmp_path: Path) -> No
     no = add(coop, operator="manager1")["member_no"]
     upload_kyc_documents(coop, tmp_path, no, operator="manager1")
     off = {"COOPCTL_APPROVALS__KYC__ENABLED": "false"}
-    assert coop.ok("members", "kyc", "approve", no, operator="manager1", **off)["status"] == "active"
+    assert (
+        coop.ok("members", "kyc", "approve", no, operator="manager1", **off)["status"] == "active"
+    )
 
 
 def test_approver_needs_a_role_the_policy_names(coop: Coop, tmp_path: Path) -> None:
@@ -125,8 +149,9 @@ def test_approver_needs_a_role_the_policy_names(coop: Coop, tmp_path: Path) -> N
 def test_approval_needs_every_required_document(coop: Coop, tmp_path: Path) -> None:
     no = add(coop)["member_no"]
     (tmp_path / "id.pdf").write_bytes(PDF)
-    coop.ok("members", "docs", "add", no, tmp_path / "id.pdf", "--kind", "id_card",
-            operator="teller1")
+    coop.ok(
+        "members", "docs", "add", no, tmp_path / "id.pdf", "--kind", "id_card", operator="teller1"
+    )
     audit_before = count(coop, "audit_log")
     r = coop.cli("members", "kyc", "approve", no, operator="manager1")
     assert r.exit_code == 5
@@ -144,10 +169,14 @@ def test_rejection_keeps_the_reason_and_a_later_approval_is_possible(
     no = add(coop)["member_no"]
     r = coop.cli("members", "kyc", "reject", no, operator="manager1")
     assert r.exit_code == 2 and "--reason" in r.stderr
-    rej = coop.ok("members", "kyc", "reject", no, "--reason", "ID card expired",
-                  operator="manager1")
+    rej = coop.ok(
+        "members", "kyc", "reject", no, "--reason", "ID card expired", operator="manager1"
+    )
     assert (rej["status"], rej["kyc_status"], rej["kyc_note"]) == (
-        "pending_kyc", "rejected", "ID card expired")
+        "pending_kyc",
+        "rejected",
+        "ID card expired",
+    )
     upload_kyc_documents(coop, tmp_path, no)
     ok = coop.ok("members", "kyc", "approve", no, operator="manager2")
     assert (ok["status"], ok["kyc_status"], ok["kyc_note"]) == ("active", "approved", "")
@@ -159,12 +188,34 @@ def test_rejection_keeps_the_reason_and_a_later_approval_is_possible(
 def test_duplicate_bvn_or_nin_is_refused_and_nothing_written(coop: Coop) -> None:
     first = add(coop, bvn="22212345678", nin="70012345678")
     before = (count(coop, "members"), count(coop, "audit_log"))
-    r = coop.cli("members", "add", "--first-name", "Bola", "--last-name", "Ade", "--phone",
-                 "08051112222", "--bvn", "22212345678", operator="teller1")
+    r = coop.cli(
+        "members",
+        "add",
+        "--first-name",
+        "Bola",
+        "--last-name",
+        "Ade",
+        "--phone",
+        "08051112222",
+        "--bvn",
+        "22212345678",
+        operator="teller1",
+    )
     assert r.exit_code == 5
     assert "--bvn" in r.stderr and first["member_no"] in r.stderr
-    r = coop.cli("members", "add", "--first-name", "Bola", "--last-name", "Ade", "--phone",
-                 "08051112222", "--nin", "70012345678", operator="teller1")
+    r = coop.cli(
+        "members",
+        "add",
+        "--first-name",
+        "Bola",
+        "--last-name",
+        "Ade",
+        "--phone",
+        "08051112222",
+        "--nin",
+        "70012345678",
+        operator="teller1",
+    )
     assert r.exit_code == 5 and "--nin" in r.stderr
     assert (count(coop, "members"), count(coop, "audit_log")) == before
     # the next member still gets the next number: nothing was consumed
@@ -173,9 +224,21 @@ def test_duplicate_bvn_or_nin_is_refused_and_nothing_written(coop: Coop) -> None
 
 def test_staff_number_is_unique_per_employer(coop: Coop) -> None:
     add(coop, employer="Unity Bank", staff_no="UB-7")
-    r = coop.cli("members", "add", "--first-name", "Bola", "--last-name", "Ade", "--phone",
-                 "08051112222", "--employer", "unity bank", "--staff-no", "UB-7",
-                 operator="teller1")
+    r = coop.cli(
+        "members",
+        "add",
+        "--first-name",
+        "Bola",
+        "--last-name",
+        "Ade",
+        "--phone",
+        "08051112222",
+        "--employer",
+        "unity bank",
+        "--staff-no",
+        "UB-7",
+        operator="teller1",
+    )
     assert r.exit_code == 5 and "--staff-no" in r.stderr
     assert add(coop, phone="08051112222", employer="Zenith", staff_no="UB-7")
 
@@ -197,37 +260,46 @@ def test_status_transitions_follow_the_table(coop: Coop, tmp_path: Path) -> None
     assert r.exit_code == 2 and "--reason" in r.stderr
     s = coop.ok(*upd, "--status", "suspended", "--reason", "fraud inquiry", operator="teller1")
     assert s["status"] == "suspended"
-    with coop.uow("teller1") as u:
-        with pytest.raises(MemberInactiveError):
-            service.require_open(service.get_member(u, no))
+    with coop.uow("teller1") as u, pytest.raises(MemberInactiveError):
+        service.require_open(service.get_member(u, no))
     assert coop.cli(*upd, "--status", "suspended", "--reason", "again").exit_code == 5
     assert coop.ok(*upd, "--status", "active", operator="teller1")["status"] == "active"
     # exited only through member exit (service call), then nothing moves
     assert coop.cli(*upd, "--status", "exited").exit_code == 5
-    with coop.uow("teller1") as u:
-        with pytest.raises(PermissionDeniedError, match="members.exit"):
-            service.set_status(u, service.get_member(u, no), "exited")
+    with coop.uow("teller1") as u, pytest.raises(PermissionDeniedError, match=r"members\.exit"):
+        service.set_status(u, service.get_member(u, no), "exited")
     with coop.uow("manager1") as u:
         m = service.set_status(u, service.get_member(u, no), "exited")
         assert m.exited_on is not None and m.exited_on.isoformat() == coop.today
         u.commit()
     assert coop.cli(*upd, "--status", "active").exit_code == 5
     assert coop.cli(*upd, "--email", "a@b.ng").exit_code == 5
-    with coop.uow("admin") as u:
-        with pytest.raises(InvalidStateError):
-            service.set_status(u, service.get_member(u, no), "active")
-    statuses = coop.sql(
-        "SELECT after FROM audit_log WHERE action = 'member.status' ORDER BY id"
-    )
+    with coop.uow("admin") as u, pytest.raises(InvalidStateError):
+        service.set_status(u, service.get_member(u, no), "active")
+    statuses = coop.sql("SELECT after FROM audit_log WHERE action = 'member.status' ORDER BY id")
     assert [json.loads(s[0])["status"] for s in statuses] == [
-        "active", "suspended", "active", "exited"]
+        "active",
+        "suspended",
+        "active",
+        "exited",
+    ]
 
 
 # --- update --------------------------------------------------------------------------
 def test_update_changes_contact_details_and_reindexes_the_phone(coop: Coop) -> None:
     no = add(coop, email="old@example.com")["member_no"]
-    upd = coop.ok("members", "update", no, "--phone", "+234 805 987 6543", "--email", "",
-                  "--employer", "Zenith", operator="teller1")
+    upd = coop.ok(
+        "members",
+        "update",
+        no,
+        "--phone",
+        "+234 805 987 6543",
+        "--email",
+        "",
+        "--employer",
+        "Zenith",
+        operator="teller1",
+    )
     assert upd["phone"] == "+234******6543" and upd["email"] is None
     assert upd["employer"] == "Zenith"
     assert [m["member_no"] for m in coop.ok("members", "list", "--search", "08059876543")] == [no]
@@ -256,8 +328,17 @@ def test_identity_of_an_approved_member_is_changed_only_by_a_kyc_officer(
 # --- permissions and reveal ------------------------------------------------------------
 def test_permissions(coop: Coop) -> None:
     before = count(coop, "members")
-    r = coop.cli("members", "add", "--first-name", "A", "--last-name", "B", "--phone",
-                 "08031234821", operator="auditor1")
+    r = coop.cli(
+        "members",
+        "add",
+        "--first-name",
+        "A",
+        "--last-name",
+        "B",
+        "--phone",
+        "08031234821",
+        operator="auditor1",
+    )
     assert r.exit_code == 4 and "members.manage" in r.stderr
     assert count(coop, "members") == before
     no = add(coop, bvn="22212345678")["member_no"]
@@ -268,7 +349,10 @@ def test_permissions(coop: Coop) -> None:
     before_audit = count(coop, "audit_log")
     shown = coop.ok("members", "show", no, "--reveal", operator="manager1")
     assert (shown["bvn"], shown["phone"], shown["revealed"]) == (
-        "22212345678", "+2348031234821", True)
+        "22212345678",
+        "+2348031234821",
+        True,
+    )
     assert count(coop, "audit_log") == before_audit + 1
     assert audit_actions(coop, no)[-1] == ("member.reveal", "manager1")
     plain = coop.ok("members", "show", no, operator="teller1")
@@ -310,9 +394,32 @@ def test_search_by_name_number_phone_bvn_and_nin(coop: Coop) -> None:
 def test_lookups_validate_the_check_digit_before_the_database(coop: Coop) -> None:
     no = add(coop)["member_no"]
     bad = no[:-1] + str((int(no[-1]) + 1) % 10)
-    for args in (("show", bad), ("update", bad, "--email", "a@b.ng"),
-                 ("kyc", "approve", bad), ("docs", "list", bad)):
+    for args in (
+        ("show", bad),
+        ("update", bad, "--email", "a@b.ng"),
+        ("kyc", "approve", bad),
+        ("docs", "list", bad),
+    ):
         r = coop.cli("members", *args, operator="manager1")
         assert r.exit_code == 2, args
         assert "invalid check digit" in r.stderr
     assert coop.cli("members", "show", "M00000021").exit_code == 3  # valid, not there
+
+
+def test_kyc_approval_can_require_a_totp_code(coop: Coop, tmp_path: Path) -> None:
+    import pyotp
+
+    from coopctl.core.crypto import FieldCipher
+
+    no = add(coop)["member_no"]
+    upload_kyc_documents(coop, tmp_path, no)
+    coop.cli("operators", "mfa-enroll", "manager1").ok()
+    token = coop.sql("SELECT totp_secret FROM operators WHERE username = 'manager1'")[0][0]
+    secret = FieldCipher.from_file(coop.data_dir / "secret.key").decrypt(token, context="totp")
+    otp = {"COOPCTL_APPROVALS__KYC__REQUIRE_OTP": "true"}
+    r = coop.cli("members", "kyc", "approve", no, operator="manager1", **otp)
+    assert r.exit_code == 4 and "--otp" in r.stderr
+    assert coop.ok("members", "show", no)["kyc_status"] == "pending"
+    code = pyotp.TOTP(str(secret)).now()
+    ok = coop.ok("members", "kyc", "approve", no, "--otp", code, operator="manager1", **otp)
+    assert ok["kyc_status"] == "approved"

@@ -20,8 +20,17 @@ def count(coop: Coop, table: str) -> int:
 
 
 def member(coop: Coop, phone: str = "08031234821") -> str:
-    m = coop.ok("members", "add", "--first-name", "Ada", "--last-name", "Obi", "--phone", phone,
-                operator="teller1")
+    m = coop.ok(
+        "members",
+        "add",
+        "--first-name",
+        "Ada",
+        "--last-name",
+        "Obi",
+        "--phone",
+        phone,
+        operator="teller1",
+    )
     return str(m["member_no"])
 
 
@@ -60,8 +69,9 @@ def test_documents_are_stored_once_by_hash_and_versioned(coop: Coop, tmp_path: P
     # the same bytes for the same member and kind: the same row, not stored twice
     f = tmp_path / "again.pdf"
     f.write_bytes(PDF)
-    r = coop.cli("members", "docs", "add", a, f, "--kind", "id_card", "--format", "json",
-                 operator="teller1").ok()
+    r = coop.cli(
+        "members", "docs", "add", a, f, "--kind", "id_card", "--format", "json", operator="teller1"
+    ).ok()
     assert r.json["doc_id"] == d1["doc_id"] and r.json["created"] is False
     assert "not stored again" in r.stderr
     # the same bytes for another member (or another kind) share the stored file
@@ -75,7 +85,10 @@ def test_documents_are_stored_once_by_hash_and_versioned(coop: Coop, tmp_path: P
     assert len(stored(coop)) == 2
     listed = coop.ok("members", "docs", "list", a)
     assert [(d["kind"], d["version"], d["latest"]) for d in listed] == [
-        ("id_card", 1, False), ("id_card", 2, True), ("utility_bill", 1, True)]
+        ("id_card", 1, False),
+        ("id_card", 2, True),
+        ("utility_bill", 1, True),
+    ]
     assert count(coop, "member_documents") == 4
 
 
@@ -107,16 +120,31 @@ def test_the_limit_is_inclusive(coop: Coop, tmp_path: Path) -> None:
     f = tmp_path / "exact.pdf"
     f.write_bytes(data)
     env = {"COOPCTL_MEMBERS__MAX_DOCUMENT_BYTES": "200"}
-    assert coop.ok("members", "docs", "add", no, f, "--kind", "id_card", operator="teller1",
-                   **env)["size"] == 200
+    assert (
+        coop.ok("members", "docs", "add", no, f, "--kind", "id_card", operator="teller1", **env)[
+            "size"
+        ]
+        == 200
+    )
 
 
 def test_bad_arguments(coop: Coop, tmp_path: Path) -> None:
     no = member(coop)
     f = tmp_path / "id.pdf"
     f.write_bytes(PDF)
-    assert coop.cli("members", "docs", "add", no, tmp_path / "nope.pdf", "--kind", "id_card",
-                    operator="teller1").exit_code == 3
+    assert (
+        coop.cli(
+            "members",
+            "docs",
+            "add",
+            no,
+            tmp_path / "nope.pdf",
+            "--kind",
+            "id_card",
+            operator="teller1",
+        ).exit_code
+        == 3
+    )
     r = coop.cli("members", "docs", "add", no, f, "--kind", "../etc", operator="teller1")
     assert r.exit_code == 2 and "--kind" in r.stderr
     r = coop.cli("members", "docs", "add", no, f, "--kind", "id_card", operator="auditor1")
@@ -156,13 +184,15 @@ def test_get_copies_the_document_after_checking_its_hash(coop: Coop, tmp_path: P
     assert out.read_bytes() == PDF and got["sha256"] == doc["sha256"]
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert coop.sql("SELECT action, operator FROM audit_log ORDER BY id DESC LIMIT 1") == [
-        ("document.get", "manager1")]
+        ("document.get", "manager1")
+    ]
     r = coop.cli("members", "docs", "get", doc["doc_id"], "-o", out, operator="manager1")
     assert r.exit_code == 2 and "--force" in r.stderr
     # a stored file altered on disk is refused
     stored(coop)[0].write_bytes(PDF.replace(b"Catalog", b"Catalo9"))
-    r = coop.cli("members", "docs", "get", doc["doc_id"], "-o", tmp_path / "x.pdf",
-                 operator="manager1")
+    r = coop.cli(
+        "members", "docs", "get", doc["doc_id"], "-o", tmp_path / "x.pdf", operator="manager1"
+    )
     assert r.exit_code == 5 and "SHA-256" in r.stderr
     assert not (tmp_path / "x.pdf").exists()
 
@@ -176,5 +206,7 @@ def test_exited_members_take_no_documents(coop: Coop, tmp_path: Path) -> None:
         u.commit()
     f = tmp_path / "id.pdf"
     f.write_bytes(PDF)
-    assert coop.cli("members", "docs", "add", no, f, "--kind", "id_card",
-                    operator="teller1").exit_code == 5
+    assert (
+        coop.cli("members", "docs", "add", no, f, "--kind", "id_card", operator="teller1").exit_code
+        == 5
+    )

@@ -35,9 +35,23 @@ def write(path: Path, *lines: str) -> Path:
 
 
 def test_every_bad_line_is_reported_and_nothing_is_imported(coop: Coop, tmp_path: Path) -> None:
-    coop.ok("members", "add", "--first-name", "Existing", "--last-name", "Member", "--phone",
-            "08039990000", "--bvn", "22212345678", "--employer", "Acme Plc", "--staff-no", "AC-9",
-            operator="teller1")
+    coop.ok(
+        "members",
+        "add",
+        "--first-name",
+        "Existing",
+        "--last-name",
+        "Member",
+        "--phone",
+        "08039990000",
+        "--bvn",
+        "22212345678",
+        "--employer",
+        "Acme Plc",
+        "--staff-no",
+        "AC-9",
+        operator="teller1",
+    )
     f = write(
         tmp_path / "new.csv",
         HEADER,
@@ -113,7 +127,11 @@ def test_a_good_import_of_fifty_members(coop: Coop, tmp_path: Path) -> None:
     assert [m["member_no"] for m in members] == [make("M", i) for i in range(1, 51)]
     shown = coop.ok("members", "show", members[7]["member_no"], "--reveal", operator="manager1")
     assert (shown["phone"], shown["bvn"], shown["nin"], shown["dob"]) == (
-        "+2348032000007", "30000000007", "40000000007", "1980-01-08")
+        "+2348032000007",
+        "30000000007",
+        "40000000007",
+        "1980-01-08",
+    )
     assert shown["joined"] == "2026-08-01" and shown["staff_no"] == "AC-0007"
     found = coop.ok("members", "list", "--bvn", "30000000042")
     assert [m["member_no"] for m in found] == [members[42]["member_no"]]
@@ -136,12 +154,19 @@ def test_a_good_import_of_fifty_members(coop: Coop, tmp_path: Path) -> None:
 def test_columns_may_come_in_any_order_and_optional_ones_may_be_left_out(
     coop: Coop, tmp_path: Path
 ) -> None:
-    f = write(tmp_path / "short.csv", "phone,last_name,first_name,address",
-              "0803 111 2222,Ade,Bola,\"12 Marina, Lagos\"")
+    f = write(
+        tmp_path / "short.csv",
+        "phone,last_name,first_name,address",
+        '0803 111 2222,Ade,Bola,"12 Marina, Lagos"',
+    )
     coop.ok("members", "import", f, operator="teller1")
     m = coop.ok("members", "show", "M00000013")
     assert (m["first_name"], m["last_name"], m["address"], m["bvn"]) == (
-        "Bola", "Ade", "12 Marina, Lagos", None)
+        "Bola",
+        "Ade",
+        "12 Marina, Lagos",
+        None,
+    )
 
 
 def test_import_needs_members_manage(coop: Coop, tmp_path: Path) -> None:

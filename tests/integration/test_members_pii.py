@@ -22,8 +22,9 @@ SECRETS = [BVN, NIN, PHONE_LOCAL, PHONE_LOCAL[1:], "+234" + PHONE_LOCAL[1:], DOB
 def add_member(coop: Coop, **extra: str) -> str:
     fields = {"bvn": BVN, "nin": NIN, "phone": PHONE_LOCAL, "dob": DOB, **extra}
     args = [x for k, v in fields.items() for x in (f"--{k}", v)]
-    m = coop.ok("members", "add", "--first-name", "Ngozi", "--last-name", "Eze", *args,
-                operator="teller1")
+    m = coop.ok(
+        "members", "add", "--first-name", "Ngozi", "--last-name", "Eze", *args, operator="teller1"
+    )
     return str(m["member_no"])
 
 
@@ -134,9 +135,7 @@ def test_rotate_key_reencrypts_everything_and_retires_the_old_key(coop: Coop) ->
             for field in ("phone", "bvn"):
                 with pytest.raises(KeyFileError):
                     pii.get_field(old, m, field)
-    assert coop.sql("SELECT COUNT(*) FROM audit_log WHERE action = 'security.rotate_key'") == [
-        (1,)
-    ]
+    assert coop.sql("SELECT COUNT(*) FROM audit_log WHERE action = 'security.rotate_key'") == [(1,)]
     assert coop.ok("audit", "verify")["ok"] is True
     assert coop.ok("ledger", "verify")["ok"] is True
 
@@ -188,6 +187,7 @@ def test_service_lookups_use_the_current_key(coop: Coop) -> None:
     coop.ok("security", "rotate-key", "--yes")
     with coop.uow("teller1") as u:
         m = service.find_by_identity(u, "nin", NIN)
-        assert m is not None and pii.get_field(
-            FieldCipher.from_file(coop.data_dir / "secret.key"), m, "nin"
-        ) == NIN
+        assert (
+            m is not None
+            and pii.get_field(FieldCipher.from_file(coop.data_dir / "secret.key"), m, "nin") == NIN
+        )

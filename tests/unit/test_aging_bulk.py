@@ -89,7 +89,12 @@ def portfolio(draw: st.DrawFn) -> tuple[list[LoanRow], dict[int, list[Installmen
     loans, by_loan = [], {}
     for loan_id in ids:
         outstanding = draw(
-            st.one_of(st.none(), st.integers(-10_000, 10**12).map(from_minor))
+            st.one_of(
+                st.none(),
+                st.integers(-10_000, 10**12).map(from_minor),
+                st.integers(0, 2_000).map(from_minor),  # small: many rounding ties
+                st.integers(0, 10**8).map(lambda k: from_minor(k * 50)),  # ties at 1 %, 5 %
+            )
         )
         watch = draw(st.one_of(st.none(), st.dates(BASE, BASE + timedelta(days=500))))
         product = draw(st.sampled_from(["", "STD", "EMG", "EDU"]))

@@ -139,6 +139,7 @@ def test_age_on_counts_whole_birthdays(dob: date, days: int) -> None:
     day = dob + timedelta(days=days)
     age = validate.age_on(dob, day)
     assert age >= 0
+
     # the last birthday is on or before ``day``; the next is after it
     def birthday(year: int) -> date:
         try:
