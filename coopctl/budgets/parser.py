@@ -21,8 +21,7 @@ from decimal import Decimal
 from coopctl.core.errors import FileFormatError, MoneyFormatError
 from coopctl.core.money import ZERO, parse
 
-MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun",
-               "jul", "aug", "sep", "oct", "nov", "dec")  # fmt: skip
+MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 MONTH_CODES = tuple(f"m{i:02d}" for i in range(1, 13))
 MAX_ERRORS = 200
 
@@ -102,13 +101,16 @@ def parse_budget_csv(text: str, filename: str, chart: Mapping[str, GLInfo]) -> l
         elif gl is None:
             errors.append(f"{filename}:{lineno}:gl_code: unknown GL account {code!r}")
         elif gl.is_header:
-            errors.append(f"{filename}:{lineno}:gl_code: {code} is a header account; "
-                          "budget its posting accounts")  # fmt: skip
+            errors.append(
+                f"{filename}:{lineno}:gl_code: {code} is a header account; "
+                "budget its posting accounts"
+            )
         elif not gl.active:
             errors.append(f"{filename}:{lineno}:gl_code: {code} is inactive")
         elif code in seen:
-            errors.append(f"{filename}:{lineno}:gl_code: {code} already budgeted on line "
-                          f"{seen[code]}")  # fmt: skip
+            errors.append(
+                f"{filename}:{lineno}:gl_code: {code} already budgeted on line {seen[code]}"
+            )
         else:
             seen[code] = lineno
         amounts: list[Decimal] = []

@@ -23,6 +23,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from coopctl.budgets.models import Budget, BudgetLine
+from coopctl.budgets.parser import GLInfo, parse_budget_csv
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import (
@@ -34,8 +36,6 @@ from coopctl.core.errors import (
 )
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
-from coopctl.budgets.models import Budget, BudgetLine
-from coopctl.budgets.parser import GLInfo, parse_budget_csv
 from coopctl.ledger.models import GLAccount
 from coopctl.ledger.periods import fiscal_year_months
 
@@ -83,8 +83,7 @@ def import_budget(
                 f"the budget for {year} is approved; import with --replace to revise it "
                 "(it will need approval again)"
             )
-        before = {"status": existing.status, "total": existing.total,
-                  "lines": len(existing.lines)}  # fmt: skip
+        before = {"status": existing.status, "total": existing.total, "lines": len(existing.lines)}
         existing.lines.clear()
         uow.session.flush()
         budget = existing
@@ -105,12 +104,28 @@ def import_budget(
     uow.session.flush()
     for r in rows:
         for m, amount in enumerate(r.amounts, start=1):
-            budget.lines.append(BudgetLine(gl_account_id=ids[r.gl_code], period_year=cal_year[m],
-                                           period_month=m, amount=amount))  # fmt: skip
+            budget.lines.append(
+                BudgetLine(
+                    gl_account_id=ids[r.gl_code],
+                    period_year=cal_year[m],
+                    period_month=m,
+                    amount=amount,
+                )
+            )
     uow.session.flush()
-    audit.record(uow, "budget.import", "budget", year, before=before,
-                 after={"status": budget.status, "total": total, "lines": len(rows),
-                        "sha256": budget.file_sha256})  # fmt: skip
+    audit.record(
+        uow,
+        "budget.import",
+        "budget",
+        year,
+        before=before,
+        after={
+            "status": budget.status,
+            "total": total,
+            "lines": len(rows),
+            "sha256": budget.file_sha256,
+        },
+    )
     return summary(budget, len(rows))
 
 
@@ -173,9 +188,14 @@ def show_budget(uow: UnitOfWork, year: int) -> dict[str, Any]:
     for gid in sorted(grid, key=lambda i: gls[i].code):
         cells = grid[gid]
         months = [cells.get(ym, ZERO) for ym in order]
-        lines.append({"gl_code": gls[gid].code, "name": gls[gid].name,
-                      "months": {f"{y}-{m:02d}": a for (y, m), a in zip(order, months, strict=True)},
-                      "total": sum(months, ZERO)})  # fmt: skip
+        lines.append(
+            {
+                "gl_code": gls[gid].code,
+                "name": gls[gid].name,
+                "months": {f"{y}-{m:02d}": a for (y, m), a in zip(order, months, strict=True)},
+                "total": sum(months, ZERO),
+            }
+        )
     return {**summary(budget, len(lines)), "lines": lines}
 
 
@@ -197,8 +217,10 @@ def variance_alerts(uow: UnitOfWork, year: int, month: int) -> list[dict[str, An
     from coopctl.reports.builders.budget_variance import variance_lines
 
     role = getattr(uow.operator, "role", None)
-    require(uow.operator, "reports.view" if role and "reports.view" in permissions_of(role)
-            else "jobs.run")  # the nightly job (system) reads alerts too
+    require(
+        uow.operator,
+        "reports.view" if role and "reports.view" in permissions_of(role) else "jobs.run",
+    )  # the nightly job (system) reads alerts too
     import calendar
 
     d = date(year, month, calendar.monthrange(year, month)[1])

@@ -10,7 +10,8 @@ import typer
 from coopctl.cli.common import FormatOpt, OtpOpt, emit, new_app, uow
 
 app = new_app(
-    "Annual budgets and variance.\n\nExample:\n\n    coopctl budgets import budget-2027.csv --year 2027"
+    "Annual budgets and variance.\n\nExample:\n\n"
+    "    coopctl budgets import budget-2027.csv --year 2027"
 )
 
 YearOpt = Annotated[int, typer.Option("--year", help="Fiscal year (the year it starts in).")]
@@ -54,8 +55,10 @@ def show(year: YearOpt, fmt: FormatOpt = "table") -> None:
     if fmt == "json":
         emit(data, fmt)
         return
-    rows = [{"gl_code": ln["gl_code"], "name": ln["name"], **ln["months"], "total": ln["total"]}
-            for ln in data["lines"]]  # fmt: skip
+    rows = [
+        {"gl_code": ln["gl_code"], "name": ln["name"], **ln["months"], "total": ln["total"]}
+        for ln in data["lines"]
+    ]
     emit({**{k: v for k, v in data.items() if k != "lines"}, "rows": rows}, fmt, rows_key="rows")
 
 
@@ -65,7 +68,7 @@ def approve(year: YearOpt, otp: OtpOpt = None, fmt: FormatOpt = "table") -> None
 
     Example:
 
-        COOPCTL_OPERATOR=manager1 coopctl budgets approve --year 2027
+        coopctl budgets approve --year 2027 --otp 123456
     """
     from coopctl.budgets import service
 

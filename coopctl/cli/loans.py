@@ -43,8 +43,7 @@ LOAN_SCHEDULE_COLS = ["no", "due_date", "principal", "interest", "fees", "penalt
 def _show(data: dict[str, Any], fmt: str) -> None:
     """One record: JSON/CSV as it is, a table as field/value rows."""
     if fmt == "table":
-        rows = [{"field": k, "value": v} for k, v in data.items()
-                if not isinstance(v, list | dict)]
+        rows = [{"field": k, "value": v} for k, v in data.items() if not isinstance(v, list | dict)]
         emit(rows, fmt, columns=["field", "value"])
     else:
         emit(data, fmt)
@@ -64,8 +63,9 @@ def quote(
     product: Annotated[str, typer.Option("--product", help="Loan product code, e.g. LN-DEI.")],
     amount: Annotated[str, typer.Option("--amount", help="Principal, e.g. 1,000,000.")],
     term: Annotated[str, typer.Option("--term", help="Number of installments.")],
-    start: Annotated[str | None, typer.Option("--start", help="Disbursement date "
-                                              "YYYY-MM-DD (default today).")] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="Disbursement date YYYY-MM-DD (default today).")
+    ] = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Preview a loan's repayment schedule; nothing is written.
@@ -97,7 +97,7 @@ def apply(
 
     Example:
 
-        coopctl loans apply M00000013 --product LN-DEI --amount 500000 --term 12 --purpose "School fees"
+        coopctl loans apply M00000013 --product LN-DEI --amount 500000 --term 12 --purpose Fees
     """
     from coopctl.loans import service
 
@@ -166,8 +166,9 @@ def guarantors_accept(loan_no: LoanNoArg, member_no: MemberNoArg, fmt: FormatOpt
 
 
 @guarantors_app.command("decline")
-def guarantors_decline(loan_no: LoanNoArg, member_no: MemberNoArg,
-                       fmt: FormatOpt = "table") -> None:
+def guarantors_decline(
+    loan_no: LoanNoArg, member_no: MemberNoArg, fmt: FormatOpt = "table"
+) -> None:
     """Record that the guarantor declined.
 
     Example:
@@ -215,8 +216,10 @@ def approve(
         data = service.loan_summary(u, res.loan)
     data.update(approvals=res.approvals, approvals_needed=res.needed)
     if res.loan.status == "approved":
-        message(f"loan {data['loan_no']} approved ({res.approvals}/{res.needed}); "
-                "guarantees are now held")
+        message(
+            f"loan {data['loan_no']} approved ({res.approvals}/{res.needed}); "
+            "guarantees are now held"
+        )
     else:
         message(f"approval {res.approvals}/{res.needed} recorded for {data['loan_no']}")
     _show(data, fmt)
@@ -248,8 +251,10 @@ def reject(
 def disburse(
     loan_no: LoanNoArg,
     date: DateOpt = None,
-    to_account: Annotated[str | None, typer.Option(
-        "--to-account", help="Borrower's savings account (default: their savings).")] = None,
+    to_account: Annotated[
+        str | None,
+        typer.Option("--to-account", help="Borrower's savings account (default: their savings)."),
+    ] = None,
     bank: Annotated[str | None, typer.Option("--bank", help="Pay out through this bank.")] = None,
     cash: Annotated[bool, typer.Option("--cash", help="Pay out in cash.")] = False,
     fmt: FormatOpt = "table",
@@ -260,13 +265,12 @@ def disburse(
 
         coopctl loans disburse L00000019 --date 2026-11-28
     """
-    from coopctl.loans import service
     from coopctl.ledger.posting import entry_as_dict
+    from coopctl.loans import service
 
     d = business_date(date)
     with uow("loans.disburse") as u:
-        loan, res = service.disburse(u, loan_no, on=d, to_account=to_account, bank=bank,
-                                     cash=cash)
+        loan, res = service.disburse(u, loan_no, on=d, to_account=to_account, bank=bank, cash=cash)
         u.commit()
         data = service.loan_summary(u, loan)
         data["entry"] = entry_as_dict(res.entry)
@@ -279,13 +283,19 @@ def repay(
     loan_no: LoanNoArg,
     amount: Annotated[str, typer.Argument(help="Amount received.")],
     date: DateOpt = None,
-    from_account: Annotated[str | None, typer.Option(
-        "--from-account", help="Take it from the borrower's savings account.")] = None,
+    from_account: Annotated[
+        str | None,
+        typer.Option("--from-account", help="Take it from the borrower's savings account."),
+    ] = None,
     bank: Annotated[str | None, typer.Option("--bank", help="Received through this bank.")] = None,
     ref: Annotated[str, typer.Option("--ref", help="Receipt reference.")] = "",
     key: Annotated[str | None, typer.Option("--key", help="Idempotency key.")] = None,
-    backdate: Annotated[bool, typer.Option(
-        "--backdate", help="Allow a date before the last repayment (reverse and replay).")] = False,
+    backdate: Annotated[
+        bool,
+        typer.Option(
+            "--backdate", help="Allow a date before the last repayment (reverse and replay)."
+        ),
+    ] = False,
     fmt: FormatOpt = "table",
 ) -> None:
     """Take a repayment (cash by default) and allocate it by the product's order.
@@ -299,8 +309,17 @@ def repay(
     amt = parse_amount(amount, "AMOUNT")
     d = business_date(date)
     with uow("loans.repay") as u:
-        res = repay_service(u, loan_no, amt, on=d, from_account=from_account, bank=bank,
-                            ref=ref, key=key, backdate=backdate)
+        res = repay_service(
+            u,
+            loan_no,
+            amt,
+            on=d,
+            from_account=from_account,
+            bank=bank,
+            ref=ref,
+            key=key,
+            backdate=backdate,
+        )
         if res.created:
             u.commit()
         data = _repay_dict(res)
@@ -310,17 +329,23 @@ def repay(
 def _repay_dict(res: Any) -> dict[str, Any]:
     rep, loan, plan = res.repayment, res.loan, res.plan
     data: dict[str, Any] = {
-        "loan_no": loan.loan_no, "status": loan.status, "date": rep.business_date,
-        "amount": rep.amount, "entry_no": res.entry.entry_no if res.entry else None,
-        "recovery": rep.recovery, "overpayment": rep.overpayment,
+        "loan_no": loan.loan_no,
+        "status": loan.status,
+        "date": rep.business_date,
+        "amount": rep.amount,
+        "entry_no": res.entry.entry_no if res.entry else None,
+        "recovery": rep.recovery,
+        "overpayment": rep.overpayment,
         "outstanding_principal": loan.account.balance if loan.account else None,
         "created": res.created,
     }
     if plan is not None:
         for comp in ("principal", "interest", "fees", "penalty"):
             data[comp] = plan.total(comp)
-        data["allocations"] = [{"installment": p.no, "component": p.component,
-                                "amount": p.amount} for p in plan.portions]
+        data["allocations"] = [
+            {"installment": p.no, "component": p.component, "amount": p.amount}
+            for p in plan.portions
+        ]
     data["replayed"] = [{"date": r.business_date, "amount": r.amount} for r in res.replayed]
     return data
 
@@ -329,8 +354,9 @@ def _repay_dict(res: Any) -> dict[str, Any]:
 @app.command("schedule")
 def schedule(
     loan_no: LoanNoArg,
-    history: Annotated[bool, typer.Option("--history", help="Also show superseded "
-                                          "installments (JSON).")] = False,
+    history: Annotated[
+        bool, typer.Option("--history", help="Also show superseded installments (JSON).")
+    ] = False,
     fmt: FormatOpt = "table",
 ) -> None:
     """Show a loan's schedule with what has been paid on each installment.
@@ -350,8 +376,9 @@ def schedule(
 @app.command("show")
 def show(
     loan_no: LoanNoArg,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Aging date "
-                                              "(default: business date).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Aging date (default: business date).")
+    ] = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Show a loan: status, outstanding principal, arrears, days past due, CBN class.
@@ -370,10 +397,16 @@ def show(
 
 @app.command("list")
 def list_(
-    status: Annotated[str | None, typer.Option("--status", help="applied|approved|active|"
-                                               "closed|written_off|rejected")] = None,
-    cls: Annotated[str | None, typer.Option("--class", help="performing|pass_and_watch|"
-                                            "substandard|doubtful|lost (active loans)")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="applied|approved|active|closed|written_off|rejected"),
+    ] = None,
+    cls: Annotated[
+        str | None,
+        typer.Option(
+            "--class", help="performing|pass_and_watch|substandard|doubtful|lost (active loans)"
+        ),
+    ] = None,
     member: Annotated[str | None, typer.Option("--member", help="Member number.")] = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -417,9 +450,15 @@ def penalize(
 @app.command("writeoff")
 def writeoff(
     loan_no: LoanNoArg,
-    reason: Annotated[str | None, typer.Option("--reason", help="Why (request or decline).")] = None,
-    approve_: Annotated[bool, typer.Option("--approve", help="Approve the pending request.")] = False,
-    decline: Annotated[bool, typer.Option("--decline", help="Decline the pending request.")] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (request or decline).")
+    ] = None,
+    approve_: Annotated[
+        bool, typer.Option("--approve", help="Approve the pending request.")
+    ] = False,
+    decline: Annotated[
+        bool, typer.Option("--decline", help="Decline the pending request.")
+    ] = False,
     otp: OtpOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -450,8 +489,9 @@ def writeoff(
 
 
 @app.command("recover-from-guarantors")
-def recover_from_guarantors(loan_no: LoanNoArg, date: DateOpt = None,
-                            fmt: FormatOpt = "table") -> None:
+def recover_from_guarantors(
+    loan_no: LoanNoArg, date: DateOpt = None, fmt: FormatOpt = "table"
+) -> None:
     """Take what is owed from the guarantors' savings, in proportion to their guarantees.
 
     Example:

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "recon": ("coopctl.cli.recon", "Bank accounts and reconciliation."),
     "reports": ("coopctl.cli.reports", "Financial and portfolio reports, month-end pack."),
     "budgets": ("coopctl.cli.budgets", "Annual budgets and variance."),
+    "demo": ("coopctl.cli.demo_cmd", "A simulated cooperative, end to end."),
 }
 
 

@@ -59,8 +59,11 @@ def write(u: Any, reports: Any, fmt: str, output: Path | None) -> None:
     console = None
     if fmt == "table":
         tty = sys.stdout.isatty()
-        console = Console(no_color=bool(os.environ.get("NO_COLOR")) or not tty,
-                          width=None if tty else 160, highlight=False)  # fmt: skip
+        console = Console(
+            no_color=bool(os.environ.get("NO_COLOR")) or not tty,
+            width=None if tty else 160,
+            highlight=False,
+        )
     if output is not None:
         Path(output).parent.mkdir(parents=True, exist_ok=True)
     text = render(reports, fmt, output=output, console=console, **meta)
@@ -80,8 +83,9 @@ def _run(name: str, fmt: str, output: Path | None, params: Any) -> None:
 
 
 @app.command("trial-balance")
-def trial_balance(as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table",
-                  output: OutputOpt = None) -> None:  # fmt: skip
+def trial_balance(
+    as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table", output: OutputOpt = None
+) -> None:
     """Trial balance as of a date (every posting account; debits = credits).
 
     Example:
@@ -106,13 +110,22 @@ def balance_sheet(
 
         coopctl reports balance-sheet --as-of 2026-10-31 --compare 2025-12-31 --format pdf -o bs.pdf
     """
-    _run("balance-sheet", fmt, output,
-         _params(as_of, None, None, compare=parse_date_opt(compare, "--compare")))  # fmt: skip
+    _run(
+        "balance-sheet",
+        fmt,
+        output,
+        _params(as_of, None, None, compare=parse_date_opt(compare, "--compare")),
+    )
 
 
 @app.command("income-statement")
-def income_statement(as_of: AsOfOpt = None, start: FromOpt = None, end: ToOpt = None,
-                     fmt: ReportFormatOpt = "table", output: OutputOpt = None) -> None:  # fmt: skip
+def income_statement(
+    as_of: AsOfOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    fmt: ReportFormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
     """Income statement for a period (default: month to date) and the year to date.
 
     Example:
@@ -123,8 +136,13 @@ def income_statement(as_of: AsOfOpt = None, start: FromOpt = None, end: ToOpt = 
 
 
 @app.command("cash-flow")
-def cash_flow(as_of: AsOfOpt = None, start: FromOpt = None, end: ToOpt = None,
-              fmt: ReportFormatOpt = "table", output: OutputOpt = None) -> None:  # fmt: skip
+def cash_flow(
+    as_of: AsOfOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    fmt: ReportFormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
     """Statement of cash flows (indirect method) reconciling to cash and bank.
 
     Example:
@@ -153,8 +171,9 @@ def general_ledger(
 
 
 @app.command("portfolio")
-def portfolio(as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table",
-              output: OutputOpt = None) -> None:  # fmt: skip
+def portfolio(
+    as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table", output: OutputOpt = None
+) -> None:
     """Loan portfolio by product and by loan officer.
 
     Example:
@@ -165,8 +184,7 @@ def portfolio(as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table",
 
 
 @app.command("aging")
-def aging(as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table",
-          output: OutputOpt = None) -> None:  # fmt: skip
+def aging(as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table", output: OutputOpt = None) -> None:
     """Loan aging by CBN class with the provisioning table.
 
     Example:
@@ -177,8 +195,7 @@ def aging(as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table",
 
 
 @app.command("par")
-def par(as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table",
-        output: OutputOpt = None) -> None:  # fmt: skip
+def par(as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table", output: OutputOpt = None) -> None:
     """Portfolio at risk.
 
     Example:
@@ -189,8 +206,7 @@ def par(as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table",
 
 
 @app.command("kpis")
-def kpis(as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table",
-         output: OutputOpt = None) -> None:  # fmt: skip
+def kpis(as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table", output: OutputOpt = None) -> None:
     """Key performance indicators (definitions in docs/reports.md).
 
     Example:
@@ -201,8 +217,9 @@ def kpis(as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table",
 
 
 @app.command("budget-variance")
-def budget_variance(as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table",
-                    output: OutputOpt = None) -> None:  # fmt: skip
+def budget_variance(
+    as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table", output: OutputOpt = None
+) -> None:
     """Actual against budget for the month of --as-of and the year to date.
 
     Example:
@@ -242,7 +259,9 @@ def member_statements(
     start: FromOpt = None,
     end: ToOpt = None,
     member: Annotated[str | None, typer.Option("--member", help="Only this member.")] = None,
-    split: Annotated[bool, typer.Option("--split", help="One file per member into -o DIR.")] = False,
+    split: Annotated[
+        bool, typer.Option("--split", help="One file per member into -o DIR.")
+    ] = False,
     processes: Annotated[
         int | None, typer.Option("--processes", help="PDF worker processes (default: cores).")
     ] = None,
@@ -253,7 +272,7 @@ def member_statements(
 
     Example:
 
-        coopctl reports member-statements --from 2026-10-01 --to 2026-10-31 --format pdf -o statements.pdf
+        coopctl reports member-statements --from 2026-10-01 --to 2026-10-31 -f pdf -o st.pdf
     """
     from coopctl.core.errors import ValidationError
     from coopctl.reports.builders import statements_out

@@ -42,7 +42,7 @@ def get_entry(uow: UnitOfWork, entry_no: str, *, lock: bool = False) -> JournalE
         entry = uow.session.scalars(
             select(JournalEntry)
             .where(JournalEntry.id == int(n[2:]))
-            .with_for_update()
+            .with_for_update(key_share=True)  # FOR NO KEY UPDATE, see posting.lock_accounts
             .execution_options(populate_existing=True)
         ).first()
     else:

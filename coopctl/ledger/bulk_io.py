@@ -105,10 +105,12 @@ class BulkIO:
 
     def lock_balances(self, ids: Sequence[int]) -> dict[int, list[int]]:
         """[balance, held, floor] in kobo; rows locked in id order on PostgreSQL, as ``post``
-        locks them (SQLite: the transaction holds the database write lock already)."""
+        locks them (``FOR NO KEY UPDATE``; SQLite: the transaction holds the database
+        write lock already)."""
         rows = self._select_in(
             "SELECT a.id, a.balance, a.held, a.floor FROM accounts a "
-            "JOIN unnest(%s::bigint[]) AS u(id) ON a.id = u.id ORDER BY a.id FOR UPDATE OF a",
+            "JOIN unnest(%s::bigint[]) AS u(id) ON a.id = u.id ORDER BY a.id "
+            "FOR NO KEY UPDATE OF a",
             "SELECT id, balance, held, floor FROM accounts WHERE id IN ({in})",
             sorted(set(ids)),
         )

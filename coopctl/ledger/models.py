@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import coopctl.members.models  # noqa: F401  (accounts.member_id → members.id must resolve)
 from coopctl.core.db import Base, BigId, Money, UTCDateTime
 from coopctl.core.money import ZERO
 

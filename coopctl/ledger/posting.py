@@ -205,12 +205,18 @@ def _check_line(ln: LineDraft, gl: GLAccount, acct: Account | None, manual: bool
 
 
 def lock_accounts(uow: UnitOfWork, ids: list[int]) -> dict[int, Account]:
-    """Lock member accounts in id order (no deadlocks) and return fresh rows."""
+    """Lock member accounts in id order (no deadlocks) and return fresh rows.
+
+    PostgreSQL: ``FOR NO KEY UPDATE`` — the lock an UPDATE of the balance takes
+    anyway. (``FOR UPDATE`` would also conflict with the ``KEY SHARE`` locks that
+    the foreign-key checks of other transactions' journal lines hold on the
+    account, and two concurrent postings to one account then deadlock.)
+    """
     if not ids:
         return {}
     stmt = select(Account).where(Account.id.in_(sorted(set(ids)))).order_by(Account.id)
     if uow.dialect == "postgresql":
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     rows = uow.session.scalars(stmt.execution_options(populate_existing=True)).all()
     return {a.id: a for a in rows}
 

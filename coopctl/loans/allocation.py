@@ -82,8 +82,13 @@ def split(dues: Sequence[Due], as_of: date) -> tuple[list[Due], Due | None, list
     return past, (rest[0] if rest else None), rest[1:]
 
 
-def _take(out: Allocation, remaining: Decimal, due: Due, component: str,
-          taken: dict[tuple[int, str], Decimal]) -> Decimal:
+def _take(
+    out: Allocation,
+    remaining: Decimal,
+    due: Due,
+    component: str,
+    taken: dict[tuple[int, str], Decimal],
+) -> Decimal:
     owed = due.get(component) - taken.get((due.no, component), ZERO)
     amt = min(remaining, owed)
     if amt > 0:

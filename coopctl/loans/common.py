@@ -61,7 +61,9 @@ def member_of(uow: UnitOfWork, loan: Loan) -> Member:
 
 
 def product_of(uow: UnitOfWork, loan: Loan) -> LoanProduct:
-    p = uow.session.scalars(select(LoanProduct).where(LoanProduct.code == loan.product_code)).first()
+    p = uow.session.scalars(
+        select(LoanProduct).where(LoanProduct.code == loan.product_code)
+    ).first()
     assert p is not None, f"loan {loan.loan_no}: product {loan.product_code} vanished"
     return p
 
@@ -90,7 +92,9 @@ def free_savings(uow: UnitOfWork, member_id: int) -> Decimal:
     return available(savings_account(uow, member_id))
 
 
-def installments(uow: UnitOfWork, loan: Loan, *, with_superseded: bool = False) -> list[LoanInstallment]:
+def installments(
+    uow: UnitOfWork, loan: Loan, *, with_superseded: bool = False
+) -> list[LoanInstallment]:
     stmt = select(LoanInstallment).where(LoanInstallment.loan_id == loan.id)
     if not with_superseded:
         stmt = stmt.where(LoanInstallment.superseded.is_(False))

@@ -71,28 +71,38 @@ def check(rules: Rules, facts: Facts) -> list[str]:
     if facts.kyc_status != "approved":
         failures.append(f"kyc: KYC is {facts.kyc_status}, must be approved before borrowing")
     if facts.amount < rules.min_amount:
-        failures.append(f"--amount: {facts.amount:,.2f} is below the product minimum "
-                        f"{rules.min_amount:,.2f}")
+        failures.append(
+            f"--amount: {facts.amount:,.2f} is below the product minimum {rules.min_amount:,.2f}"
+        )
     if rules.max_amount is not None and facts.amount > rules.max_amount:
-        failures.append(f"--amount: {facts.amount:,.2f} is above the product maximum "
-                        f"{rules.max_amount:,.2f}")
+        failures.append(
+            f"--amount: {facts.amount:,.2f} is above the product maximum {rules.max_amount:,.2f}"
+        )
     if not rules.min_term <= facts.term <= rules.max_term:
-        failures.append(f"--term: {facts.term} is outside the product's "
-                        f"{rules.min_term}–{rules.max_term} installments")
+        failures.append(
+            f"--term: {facts.term} is outside the product's "
+            f"{rules.min_term}–{rules.max_term} installments"
+        )
     months = months_between(facts.joined_on, facts.applied_on)
     if months < rules.min_membership_months:
-        failures.append(f"membership: {months} month(s) of membership, the product needs "
-                        f"{rules.min_membership_months}")
+        failures.append(
+            f"membership: {months} month(s) of membership, the product needs "
+            f"{rules.min_membership_months}"
+        )
     if rules.max_active_loans > 0 and facts.open_loans >= rules.max_active_loans:
-        failures.append(f"active loans: the member already has {facts.open_loans} open "
-                        f"loan(s) or application(s); the product allows {rules.max_active_loans}")
+        failures.append(
+            f"active loans: the member already has {facts.open_loans} open "
+            f"loan(s) or application(s); the product allows {rules.max_active_loans}"
+        )
     cap = max_by_savings(rules, facts.free_savings)
     if cap is not None:
         if not facts.has_savings_account:
             failures.append("savings: the member has no savings account")
         elif facts.amount > cap:
-            failures.append(f"savings: {facts.amount:,.2f} is more than {_num(rules.savings_multiple)} × "
-                            f"free savings {facts.free_savings:,.2f} = {cap:,.2f}")
+            failures.append(
+                f"savings: {facts.amount:,.2f} is more than {_num(rules.savings_multiple)} × "
+                f"free savings {facts.free_savings:,.2f} = {cap:,.2f}"
+            )
     return failures
 
 
@@ -112,12 +122,15 @@ def guarantee_shortfall(
     """Failures of the guarantor rules for the accepted guarantees (empty: covered)."""
     failures: list[str] = []
     if len(accepted) < guarantors_required:
-        failures.append(f"guarantors: {len(accepted)} accepted, the product needs "
-                        f"{guarantors_required}")
+        failures.append(
+            f"guarantors: {len(accepted)} accepted, the product needs {guarantors_required}"
+        )
     need = required_cover(principal, free_savings, coverage_percent)
     have = sum(accepted, ZERO)
     if have < need:
-        failures.append(f"guarantees: accepted guarantees total {have:,.2f}, they must cover "
-                        f"{need:,.2f} ({_num(coverage_percent)}% of principal − free "
-                        f"savings)")
+        failures.append(
+            f"guarantees: accepted guarantees total {have:,.2f}, they must cover "
+            f"{need:,.2f} ({_num(coverage_percent)}% of principal − free "
+            f"savings)"
+        )
     return failures

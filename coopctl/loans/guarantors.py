@@ -55,7 +55,9 @@ def _get(uow: UnitOfWork, loan: Loan, member: Member) -> LoanGuarantor:
     return g
 
 
-def unheld_commitments(uow: UnitOfWork, member_id: int, *, exclude_id: int | None = None) -> Decimal:
+def unheld_commitments(
+    uow: UnitOfWork, member_id: int, *, exclude_id: int | None = None
+) -> Decimal:
     """Guarantees the member has accepted (or been asked for) that are not yet holds."""
     stmt = (
         select(LoanGuarantor.amount)
@@ -72,8 +74,9 @@ def unheld_commitments(uow: UnitOfWork, member_id: int, *, exclude_id: int | Non
     return sum(uow.session.scalars(stmt), ZERO)
 
 
-def _check_guarantor(uow: UnitOfWork, loan: Loan, member: Member, amount: Decimal,
-                     exclude_id: int | None = None) -> None:
+def _check_guarantor(
+    uow: UnitOfWork, loan: Loan, member: Member, amount: Decimal, exclude_id: int | None = None
+) -> None:
     if member.id == loan.member_id:
         raise GuarantorError("MEMBER_NO: a borrower cannot guarantee their own loan")
     if member.status != "active" or member.kyc_status != "approved":
@@ -97,8 +100,9 @@ def add(uow: UnitOfWork, loan_no: str, member_no: str, amount: Decimal) -> LoanG
     require(uow.operator, "loans.apply")
     loan = get_loan(uow, loan_no, lock=True)
     if loan.status != "applied":
-        raise LoanStateError(f"loan {loan.loan_no} is {loan.status}; guarantors are added "
-                             "while it is applied")
+        raise LoanStateError(
+            f"loan {loan.loan_no} is {loan.status}; guarantors are added while it is applied"
+        )
     member = _member(uow, member_no)
     existing = uow.session.scalars(
         select(LoanGuarantor).where(
@@ -106,19 +110,32 @@ def add(uow: UnitOfWork, loan_no: str, member_no: str, amount: Decimal) -> LoanG
         )
     ).first()
     if existing is not None and existing.status in ("requested", "accepted"):
-        raise DuplicateError(f"member {member.member_no} already guarantees loan {loan.loan_no} "
-                             f"({existing.status}, {existing.amount:,.2f})")
+        raise DuplicateError(
+            f"member {member.member_no} already guarantees loan {loan.loan_no} "
+            f"({existing.status}, {existing.amount:,.2f})"
+        )
     _check_guarantor(uow, loan, member, amount, exclude_id=existing.id if existing else None)
     if existing is not None:
         g = existing
         g.amount, g.status, g.hold_id = amount, "requested", None
     else:
-        g = LoanGuarantor(loan_id=loan.id, member_id=member.id, amount=amount, status="requested",
-                          created_at=clock.utcnow(), created_by=username(uow))
+        g = LoanGuarantor(
+            loan_id=loan.id,
+            member_id=member.id,
+            amount=amount,
+            status="requested",
+            created_at=clock.utcnow(),
+            created_by=username(uow),
+        )
         uow.session.add(g)
     uow.session.flush()
-    audit.record(uow, "loan.guarantor_add", "loan", loan.loan_no,
-                 after={"guarantor": member.member_no, "amount": amount})
+    audit.record(
+        uow,
+        "loan.guarantor_add",
+        "loan",
+        loan.loan_no,
+        after={"guarantor": member.member_no, "amount": amount},
+    )
     return g
 
 
@@ -127,13 +144,16 @@ def decide(uow: UnitOfWork, loan_no: str, member_no: str, accept: bool) -> LoanG
     require(uow.operator, "loans.apply")
     loan = get_loan(uow, loan_no, lock=True)
     if loan.status != "applied":
-        raise LoanStateError(f"loan {loan.loan_no} is {loan.status}; guarantees are settled "
-                             "while it is applied")
+        raise LoanStateError(
+            f"loan {loan.loan_no} is {loan.status}; guarantees are settled while it is applied"
+        )
     member = _member(uow, member_no)
     g = _get(uow, loan, member)
     if accept:
         if g.status != "requested":
-            raise LoanStateError(f"the guarantee of {member.member_no} is {g.status}, not requested")
+            raise LoanStateError(
+                f"the guarantee of {member.member_no} is {g.status}, not requested"
+            )
         _check_guarantor(uow, loan, member, g.amount, exclude_id=g.id)
         g.status = "accepted"
     else:
@@ -141,8 +161,13 @@ def decide(uow: UnitOfWork, loan_no: str, member_no: str, accept: bool) -> LoanG
             raise LoanStateError(f"the guarantee of {member.member_no} is {g.status}")
         g.status = "declined"
     uow.session.flush()
-    audit.record(uow, "loan.guarantor_" + ("accept" if accept else "decline"), "loan",
-                 loan.loan_no, after={"guarantor": member.member_no, "amount": g.amount})
+    audit.record(
+        uow,
+        "loan.guarantor_" + ("accept" if accept else "decline"),
+        "loan",
+        loan.loan_no,
+        after={"guarantor": member.member_no, "amount": g.amount},
+    )
     return g
 
 
@@ -157,8 +182,11 @@ def coverage_failures(uow: UnitOfWork, loan: Loan) -> list[str]:
     product = product_of(uow, loan)
     accepted = [g.amount for g in of_loan(uow, loan, "accepted")]
     return eligibility.guarantee_shortfall(
-        loan.principal, free_savings(uow, loan.member_id), product.guarantee_coverage_percent,
-        product.guarantors_required, accepted,
+        loan.principal,
+        free_savings(uow, loan.member_id),
+        product.guarantee_coverage_percent,
+        product.guarantors_required,
+        accepted,
     )
 
 
@@ -179,8 +207,10 @@ def place_holds(uow: UnitOfWork, loan: Loan) -> None:
         if acct is None:
             raise GuarantorError(f"guarantor {member.member_no} no longer has a savings account")
         if g.amount > available(acct):
-            raise GuarantorError(f"guarantor {member.member_no}: free savings "
-                                 f"{available(acct):,.2f} no longer cover {g.amount:,.2f}")
+            raise GuarantorError(
+                f"guarantor {member.member_no}: free savings "
+                f"{available(acct):,.2f} no longer cover {g.amount:,.2f}"
+            )
         hold = place_hold(uow, acct, g.amount, HOLD_REASON, reference=loan.loan_no)
         g.hold_id, g.account_id = hold.id, acct.id
     uow.session.flush()
@@ -247,11 +277,13 @@ def as_dicts(uow: UnitOfWork, loan: Loan) -> list[dict[str, Any]]:
     out = []
     for g in of_loan(uow, loan):
         member = uow.session.get(Member, g.member_id)
-        out.append({
-            "member_no": member.member_no if member else None,
-            "amount": g.amount,
-            "status": g.status,
-            "held": _hold_amount(uow, g),
-            "recovered": g.recovered,
-        })
+        out.append(
+            {
+                "member_no": member.member_no if member else None,
+                "amount": g.amount,
+                "status": g.status,
+                "held": _hold_amount(uow, g),
+                "recovered": g.recovered,
+            }
+        )
     return out

@@ -50,18 +50,25 @@ def _attach_on_commit(session: Session) -> None:
         if rep is None or rep.entry_id is not None:
             continue
         entry = session.scalars(
-            select(JournalEntry).where(JournalEntry.reference == ref,
-                                       JournalEntry.kind.in_(kinds))
-            .order_by(JournalEntry.id.desc())).first()
+            select(JournalEntry)
+            .where(JournalEntry.reference == ref, JournalEntry.kind.in_(kinds))
+            .order_by(JournalEntry.id.desc())
+        ).first()
         if entry is None:
             continue
         rep.entry_id = entry.id
-        for a in session.scalars(select(LoanAllocation).where(
-                LoanAllocation.repayment_id == rep.id)):
+        for a in session.scalars(
+            select(LoanAllocation).where(LoanAllocation.repayment_id == rep.id)
+        ):
             a.entry_id = entry.id
         loan = session.get(Loan, rep.loan_id)
-        if loan is not None and loan.status == "closed" and loan.account is not None \
-                and loan.account.balance == 0 and loan.account.status != "closed":
+        if (
+            loan is not None
+            and loan.status == "closed"
+            and loan.account is not None
+            and loan.account.balance == 0
+            and loan.account.status != "closed"
+        ):
             loan.account.status, loan.account.closed_on = "closed", loan.closed_on
     if pending:
         session.flush()
@@ -74,8 +81,16 @@ def _defer_attach(uow: UnitOfWork, rep: LoanRepayment, ref: str, kinds: tuple[st
     s.info.setdefault(_ATTACH_KEY, []).append((rep.id, ref, kinds))
 
 
-def apply_shared(uow: UnitOfWork, loan_no: str, amount: Decimal, on: date, ref: str, *,
-                 channel: str, kinds: tuple[str, ...]) -> list[LineDraft]:
+def apply_shared(
+    uow: UnitOfWork,
+    loan_no: str,
+    amount: Decimal,
+    on: date,
+    ref: str,
+    *,
+    channel: str,
+    kinds: tuple[str, ...],
+) -> list[LineDraft]:
     """Book ``amount`` against ``loan_no`` inside another context's entry; return its
     credit lines (summing to ``amount``)."""
     loan = get_loan(uow, loan_no, lock=True)
@@ -85,37 +100,63 @@ def apply_shared(uow: UnitOfWork, loan_no: str, amount: Decimal, on: date, ref: 
     plan = make_plan(uow, loan, rows, amount, on)
     lines = credit_lines(uow, loan, plan)
     rep = LoanRepayment(
-        loan_id=loan.id, entry_id=None, business_date=on, amount=amount,
-        overpayment=plan.overpayment, channel=channel, source=ref[:40], sources=None,
-        shared=True, reference=ref[:100], recovery=plan.recovery, status="posted",
-        created_by=username(uow), created_at=clock.utcnow())
+        loan_id=loan.id,
+        entry_id=None,
+        business_date=on,
+        amount=amount,
+        overpayment=plan.overpayment,
+        channel=channel,
+        source=ref[:40],
+        sources=None,
+        shared=True,
+        reference=ref[:100],
+        recovery=plan.recovery,
+        status="posted",
+        created_by=username(uow),
+        created_at=clock.utcnow(),
+    )
     uow.session.add(rep)
     uow.session.flush()
     record(uow, loan, rows, plan, rep, close_account=False)
     _defer_attach(uow, rep, ref, kinds)
-    audit.record(uow, f"loan.repay_{channel}", "loan", loan.loan_no,
-                 after={"amount": amount, "date": on, "reference": ref,
-                        "principal": plan.total("principal"), "interest": plan.total("interest"),
-                        "overpayment": plan.overpayment})
+    audit.record(
+        uow,
+        f"loan.repay_{channel}",
+        "loan",
+        loan.loan_no,
+        after={
+            "amount": amount,
+            "date": on,
+            "reference": ref,
+            "principal": plan.total("principal"),
+            "interest": plan.total("interest"),
+            "overpayment": plan.overpayment,
+        },
+    )
     return lines
 
 
 def _member_loans(uow: UnitOfWork, member_id: int, statuses: tuple[str, ...]) -> list[Loan]:
-    return list(uow.session.scalars(
-        select(Loan).where(Loan.member_id == member_id, Loan.status.in_(statuses))
-        .order_by(Loan.disbursed_on, Loan.id)))
+    return list(
+        uow.session.scalars(
+            select(Loan)
+            .where(Loan.member_id == member_id, Loan.status.in_(statuses))
+            .order_by(Loan.disbursed_on, Loan.id)
+        )
+    )
 
 
 class CheckoffLoans:
     """``loan_due`` of the payroll check-off."""
 
     def due(self, uow: Any, member_id: int, as_of: date) -> list[tuple[str, Decimal]]:
-        return [(loan.loan_no, due_now(uow, loan, as_of))
-                for loan in _member_loans(uow, member_id, ("active",))]
+        return [
+            (loan.loan_no, due_now(uow, loan, as_of))
+            for loan in _member_loans(uow, member_id, ("active",))
+        ]
 
     def apply(self, uow: Any, loan_no: str, amount: Decimal, on: date, ref: str) -> list[LineDraft]:
-        return apply_shared(uow, loan_no, amount, on, ref, channel="checkoff",
-                            kinds=("checkoff",))
+        return apply_shared(uow, loan_no, amount, on, ref, channel="checkoff", kinds=("checkoff",))
 
 
 class ExitOffsetLoans:
@@ -130,8 +171,7 @@ class ExitOffsetLoans:
         return out
 
     def apply(self, uow: Any, loan_no: str, amount: Decimal, on: date, ref: str) -> list[LineDraft]:
-        return apply_shared(uow, loan_no, amount, on, ref, channel="exit",
-                            kinds=("member_exit",))
+        return apply_shared(uow, loan_no, amount, on, ref, channel="exit", kinds=("member_exit",))
 
 
 def register() -> None:

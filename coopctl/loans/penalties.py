@@ -66,8 +66,13 @@ class PenaltyRun:
     skipped: int = 0  # periods already charged
 
     def as_dict(self) -> dict[str, Any]:
-        return {"business_date": self.business_date, "loans": self.loans,
-                "charges": self.charges, "amount": self.amount, "skipped": self.skipped}
+        return {
+            "business_date": self.business_date,
+            "loans": self.loans,
+            "charges": self.charges,
+            "amount": self.amount,
+            "skipped": self.skipped,
+        }
 
 
 def penalize(uow: UnitOfWork, on: date, *, loan_no: str | None = None) -> PenaltyRun:
@@ -85,13 +90,24 @@ def penalize(uow: UnitOfWork, on: date, *, loan_no: str | None = None) -> Penalt
         p = products[loan.product_code]
         if p.penalty_rate <= 0 and p.penalty_fixed <= 0:
             continue
-        rows = list(uow.session.scalars(select(LoanInstallment).where(
-            LoanInstallment.loan_id == loan.id, LoanInstallment.superseded.is_(False),
-            LoanInstallment.due_date < on).order_by(LoanInstallment.no)))
+        rows = list(
+            uow.session.scalars(
+                select(LoanInstallment)
+                .where(
+                    LoanInstallment.loan_id == loan.id,
+                    LoanInstallment.superseded.is_(False),
+                    LoanInstallment.due_date < on,
+                )
+                .order_by(LoanInstallment.no)
+            )
+        )
         if not rows:
             continue
-        done = set(uow.session.scalars(select(LoanPenaltyCharge.period_key).where(
-            LoanPenaltyCharge.loan_id == loan.id)))
+        done = set(
+            uow.session.scalars(
+                select(LoanPenaltyCharge.period_key).where(LoanPenaltyCharge.loan_id == loan.id)
+            )
+        )
         charged = ZERO
         for row in rows:
             overdue = row.unpaid("principal") + row.unpaid("interest")
@@ -105,9 +121,16 @@ def penalize(uow: UnitOfWork, on: date, *, loan_no: str | None = None) -> Penalt
                 amt = penalty_amount(overdue, p.penalty_rate, p.penalty_fixed)
                 if amt <= 0:
                     continue
-                uow.session.add(LoanPenaltyCharge(
-                    loan_id=loan.id, installment_id=row.id, period_key=key, amount=amt,
-                    business_date=on, created_at=clock.utcnow()))
+                uow.session.add(
+                    LoanPenaltyCharge(
+                        loan_id=loan.id,
+                        installment_id=row.id,
+                        period_key=key,
+                        amount=amt,
+                        business_date=on,
+                        created_at=clock.utcnow(),
+                    )
+                )
                 row.penalty = row.penalty + amt
                 row.paid_on = None
                 charged += amt
@@ -116,6 +139,7 @@ def penalize(uow: UnitOfWork, on: date, *, loan_no: str | None = None) -> Penalt
             run.loans += 1
             run.amount += charged
             uow.session.flush()
-            audit.record(uow, "loan.penalty", "loan", loan.loan_no,
-                         after={"date": on, "amount": charged})
+            audit.record(
+                uow, "loan.penalty", "loan", loan.loan_no, after={"date": on, "amount": charged}
+            )
     return run

@@ -92,7 +92,7 @@ def flag(name: str) -> str:
 
 def parse_percent(value: object, field: str, *, high: Decimal = Decimal(100)) -> Decimal:
     """A percentage (or multiple): ``24``, ``4.5``; up to four decimals; 0 to ``high``."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise LoanOptionError(f"{field}: {value!r} is not a percentage (e.g. 24 or 4.5)")
     s = format(value, "f") if isinstance(value, Decimal) else str(value).strip()
     if not _PCT_RE.match(s):
@@ -158,7 +158,11 @@ def parse_options(opts: dict[str, Any]) -> LoanOptions:
         elif name in _MONEY:
             setattr(o, name, _money(value, field))
         elif name in _PERCENTS:
-            high = Decimal(1000) if name in ("savings_multiple", "guarantee_coverage_percent") else Decimal(100)
+            high = (
+                Decimal(1000)
+                if name in ("savings_multiple", "guarantee_coverage_percent")
+                else Decimal(100)
+            )
             setattr(o, name, parse_percent(value, field, high=high))
         elif name in _BOOLS:
             setattr(o, name, _bool(value, field))
@@ -240,7 +244,9 @@ def create_product(
     return p
 
 
-def add_loan_product(uow: UnitOfWork, code: str, name: str, rate: Decimal, **opts: Any) -> LoanProduct:
+def add_loan_product(
+    uow: UnitOfWork, code: str, name: str, rate: Decimal, **opts: Any
+) -> LoanProduct:
     """Create a loan product (``products add CODE --kind loan``); options as in
     :class:`LoanOptions`, given as strings or typed values."""
     require(uow.operator, "products.manage")

@@ -26,6 +26,7 @@ is refused unless ``backdate=True`` (see :mod:`coopctl.loans.backdate`).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -44,8 +45,8 @@ from coopctl.ledger.rules import EntryDraft, LineDraft
 from coopctl.loans import guarantors
 from coopctl.loans.allocation import Portion, allocate_due, allocate_future_principal, split
 from coopctl.loans.common import (
-    dues_of,
     due_date_of,
+    dues_of,
     get_loan,
     installments,
     product_of,
@@ -95,8 +96,9 @@ class RepayResult:
     replayed: list[LoanRepayment] = field(default_factory=list)
 
 
-def make_plan(uow: UnitOfWork, loan: Loan, rows: list[LoanInstallment], amount: Decimal,
-              on: date) -> Plan:
+def make_plan(
+    uow: UnitOfWork, loan: Loan, rows: list[LoanInstallment], amount: Decimal, on: date
+) -> Plan:
     """Allocate ``amount`` (past due and current, then future principal, then overpayment)."""
     product = product_of(uow, loan)
     recovery = loan.status == "written_off"
@@ -105,9 +107,15 @@ def make_plan(uow: UnitOfWork, loan: Loan, rows: list[LoanInstallment], amount: 
     due = allocate_due(dues, amount, as_of, product.allocation)
     ahead = allocate_future_principal(dues, due.left, as_of)
     _, current, _ = split(dues, as_of)
-    return Plan(on=on, amount=amount, portions=due.portions + ahead.portions,
-                prepaid=ahead.applied, overpayment=ahead.left, recovery=recovery,
-                current_no=current.no if current else None)
+    return Plan(
+        on=on,
+        amount=amount,
+        portions=due.portions + ahead.portions,
+        prepaid=ahead.applied,
+        overpayment=ahead.left,
+        recovery=recovery,
+        current_no=current.no if current else None,
+    )
 
 
 def owed(uow: UnitOfWork, loan: Loan, on: date) -> Decimal:
@@ -120,9 +128,15 @@ def owed(uow: UnitOfWork, loan: Loan, on: date) -> Decimal:
 def overpayment_line(uow: UnitOfWork, loan: Loan, amount: Decimal) -> LineDraft:
     acct = savings_account(uow, loan.member_id)
     if acct is not None:
-        return LineDraft(acct.gl_account.code, credit=amount, account_no=acct.account_no,
-                         memo=f"overpayment of loan {loan.loan_no}")
-    return LineDraft(GL.LOAN_OVERPAYMENTS, credit=amount, memo=f"overpayment of loan {loan.loan_no}")
+        return LineDraft(
+            acct.gl_account.code,
+            credit=amount,
+            account_no=acct.account_no,
+            memo=f"overpayment of loan {loan.loan_no}",
+        )
+    return LineDraft(
+        GL.LOAN_OVERPAYMENTS, credit=amount, memo=f"overpayment of loan {loan.loan_no}"
+    )
 
 
 def credit_lines(uow: UnitOfWork, loan: Loan, plan: Plan) -> list[LineDraft]:
@@ -130,35 +144,63 @@ def credit_lines(uow: UnitOfWork, loan: Loan, plan: Plan) -> list[LineDraft]:
     lines: list[LineDraft] = []
     if plan.recovery:
         if plan.applied > 0:
-            lines.append(LineDraft(GL.RECOVERY_INCOME, credit=plan.applied,
-                                   memo=f"recovery on written-off loan {loan.loan_no}"))
+            lines.append(
+                LineDraft(
+                    GL.RECOVERY_INCOME,
+                    credit=plan.applied,
+                    memo=f"recovery on written-off loan {loan.loan_no}",
+                )
+            )
     else:
         principal = plan.total("principal")
         if principal > 0:
             assert loan.account is not None
-            lines.append(LineDraft(GL.LOANS, credit=principal, account_no=loan.account.account_no,
-                                   memo=f"loan {loan.loan_no} principal"))
+            lines.append(
+                LineDraft(
+                    GL.LOANS,
+                    credit=principal,
+                    account_no=loan.account.account_no,
+                    memo=f"loan {loan.loan_no} principal",
+                )
+            )
         for comp in ("interest", "fees", "penalty"):
             amt = plan.total(comp)
             if amt > 0:
-                lines.append(LineDraft(INCOME_GL[comp], credit=amt,
-                                       memo=f"loan {loan.loan_no} {comp}"))
+                lines.append(
+                    LineDraft(INCOME_GL[comp], credit=amt, memo=f"loan {loan.loan_no} {comp}")
+                )
     if plan.overpayment > 0:
         lines.append(overpayment_line(uow, loan, plan.overpayment))
     return lines
 
 
-def record(uow: UnitOfWork, loan: Loan, rows: list[LoanInstallment], plan: Plan,
-           rep: LoanRepayment, *, close_account: bool) -> None:
+def record(
+    uow: UnitOfWork,
+    loan: Loan,
+    rows: list[LoanInstallment],
+    plan: Plan,
+    rep: LoanRepayment,
+    *,
+    close_account: bool,
+) -> None:
     """Apply the plan to the installments, keep the allocations, re-amortise a prepayment,
     close the loan when nothing is left, and resize the guarantors' holds."""
     by_no = {r.no: r for r in rows}
     for p in plan.portions:
         row = by_no[p.no]
         setattr(row, f"{p.component}_paid", row.paid(p.component) + p.amount)
-        uow.session.add(LoanAllocation(
-            loan_id=loan.id, installment_id=row.id, entry_id=rep.entry_id, repayment_id=rep.id,
-            component=p.component, amount=p.amount, business_date=plan.on, reversed=False))
+        uow.session.add(
+            LoanAllocation(
+                loan_id=loan.id,
+                installment_id=row.id,
+                entry_id=rep.entry_id,
+                repayment_id=rep.id,
+                component=p.component,
+                amount=p.amount,
+                business_date=plan.on,
+                reversed=False,
+            )
+        )
     for r in rows:
         if r.paid_on is None and r.total_unpaid == 0 and any(r.paid(c) > 0 for c in COMPONENTS):
             r.paid_on = plan.on
@@ -185,20 +227,33 @@ def close_loan(uow: UnitOfWork, loan: Loan, on: date, *, close_account: bool) ->
         loan.account.closed_on = on
     guarantors.adjust_holds(uow, loan)
     uow.session.flush()
-    audit.record(uow, "loan.close", "loan", loan.loan_no, before={"status": "active"},
-                 after={"status": "closed", "date": on})
+    audit.record(
+        uow,
+        "loan.close",
+        "loan",
+        loan.loan_no,
+        before={"status": "active"},
+        after={"status": "closed", "date": on},
+    )
 
 
-def _regenerated(loan: Loan, product_unit: Decimal, balance: Decimal, m: int,
-                 start: date) -> list:  # type: ignore[type-arg]
-    terms = LoanTerms(principal=balance, annual_rate=loan.annual_rate, term=m, method=loan.method,
-                      frequency=loan.frequency, day_count=loan.day_count, start=start,
-                      rounding_unit=product_unit)
+def _regenerated(loan: Loan, product_unit: Decimal, balance: Decimal, m: int, start: date) -> list:  # type: ignore[type-arg]
+    terms = LoanTerms(
+        principal=balance,
+        annual_rate=loan.annual_rate,
+        term=m,
+        method=loan.method,
+        frequency=loan.frequency,
+        day_count=loan.day_count,
+        start=start,
+        rounding_unit=product_unit,
+    )
     return list(remaining_schedule(balance, terms).installments)
 
 
-def _term_for_level(loan: Loan, unit: Decimal, balance: Decimal, level: Decimal, n: int,
-                    start: date) -> int:
+def _term_for_level(
+    loan: Loan, unit: Decimal, balance: Decimal, level: Decimal, n: int, start: date
+) -> int:
     """The fewest installments whose regular amount does not exceed ``level``."""
     lo, hi = 1, n
     while lo < hi:
@@ -211,8 +266,9 @@ def _term_for_level(loan: Loan, unit: Decimal, balance: Decimal, level: Decimal,
     return lo
 
 
-def reamortise(uow: UnitOfWork, loan: Loan, rows: list[LoanInstallment], current_no: int,
-               rep: LoanRepayment) -> None:
+def reamortise(
+    uow: UnitOfWork, loan: Loan, rows: list[LoanInstallment], current_no: int, rep: LoanRepayment
+) -> None:
     """Replace the installments after the current one by a schedule of the principal left."""
     product = product_of(uow, loan)
     future = sorted((r for r in rows if not r.superseded and r.no > current_no), key=lambda r: r.no)
@@ -232,12 +288,13 @@ def reamortise(uow: UnitOfWork, loan: Loan, rows: list[LoanInstallment], current
         m = _term_for_level(loan, product.rounding_unit, balance, level, n, current.due_date)
     else:
         m = n
-    from coopctl.loans.service import insert_installments
     from coopctl.loans.schedule import Schedule
+    from coopctl.loans.service import insert_installments
 
     sched = Schedule(tuple(_regenerated(loan, product.rounding_unit, balance, m, current.due_date)))
-    for row in insert_installments(uow, loan, sched, first_no=current_no + 1, origin="prepayment",
-                                   repayment_id=rep.id):
+    for row in insert_installments(
+        uow, loan, sched, first_no=current_no + 1, origin="prepayment", repayment_id=rep.id
+    ):
         row.due_date = due_date_of(loan, product, row.no)
     uow.session.flush()
 
@@ -247,7 +304,7 @@ def post_payment(
     loan: Loan,
     amount: Decimal,
     on: date,
-    sources: list[Source],
+    sources: Sequence[Source],
     *,
     channel: str,
     ref: str = "",
@@ -265,49 +322,91 @@ def post_payment(
         what = "is recoverable" if plan.recovery else "is owed"
         raise BusinessRuleError(f"nothing {what} on loan {loan.loan_no}")
     own = savings_account(uow, loan.member_id)
-    if plan.overpayment > 0 and len(sources) == 1 and own is not None \
-            and sources[0][1] == own.account_no:
-        uow.note(f"only {plan.applied:,.2f} of {amount:,.2f} was taken from "
-                 f"{own.account_no}; that is all loan {loan.loan_no} could take")
-        sources = [(sources[0][0], sources[0][1], plan.applied)]
+    if (
+        plan.overpayment > 0
+        and len(sources) == 1
+        and own is not None
+        and sources[0][1] == own.account_no
+    ):
+        uow.note(
+            f"only {plan.applied:,.2f} of {amount:,.2f} was taken from "
+            f"{own.account_no}; that is all loan {loan.loan_no} could take"
+        )
+        sources = [(sources[0][0], sources[0][1], plan.applied)]  # only what is owed
         plan.amount, plan.overpayment = plan.applied, ZERO
         if plan.amount == 0:
             raise NothingToTakeError(f"nothing is owed on loan {loan.loan_no}")
-    lines = [LineDraft(gl, debit=amt, account_no=acct, memo=f"repayment of loan {loan.loan_no}")
-             for gl, acct, amt in sources if amt > 0]
+    lines = [
+        LineDraft(gl, debit=amt, account_no=acct, memo=f"repayment of loan {loan.loan_no}")
+        for gl, acct, amt in sources
+        if amt > 0
+    ]
     lines += credit_lines(uow, loan, plan)
     kind = "loan_recovery" if plan.recovery else "loan_repayment"
-    result = post(uow, EntryDraft(
-        business_date=on, kind=kind, lines=lines, reference=ref or loan.loan_no,
-        narration=f"{'Recovery on' if plan.recovery else 'Repayment of'} loan {loan.loan_no}",
-        idempotency_key=entry_key))
+    result = post(
+        uow,
+        EntryDraft(
+            business_date=on,
+            kind=kind,
+            lines=lines,
+            reference=ref or loan.loan_no,
+            narration=f"{'Recovery on' if plan.recovery else 'Repayment of'} loan {loan.loan_no}",
+            idempotency_key=entry_key,
+        ),
+    )
     if not result.created:
-        raise DuplicateError(f"idempotency key {entry_key!r} already belongs to entry "
-                             f"{result.entry_no}")
+        raise DuplicateError(
+            f"idempotency key {entry_key!r} already belongs to entry {result.entry_no}"
+        )
     rep = LoanRepayment(
-        loan_id=loan.id, entry_id=result.entry.id, business_date=on, amount=plan.amount,
-        overpayment=plan.overpayment, channel=channel, source=_label(sources),
-        sources=json.dumps([[g, a, str(x)] for g, a, x in sources]), shared=False,
-        reference=ref, client_key=client_key, recovery=plan.recovery, status="posted",
-        replay_of_id=replay_of_id, created_by=username(uow), created_at=clock.utcnow())
+        loan_id=loan.id,
+        entry_id=result.entry.id,
+        business_date=on,
+        amount=plan.amount,
+        overpayment=plan.overpayment,
+        channel=channel,
+        source=_label(sources),
+        sources=json.dumps([[g, a, str(x)] for g, a, x in sources]),
+        shared=False,
+        reference=ref,
+        client_key=client_key,
+        recovery=plan.recovery,
+        status="posted",
+        replay_of_id=replay_of_id,
+        created_by=username(uow),
+        created_at=clock.utcnow(),
+    )
     uow.session.add(rep)
     uow.session.flush()
     record(uow, loan, rows, plan, rep, close_account=True)
-    audit.record(uow, "loan.recovery" if plan.recovery else "loan.repay", "loan", loan.loan_no,
-                 after={"amount": plan.amount, "date": on, "entry": result.entry_no,
-                        "principal": plan.total("principal"), "interest": plan.total("interest"),
-                        "fees": plan.total("fees"), "penalty": plan.total("penalty"),
-                        "overpayment": plan.overpayment, "channel": channel,
-                        "replay_of": replay_of_id})
+    audit.record(
+        uow,
+        "loan.recovery" if plan.recovery else "loan.repay",
+        "loan",
+        loan.loan_no,
+        after={
+            "amount": plan.amount,
+            "date": on,
+            "entry": result.entry_no,
+            "principal": plan.total("principal"),
+            "interest": plan.total("interest"),
+            "fees": plan.total("fees"),
+            "penalty": plan.total("penalty"),
+            "overpayment": plan.overpayment,
+            "channel": channel,
+            "replay_of": replay_of_id,
+        },
+    )
     return RepayResult(loan, rep, result.entry, plan)
 
 
-def _label(sources: list[Source]) -> str:
+def _label(sources: Sequence[Source]) -> str:
     return ",".join(a or g for g, a, _ in sources)[:40]
 
 
-def resolve_source(uow: UnitOfWork, loan: Loan, from_account: str | None,
-                   bank: str | None) -> tuple[str, str | None, str]:
+def resolve_source(
+    uow: UnitOfWork, loan: Loan, from_account: str | None, bank: str | None
+) -> tuple[str, str | None, str]:
     """(gl_code, account_no, channel) of the money coming in."""
     if from_account and bank:
         from coopctl.loans.errors import LoanOptionError
@@ -322,15 +421,19 @@ def resolve_source(uow: UnitOfWork, loan: Loan, from_account: str | None,
 
         acct = get_account(uow, from_account, field="--from-account")
         if acct.member_id != loan.member_id or acct.kind != "savings":
-            raise RepaymentSourceError(f"--from-account: {acct.account_no} is not a savings "
-                                       "account of the borrower")
+            raise RepaymentSourceError(
+                f"--from-account: {acct.account_no} is not a savings account of the borrower"
+            )
         return acct.gl_account.code, acct.account_no, "savings"
     return GL.CASH, None, "cash"
 
 
 def last_repayment_date(uow: UnitOfWork, loan: Loan) -> date | None:
-    return uow.session.scalar(select(func.max(LoanRepayment.business_date)).where(
-        LoanRepayment.loan_id == loan.id, LoanRepayment.status == "posted"))
+    return uow.session.scalar(
+        select(func.max(LoanRepayment.business_date)).where(
+            LoanRepayment.loan_id == loan.id, LoanRepayment.status == "posted"
+        )
+    )
 
 
 def repay(
@@ -350,17 +453,22 @@ def repay(
     loan = get_loan(uow, loan_no, lock=True)
     if key:
         done = uow.session.scalars(
-            select(LoanRepayment).where(LoanRepayment.loan_id == loan.id,
-                                        LoanRepayment.client_key == key)
-            .order_by(LoanRepayment.id.desc())).first()
+            select(LoanRepayment)
+            .where(LoanRepayment.loan_id == loan.id, LoanRepayment.client_key == key)
+            .order_by(LoanRepayment.id.desc())
+        ).first()
         if done is not None:
-            uow.note(f"already done: key {key!r} is repayment of {done.amount:,.2f} on "
-                     f"{done.business_date}; nothing posted")
+            uow.note(
+                f"already done: key {key!r} is repayment of {done.amount:,.2f} on "
+                f"{done.business_date}; nothing posted"
+            )
             entry = uow.session.get(JournalEntry, done.entry_id) if done.entry_id else None
             return RepayResult(loan, done, entry, None, created=False)
     if loan.status not in ("active", "written_off"):
-        raise LoanStateError(f"loan {loan.loan_no} is {loan.status}; only active (or "
-                             "written-off) loans take repayments")
+        raise LoanStateError(
+            f"loan {loan.loan_no} is {loan.status}; only active (or "
+            "written-off) loans take repayments"
+        )
     on = on or today(uow)
     if loan.disbursed_on and on < loan.disbursed_on:
         raise BusinessRuleError(f"--date: {on} is before the disbursement on {loan.disbursed_on}")
@@ -369,14 +477,25 @@ def repay(
     later: list[LoanRepayment] = []
     if last is not None and on < last:
         if not backdate:
-            raise BackdateError(f"--date: {on} is before the last repayment on {last}; use "
-                                "--backdate to reverse and replay the later repayments")
+            raise BackdateError(
+                f"--date: {on} is before the last repayment on {last}; use "
+                "--backdate to reverse and replay the later repayments"
+            )
         from coopctl.loans.backdate import unwind
 
         later = unwind(uow, loan, on)
     entry_key = f"loan:{loan.loan_no}:repay:{key}" if key else None
-    result = post_payment(uow, loan, amount, on, [(gl, acct, amount)], channel=channel, ref=ref,
-                          client_key=key, entry_key=entry_key)
+    result = post_payment(
+        uow,
+        loan,
+        amount,
+        on,
+        [(gl, acct, amount)],
+        channel=channel,
+        ref=ref,
+        client_key=key,
+        entry_key=entry_key,
+    )
     if later:
         from coopctl.loans.backdate import replay
 
@@ -384,19 +503,8 @@ def repay(
     return result
 
 
-def repayments_of(uow: UnitOfWork, loan: Loan) -> list[LoanRepayment]:
-    return list(uow.session.scalars(select(LoanRepayment).where(
-        LoanRepayment.loan_id == loan.id).order_by(LoanRepayment.business_date,
-                                                    LoanRepayment.id)))
-
-
 def due_now(uow: UnitOfWork, loan: Loan, as_of: date) -> Decimal:
     """Everything due on or before ``as_of`` and not paid (arrears + today's installment)."""
     from coopctl.loans.allocation import due_up_to
 
     return due_up_to(dues_of(installments(uow, loan)), as_of)
-
-
-def require_active(loan: Loan) -> None:
-    if loan.status != "active":
-        raise LoanStateError(f"loan {loan.loan_no} is {loan.status}, not active")

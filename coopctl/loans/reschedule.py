@@ -40,8 +40,9 @@ def reschedule(
     require(uow.operator, "loans.manage")
     loan = get_loan(uow, loan_no, lock=True)
     if loan.status != "active":
-        raise LoanStateError(f"loan {loan.loan_no} is {loan.status}; only active loans are "
-                             "rescheduled")
+        raise LoanStateError(
+            f"loan {loan.loan_no} is {loan.status}; only active loans are rescheduled"
+        )
     on = on or today(uow)
     product = product_of(uow, loan)
     assert loan.account is not None
@@ -57,15 +58,24 @@ def reschedule(
 
         rate = parse_percent(rate, "--rate")
     new_rate = loan.annual_rate if rate is None else rate
-    carried = {c: sum((r.unpaid(c) for r in open_rows if r.due_date <= on), ZERO)
-               for c in ("interest", "fees", "penalty")}
+    carried = {
+        c: sum((r.unpaid(c) for r in open_rows if r.due_date <= on), ZERO)
+        for c in ("interest", "fees", "penalty")
+    }
     for r in open_rows:
         r.superseded = True
     uow.session.flush()
-    terms = LoanTerms(principal=balance, annual_rate=new_rate, term=n, method=loan.method,
-                      frequency=loan.frequency, day_count=loan.day_count, start=on,
-                      rounding_unit=product.rounding_unit,
-                      move_off_holidays=product.move_off_holidays)
+    terms = LoanTerms(
+        principal=balance,
+        annual_rate=new_rate,
+        term=n,
+        method=loan.method,
+        frequency=loan.frequency,
+        day_count=loan.day_count,
+        start=on,
+        rounding_unit=product.rounding_unit,
+        move_off_holidays=product.move_off_holidays,
+    )
     sched = remaining_schedule(balance, terms)
     last_no = max((r.no for r in installments(uow, loan, with_superseded=True)), default=0)
     new_rows = insert_installments(uow, loan, sched, first_no=last_no + 1, origin="reschedule")
@@ -73,15 +83,30 @@ def reschedule(
     first.interest += carried["interest"]
     first.fees += carried["fees"]
     first.penalty += carried["penalty"]
-    before = {"term": loan.term, "rate": loan.annual_rate, "outstanding": balance,
-              "installments_replaced": len(open_rows)}
+    before = {
+        "term": loan.term,
+        "rate": loan.annual_rate,
+        "outstanding": balance,
+        "installments_replaced": len(open_rows),
+    }
     loan.term, loan.annual_rate = n, new_rate
     loan.restructured = True
     loan.rescheduled_on = on
     loan.watch_until = on + timedelta(days=int(loans_setting(uow, "restructure_watch_days", 90)))
     loan.anchor_date, loan.anchor_no = on, last_no
     uow.session.flush()
-    audit.record(uow, "loan.reschedule", "loan", loan.loan_no, before=before,
-                 after={"term": n, "rate": new_rate, "from": on, "watch_until": loan.watch_until,
-                        "carried": carried})
+    audit.record(
+        uow,
+        "loan.reschedule",
+        "loan",
+        loan.loan_no,
+        before=before,
+        after={
+            "term": n,
+            "rate": new_rate,
+            "from": on,
+            "watch_until": loan.watch_until,
+            "carried": carried,
+        },
+    )
     return loan, new_rows

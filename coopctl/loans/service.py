@@ -91,7 +91,8 @@ def loan_terms(loan: Loan, product: LoanProduct, start: date) -> LoanTerms:
         start=start,
         grace_principal=loan.grace_principal,
         grace_interest=loan.grace_interest,
-        first_installment_fee=loan.fee_amount if loan.fee_mode == "first_installment"
+        first_installment_fee=loan.fee_amount
+        if loan.fee_mode == "first_installment"
         else Decimal("0.00"),
         rounding_unit=product.rounding_unit,
         move_off_holidays=product.move_off_holidays,
@@ -100,8 +101,9 @@ def loan_terms(loan: Loan, product: LoanProduct, start: date) -> LoanTerms:
 
 def check_term(term: int) -> int:
     if isinstance(term, bool) or not isinstance(term, int) or not 1 <= term <= MAX_TERM:
-        raise LoanOptionError(f"--term: {term!r} must be a whole number of installments, "
-                              f"1 to {MAX_TERM}")
+        raise LoanOptionError(
+            f"--term: {term!r} must be a whole number of installments, 1 to {MAX_TERM}"
+        )
     return term
 
 
@@ -112,16 +114,19 @@ def quote(product: LoanProduct, amount: Decimal, term: int, start: date) -> Sche
     check_term(term)
     failures = []
     if not product.min_term <= term <= product.max_term:
-        failures.append(f"--term: {term} is outside the product's {product.min_term}–"
-                        f"{product.max_term} installments")
-    if amount < product.min_amount or (product.max_amount is not None
-                                       and amount > product.max_amount):
+        failures.append(
+            f"--term: {term} is outside the product's {product.min_term}–"
+            f"{product.max_term} installments"
+        )
+    if amount < product.min_amount or (
+        product.max_amount is not None and amount > product.max_amount
+    ):
         cap = f"{product.max_amount:,.2f}" if product.max_amount is not None else "no maximum"
-        failures.append(f"--amount: {amount:,.2f} is outside the product's "
-                        f"{product.min_amount:,.2f} – {cap}")
+        failures.append(
+            f"--amount: {amount:,.2f} is outside the product's {product.min_amount:,.2f} – {cap}"
+        )
     if failures:
-        raise EligibilityError(f"product {product.code} does not allow this loan",
-                               details=failures)
+        raise EligibilityError(f"product {product.code} does not allow this loan", details=failures)
     return build_schedule(terms_for(product, amount, term, start))
 
 
@@ -149,13 +154,22 @@ def apply(
     from coopctl.loans.common import available
 
     facts = eligibility.Facts(
-        amount=amount, term=term, member_status=member.status, kyc_status=member.kyc_status,
-        joined_on=member.joined_on, applied_on=on, free_savings=available(acct),
-        open_loans=open_loans_count(uow, member.id), has_savings_account=acct is not None,
+        amount=amount,
+        term=term,
+        member_status=member.status,
+        kyc_status=member.kyc_status,
+        joined_on=member.joined_on,
+        applied_on=on,
+        free_savings=available(acct),
+        open_loans=open_loans_count(uow, member.id),
+        has_savings_account=acct is not None,
     )
     rules = eligibility.Rules(
-        min_amount=product.min_amount, max_amount=product.max_amount, min_term=product.min_term,
-        max_term=product.max_term, savings_multiple=product.savings_multiple,
+        min_amount=product.min_amount,
+        max_amount=product.max_amount,
+        min_term=product.min_term,
+        max_term=product.max_term,
+        savings_multiple=product.savings_multiple,
         min_membership_months=product.min_membership_months,
         max_active_loans=product.max_active_loans,
     )
@@ -166,22 +180,45 @@ def apply(
     if failures:
         raise EligibilityError(
             f"member {member.member_no} is not eligible for this loan ({len(failures)} rule(s) "
-            "failed)", details=failures)
+            "failed)",
+            details=failures,
+        )
     loan = Loan(
         loan_no=sequences.next_number(uow, "loan", LOAN_PREFIX),
-        member_id=member.id, product_code=product.code, officer=username(uow),
-        principal=amount, annual_rate=product.annual_rate, term=term, method=product.method,
-        frequency=product.frequency, day_count=product.day_count,
+        member_id=member.id,
+        product_code=product.code,
+        officer=username(uow),
+        principal=amount,
+        annual_rate=product.annual_rate,
+        term=term,
+        method=product.method,
+        frequency=product.frequency,
+        day_count=product.day_count,
         grace_principal=min(product.grace_principal, term - 1),
         grace_interest=min(product.grace_interest, term - 1),
-        fee_amount=fee, fee_mode=product.fee_mode, status="applied", purpose=purpose.strip(),
-        applied_on=on, created_at=clock.utcnow(),
+        fee_amount=fee,
+        fee_mode=product.fee_mode,
+        status="applied",
+        purpose=purpose.strip(),
+        applied_on=on,
+        created_at=clock.utcnow(),
     )
     uow.session.add(loan)
     uow.session.flush()
-    audit.record(uow, "loan.apply", "loan", loan.loan_no, after={
-        "member_no": member.member_no, "product": product.code, "principal": amount,
-        "term": term, "rate": product.annual_rate, "fee": fee})
+    audit.record(
+        uow,
+        "loan.apply",
+        "loan",
+        loan.loan_no,
+        after={
+            "member_no": member.member_no,
+            "product": product.code,
+            "principal": amount,
+            "term": term,
+            "rate": product.annual_rate,
+            "fee": fee,
+        },
+    )
     return loan
 
 
@@ -194,8 +231,11 @@ class ApprovalResult:
 
 
 def approvals_of(uow: UnitOfWork, loan: Loan) -> list[LoanApproval]:
-    return list(uow.session.scalars(
-        select(LoanApproval).where(LoanApproval.loan_id == loan.id).order_by(LoanApproval.id)))
+    return list(
+        uow.session.scalars(
+            select(LoanApproval).where(LoanApproval.loan_id == loan.id).order_by(LoanApproval.id)
+        )
+    )
 
 
 def approve(uow: UnitOfWork, loan_no: str, *, comment: str = "") -> ApprovalResult:
@@ -210,23 +250,42 @@ def approve(uow: UnitOfWork, loan_no: str, *, comment: str = "") -> ApprovalResu
         raise SelfApprovalError(f"{me} entered application {loan.loan_no} and cannot approve it")
     votes = approvals_of(uow, loan)
     if any(v.approver == me for v in votes):
-        raise DuplicateApprovalError(f"{me} has already approved loan {loan.loan_no}; "
-                                     "the committee needs distinct approvers")
+        raise DuplicateApprovalError(
+            f"{me} has already approved loan {loan.loan_no}; the committee needs distinct approvers"
+        )
     needed = max(int(loans_setting(uow, "committee_size", 2)), 1)
-    uow.session.add(LoanApproval(loan_id=loan.id, approver=me, decision="approved",
-                                 comment=comment.strip(), created_at=clock.utcnow()))
+    uow.session.add(
+        LoanApproval(
+            loan_id=loan.id,
+            approver=me,
+            decision="approved",
+            comment=comment.strip(),
+            created_at=clock.utcnow(),
+        )
+    )
     uow.session.flush()
     count = len(votes) + 1
-    audit.record(uow, "loan.approval", "loan", loan.loan_no,
-                 after={"approver": me, "approvals": count, "needed": needed, "comment": comment})
+    audit.record(
+        uow,
+        "loan.approval",
+        "loan",
+        loan.loan_no,
+        after={"approver": me, "approvals": count, "needed": needed, "comment": comment},
+    )
     if count >= needed:
         guarantors.require_coverage(uow, loan)
         loan.status = "approved"
         loan.approved_on = today(uow)
         guarantors.place_holds(uow, loan)
         uow.session.flush()
-        audit.record(uow, "loan.approved", "loan", loan.loan_no,
-                     before={"status": "applied"}, after={"status": "approved"})
+        audit.record(
+            uow,
+            "loan.approved",
+            "loan",
+            loan.loan_no,
+            before={"status": "applied"},
+            after={"status": "approved"},
+        )
     return ApprovalResult(loan, count, needed)
 
 
@@ -237,15 +296,25 @@ def reject(uow: UnitOfWork, loan_no: str, reason: str) -> Loan:
         raise LoanOptionError("--reason: must not be empty")
     loan = get_loan(uow, loan_no, lock=True)
     if loan.status not in ("applied", "approved"):
-        raise LoanStateError(f"loan {loan.loan_no} is {loan.status}; only applications "
-                             "not yet disbursed can be rejected")
+        raise LoanStateError(
+            f"loan {loan.loan_no} is {loan.status}; only applications "
+            "not yet disbursed can be rejected"
+        )
     before = loan.status
     me = username(uow)
-    vote = uow.session.scalars(select(LoanApproval).where(
-        LoanApproval.loan_id == loan.id, LoanApproval.approver == me)).first()
+    vote = uow.session.scalars(
+        select(LoanApproval).where(LoanApproval.loan_id == loan.id, LoanApproval.approver == me)
+    ).first()
     if vote is None:
-        uow.session.add(LoanApproval(loan_id=loan.id, approver=me, decision="rejected",
-                                     comment=reason.strip(), created_at=clock.utcnow()))
+        uow.session.add(
+            LoanApproval(
+                loan_id=loan.id,
+                approver=me,
+                decision="rejected",
+                comment=reason.strip(),
+                created_at=clock.utcnow(),
+            )
+        )
     else:
         vote.decision, vote.comment = "rejected", reason.strip()
     loan.status = "rejected"
@@ -254,8 +323,14 @@ def reject(uow: UnitOfWork, loan_no: str, reason: str) -> Loan:
     for g in guarantors.of_loan(uow, loan, "requested"):
         g.status = "declined"
     uow.session.flush()
-    audit.record(uow, "loan.reject", "loan", loan.loan_no, before={"status": before},
-                 after={"status": "rejected", "reason": reason.strip()})
+    audit.record(
+        uow,
+        "loan.reject",
+        "loan",
+        loan.loan_no,
+        before={"status": before},
+        after={"status": "rejected", "reason": reason.strip()},
+    )
     return loan
 
 
@@ -280,40 +355,69 @@ def _destination(
     else:
         found = savings_account(uow, loan.member_id)
         if found is None:
-            raise DisbursementError(f"member has no savings account to receive loan "
-                                    f"{loan.loan_no}; use --to-account, --bank or --cash")
+            raise DisbursementError(
+                f"member has no savings account to receive loan "
+                f"{loan.loan_no}; use --to-account, --bank or --cash"
+            )
         acct = found
     if acct.member_id != loan.member_id or acct.kind != "savings":
-        raise DisbursementError(f"--to-account: {acct.account_no} is not a savings account of "
-                                "the borrower")
+        raise DisbursementError(
+            f"--to-account: {acct.account_no} is not a savings account of the borrower"
+        )
     if acct.status not in ("active", "dormant"):
         raise DisbursementError(f"--to-account: account {acct.account_no} is {acct.status}")
-    return LineDraft(acct.gl_account.code, account_no=acct.account_no,
-                     memo=f"loan {loan.loan_no} disbursed")
+    return LineDraft(
+        acct.gl_account.code, account_no=acct.account_no, memo=f"loan {loan.loan_no} disbursed"
+    )
 
 
 def _open_loan_account(uow: UnitOfWork, loan: Loan, on: date) -> Account:
     gl = uow.session.scalars(select(GLAccount).where(GLAccount.code == GL.LOANS)).one()
-    acct = Account(account_no=loan.loan_no, member_id=loan.member_id, kind="loan",
-                   product_code=loan.product_code, gl_account_id=gl.id, status="active",
-                   balance=Decimal("0.00"), held=Decimal("0.00"), floor=Decimal("0.00"),
-                   opened_on=on, created_at=clock.utcnow())
+    acct = Account(
+        account_no=loan.loan_no,
+        member_id=loan.member_id,
+        kind="loan",
+        product_code=loan.product_code,
+        gl_account_id=gl.id,
+        status="active",
+        balance=Decimal("0.00"),
+        held=Decimal("0.00"),
+        floor=Decimal("0.00"),
+        opened_on=on,
+        created_at=clock.utcnow(),
+    )
     uow.session.add(acct)
     uow.session.flush()
     return acct
 
 
-def insert_installments(uow: UnitOfWork, loan: Loan, schedule: Schedule, *, first_no: int = 1,
-                        origin: str = "disbursement",
-                        repayment_id: int | None = None) -> list[LoanInstallment]:
+def insert_installments(
+    uow: UnitOfWork,
+    loan: Loan,
+    schedule: Schedule,
+    *,
+    first_no: int = 1,
+    origin: str = "disbursement",
+    repayment_id: int | None = None,
+) -> list[LoanInstallment]:
     rows = []
     for i in schedule.installments:
         row = LoanInstallment(
-            loan_id=loan.id, no=first_no + i.no - 1, due_date=i.due_date, principal=i.principal,
-            interest=i.interest, fees=i.fees, penalty=Decimal("0.00"),
-            principal_paid=Decimal("0.00"), interest_paid=Decimal("0.00"),
-            fees_paid=Decimal("0.00"), penalty_paid=Decimal("0.00"), superseded=False,
-            origin=origin, origin_repayment_id=repayment_id)
+            loan_id=loan.id,
+            no=first_no + i.no - 1,
+            due_date=i.due_date,
+            principal=i.principal,
+            interest=i.interest,
+            fees=i.fees,
+            penalty=Decimal("0.00"),
+            principal_paid=Decimal("0.00"),
+            interest_paid=Decimal("0.00"),
+            fees_paid=Decimal("0.00"),
+            penalty_paid=Decimal("0.00"),
+            superseded=False,
+            origin=origin,
+            origin_repayment_id=repayment_id,
+        )
         uow.session.add(row)
         rows.append(row)
     uow.session.flush()
@@ -345,27 +449,50 @@ def disburse(
     loan.account = acct
     fee = loan.fee_amount if loan.fee_mode == "deduct" else Decimal("0.00")
     lines = [
-        LineDraft(GL.LOANS, debit=loan.principal, account_no=acct.account_no,
-                  memo=f"loan {loan.loan_no} principal"),
-        LineDraft(dest.gl_code, credit=loan.principal - fee, account_no=dest.account_no,
-                  memo=dest.memo),
+        LineDraft(
+            GL.LOANS,
+            debit=loan.principal,
+            account_no=acct.account_no,
+            memo=f"loan {loan.loan_no} principal",
+        ),
+        LineDraft(
+            dest.gl_code, credit=loan.principal - fee, account_no=dest.account_no, memo=dest.memo
+        ),
     ]
     if fee > 0:
         lines.append(LineDraft(GL.FEE_INCOME, credit=fee, memo=f"loan {loan.loan_no} fee"))
     member = member_of(uow, loan)
-    result = post(uow, EntryDraft(
-        business_date=on, kind="loan_disbursement", lines=lines,
-        narration=f"Disbursement of loan {loan.loan_no} to member {member.member_no}",
-        reference=loan.loan_no, idempotency_key=f"loan:{loan.loan_no}:disburse"))
+    result = post(
+        uow,
+        EntryDraft(
+            business_date=on,
+            kind="loan_disbursement",
+            lines=lines,
+            narration=f"Disbursement of loan {loan.loan_no} to member {member.member_no}",
+            reference=loan.loan_no,
+            idempotency_key=f"loan:{loan.loan_no}:disburse",
+        ),
+    )
     insert_installments(uow, loan, schedule)
     loan.status = "active"
     loan.disbursed_on = on
     loan.anchor_date = on
     loan.anchor_no = 0
     uow.session.flush()
-    audit.record(uow, "loan.disburse", "loan", loan.loan_no, before={"status": "approved"},
-                 after={"status": "active", "date": on, "entry": result.entry_no,
-                        "principal": loan.principal, "fee": fee})
+    audit.record(
+        uow,
+        "loan.disburse",
+        "loan",
+        loan.loan_no,
+        before={"status": "approved"},
+        after={
+            "status": "active",
+            "date": on,
+            "entry": result.entry_no,
+            "principal": loan.principal,
+            "fee": fee,
+        },
+    )
     return loan, result
 
 
@@ -373,9 +500,19 @@ def loan_summary(uow: UnitOfWork, loan: Loan) -> dict[str, Any]:
     """The loan's identity fields (used by every command's JSON)."""
     member = member_of(uow, loan)
     return {
-        "loan_no": loan.loan_no, "member_no": member.member_no, "product": loan.product_code,
-        "status": loan.status, "principal": loan.principal, "annual_rate": loan.annual_rate,
-        "term": loan.term, "method": loan.method, "frequency": loan.frequency,
-        "officer": loan.officer, "applied_on": loan.applied_on, "approved_on": loan.approved_on,
-        "disbursed_on": loan.disbursed_on, "fee": loan.fee_amount, "fee_mode": loan.fee_mode,
+        "loan_no": loan.loan_no,
+        "member_no": member.member_no,
+        "product": loan.product_code,
+        "status": loan.status,
+        "principal": loan.principal,
+        "annual_rate": loan.annual_rate,
+        "term": loan.term,
+        "method": loan.method,
+        "frequency": loan.frequency,
+        "officer": loan.officer,
+        "applied_on": loan.applied_on,
+        "approved_on": loan.approved_on,
+        "disbursed_on": loan.disbursed_on,
+        "fee": loan.fee_amount,
+        "fee_mode": loan.fee_mode,
     }

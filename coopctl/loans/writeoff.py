@@ -39,7 +39,7 @@ from coopctl.ledger.coa import GL
 from coopctl.ledger.posting import post
 from coopctl.ledger.rules import EntryDraft, LineDraft
 from coopctl.loans import guarantors
-from coopctl.loans.common import gl_balance, get_loan, savings_account, today, username
+from coopctl.loans.common import get_loan, gl_balance, savings_account, today, username
 from coopctl.loans.errors import LoanStateError, WriteoffPendingError
 from coopctl.loans.models import Loan, LoanGuarantor, LoanWriteoff
 from coopctl.loans.repayment import RepayResult, owed, post_payment
@@ -47,8 +47,11 @@ from coopctl.members.models import Member
 
 
 def pending_request(uow: UnitOfWork, loan: Loan) -> LoanWriteoff | None:
-    return uow.session.scalars(select(LoanWriteoff).where(
-        LoanWriteoff.loan_id == loan.id, LoanWriteoff.status == "pending")).first()
+    return uow.session.scalars(
+        select(LoanWriteoff).where(
+            LoanWriteoff.loan_id == loan.id, LoanWriteoff.status == "pending"
+        )
+    ).first()
 
 
 def _needs_checker(uow: UnitOfWork, amount: Decimal) -> bool:
@@ -58,41 +61,59 @@ def _needs_checker(uow: UnitOfWork, amount: Decimal) -> bool:
     return bool(policy["enabled"] and amount >= policy["threshold"])
 
 
-def request_writeoff(uow: UnitOfWork, loan_no: str, reason: str,
-                     on: date | None = None) -> LoanWriteoff:
+def request_writeoff(
+    uow: UnitOfWork, loan_no: str, reason: str, on: date | None = None
+) -> LoanWriteoff:
     """Ask for a write-off (pending for a checker), or write off at once without a policy."""
     require(uow.operator, "loans.writeoff")
     if not reason.strip():
         raise ValidationError("--reason: must not be empty")
     loan = get_loan(uow, loan_no, lock=True)
     if loan.status != "active":
-        raise LoanStateError(f"loan {loan.loan_no} is {loan.status}; only active loans are "
-                             "written off")
+        raise LoanStateError(
+            f"loan {loan.loan_no} is {loan.status}; only active loans are written off"
+        )
     waiting = pending_request(uow, loan)
     if waiting is not None:
-        raise WriteoffPendingError(f"loan {loan.loan_no} already has a write-off request by "
-                                   f"{waiting.requested_by} waiting for approval")
+        raise WriteoffPendingError(
+            f"loan {loan.loan_no} already has a write-off request by "
+            f"{waiting.requested_by} waiting for approval"
+        )
     assert loan.account is not None
     if loan.account.balance <= 0:
         raise BusinessRuleError(f"loan {loan.loan_no} has no principal outstanding to write off")
     on = on or today(uow)
-    req = LoanWriteoff(loan_id=loan.id, status="pending", reason=reason.strip(),
-                       requested_by=username(uow), requested_on=on,
-                       amount=loan.account.balance, created_at=clock.utcnow())
+    req = LoanWriteoff(
+        loan_id=loan.id,
+        status="pending",
+        reason=reason.strip(),
+        requested_by=username(uow),
+        requested_on=on,
+        amount=loan.account.balance,
+        created_at=clock.utcnow(),
+    )
     uow.session.add(req)
     uow.session.flush()
-    audit.record(uow, "loan.writeoff_request", "loan", loan.loan_no,
-                 after={"reason": reason.strip(), "outstanding": loan.account.balance})
+    audit.record(
+        uow,
+        "loan.writeoff_request",
+        "loan",
+        loan.loan_no,
+        after={"reason": reason.strip(), "outstanding": loan.account.balance},
+    )
     if _needs_checker(uow, loan.account.balance):
-        uow.note(f"write-off of {loan.loan_no} awaits approval by another manager: "
-                 f"coopctl loans writeoff {loan.loan_no} --approve")
+        uow.note(
+            f"write-off of {loan.loan_no} awaits approval by another manager: "
+            f"coopctl loans writeoff {loan.loan_no} --approve"
+        )
         return req
     _execute(uow, loan, req, on)
     return req
 
 
-def approve_writeoff(uow: UnitOfWork, loan_no: str, *, otp: str | None = None,
-                     on: date | None = None) -> LoanWriteoff:
+def approve_writeoff(
+    uow: UnitOfWork, loan_no: str, *, otp: str | None = None, on: date | None = None
+) -> LoanWriteoff:
     require(uow.operator, "loans.writeoff")
     from coopctl.ledger.approvals import check_checker
 
@@ -121,8 +142,9 @@ def decline_writeoff(uow: UnitOfWork, loan_no: str, reason: str) -> LoanWriteoff
     req.status, req.decided_by, req.decided_at = "rejected", username(uow), clock.utcnow()
     req.decision_note = reason.strip()
     uow.session.flush()
-    audit.record(uow, "loan.writeoff_decline", "loan", loan.loan_no,
-                 after={"reason": reason.strip()})
+    audit.record(
+        uow, "loan.writeoff_decline", "loan", loan.loan_no, after={"reason": reason.strip()}
+    )
     return req
 
 
@@ -136,26 +158,59 @@ def _execute(uow: UnitOfWork, loan: Loan, req: LoanWriteoff, on: date) -> None:
     from_provision = min(provision, principal)
     lines = []
     if from_provision > 0:
-        lines.append(LineDraft(GL.LOAN_LOSS_PROVISION, debit=from_provision,
-                               memo=f"write-off of {loan.loan_no} against provision"))
+        lines.append(
+            LineDraft(
+                GL.LOAN_LOSS_PROVISION,
+                debit=from_provision,
+                memo=f"write-off of {loan.loan_no} against provision",
+            )
+        )
     if principal - from_provision > 0:
-        lines.append(LineDraft(GL.WRITE_OFF_EXPENSE, debit=principal - from_provision,
-                               memo=f"write-off of {loan.loan_no}"))
-    lines.append(LineDraft(GL.LOANS, credit=principal, account_no=acct.account_no,
-                           memo=f"write-off of {loan.loan_no}"))
-    result = post(uow, EntryDraft(
-        business_date=on, kind="loan_writeoff", lines=lines, reference=loan.loan_no,
-        narration=f"Write-off of loan {loan.loan_no}: {req.reason}"[:500],
-        idempotency_key=f"loan:{loan.loan_no}:writeoff"))
+        lines.append(
+            LineDraft(
+                GL.WRITE_OFF_EXPENSE,
+                debit=principal - from_provision,
+                memo=f"write-off of {loan.loan_no}",
+            )
+        )
+    lines.append(
+        LineDraft(
+            GL.LOANS,
+            credit=principal,
+            account_no=acct.account_no,
+            memo=f"write-off of {loan.loan_no}",
+        )
+    )
+    result = post(
+        uow,
+        EntryDraft(
+            business_date=on,
+            kind="loan_writeoff",
+            lines=lines,
+            reference=loan.loan_no,
+            narration=f"Write-off of loan {loan.loan_no}: {req.reason}"[:500],
+            idempotency_key=f"loan:{loan.loan_no}:writeoff",
+        ),
+    )
     req.status, req.decided_by, req.decided_at = "approved", username(uow), clock.utcnow()
     req.amount, req.from_provision, req.entry_id = principal, from_provision, result.entry.id
     loan.status, loan.written_off_on, loan.written_off_amount = "written_off", on, principal
     acct.status, acct.closed_on = "closed", on
     guarantors.adjust_holds(uow, loan)  # releases every hold
     uow.session.flush()
-    audit.record(uow, "loan.writeoff", "loan", loan.loan_no, before={"status": "active"},
-                 after={"status": "written_off", "principal": principal,
-                        "from_provision": from_provision, "entry": result.entry_no})
+    audit.record(
+        uow,
+        "loan.writeoff",
+        "loan",
+        loan.loan_no,
+        before={"status": "active"},
+        after={
+            "status": "written_off",
+            "principal": principal,
+            "from_provision": from_provision,
+            "entry": result.entry_no,
+        },
+    )
 
 
 # --- guarantors ------------------------------------------------------------------------------
@@ -166,13 +221,13 @@ def _liability(uow: UnitOfWork, loan: Loan, g: LoanGuarantor) -> Decimal:
     return guarantors._hold_amount(uow, g)
 
 
-def recover_from_guarantors(uow: UnitOfWork, loan_no: str,
-                            on: date | None = None) -> RepayResult:
+def recover_from_guarantors(uow: UnitOfWork, loan_no: str, on: date | None = None) -> RepayResult:
     require(uow.operator, "loans.writeoff")
     loan = get_loan(uow, loan_no, lock=True)
     if loan.status not in ("active", "written_off"):
-        raise LoanStateError(f"loan {loan.loan_no} is {loan.status}; recovery needs an active "
-                             "or written-off loan")
+        raise LoanStateError(
+            f"loan {loan.loan_no} is {loan.status}; recovery needs an active or written-off loan"
+        )
     on = on or today(uow)
     statuses = ("accepted",) if loan.status == "active" else ("accepted", "released")
     gs = [g for g in guarantors.of_loan(uow, loan, *statuses) if g.amount > 0]
@@ -180,8 +235,10 @@ def recover_from_guarantors(uow: UnitOfWork, loan_no: str,
     due = owed(uow, loan, on)
     total = min(due, sum(caps, ZERO))
     if total <= 0:
-        raise BusinessRuleError(f"loan {loan.loan_no}: nothing to recover from guarantors "
-                                f"(owed {due:,.2f}, guarantees at risk {sum(caps, ZERO):,.2f})")
+        raise BusinessRuleError(
+            f"loan {loan.loan_no}: nothing to recover from guarantors "
+            f"(owed {due:,.2f}, guarantees at risk {sum(caps, ZERO):,.2f})"
+        )
     shares = allocate(total, [g.amount for g in gs])
     sources = []
     taken: list[tuple[LoanGuarantor, Decimal]] = []
@@ -192,30 +249,45 @@ def recover_from_guarantors(uow: UnitOfWork, loan_no: str,
         take = min(share, cap, free)
         if take < share:
             member = uow.session.get(Member, g.member_id)
-            uow.note(f"guarantor {member.member_no if member else g.member_id} pays "
-                     f"{take:,.2f} of a {share:,.2f} share (savings available)")
+            uow.note(
+                f"guarantor {member.member_no if member else g.member_id} pays "
+                f"{take:,.2f} of a {share:,.2f} share (savings available)"
+            )
         if take > 0 and acct is not None:
             sources.append((acct.gl_account.code, acct.account_no, take))
             taken.append((g, take))
     amount = sum((x for _, _, x in sources), ZERO)
     if amount <= 0:
-        raise BusinessRuleError(f"loan {loan.loan_no}: the guarantors' savings hold nothing to take")
+        raise BusinessRuleError(
+            f"loan {loan.loan_no}: the guarantors' savings hold nothing to take"
+        )
     for g in gs:  # a called guarantee is spent: no hold comes back
         g.status = "released"
     for g, take in taken:
         g.recovered = g.recovered + take
     uow.session.flush()
-    res = post_payment(uow, loan, amount, on, sources, channel="guarantors",
-                       ref=f"guarantors of {loan.loan_no}")
-    audit.record(uow, "loan.recover_guarantors", "loan", loan.loan_no,
-                 after={"amount": amount, "shares": [str(t) for _, t in taken]})
+    res = post_payment(
+        uow, loan, amount, on, sources, channel="guarantors", ref=f"guarantors of {loan.loan_no}"
+    )
+    audit.record(
+        uow,
+        "loan.recover_guarantors",
+        "loan",
+        loan.loan_no,
+        after={"amount": amount, "shares": [str(t) for _, t in taken]},
+    )
     return res
 
 
 def writeoff_as_dict(req: LoanWriteoff, loan: Loan) -> dict[str, Any]:
     return {
-        "loan_no": loan.loan_no, "status": req.status, "loan_status": loan.status,
-        "reason": req.reason, "requested_by": req.requested_by, "decided_by": req.decided_by,
-        "amount": req.amount, "from_provision": req.from_provision,
+        "loan_no": loan.loan_no,
+        "status": req.status,
+        "loan_status": loan.status,
+        "reason": req.reason,
+        "requested_by": req.requested_by,
+        "decided_by": req.decided_by,
+        "amount": req.amount,
+        "from_provision": req.from_provision,
         "to_expense": req.amount - req.from_provision if req.status == "approved" else ZERO,
     }

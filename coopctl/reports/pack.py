@@ -56,12 +56,25 @@ def build_pack(
     stem = f"pack-{year}-{month:02d}"
     pdf, xlsx = folder / f"{stem}.pdf", folder / f"{stem}.xlsx"
     meta = render_meta(uow)
-    render_pdf(reports, pdf, coop_name=meta["coop_name"], logo_path=meta["logo_path"],
-               generated_by=meta["generated_by"], generated_at=meta["generated_at"],
-               cover=True, contents=True, templates_dir=meta["templates_dir"],
-               document_title=f"Month-end report pack {year}-{month:02d}")  # fmt: skip
-    render_xlsx(reports, xlsx, coop_name=meta["coop_name"], generated_by=meta["generated_by"],
-                generated_at=meta["generated_at"])  # fmt: skip
+    render_pdf(
+        reports,
+        pdf,
+        coop_name=meta["coop_name"],
+        logo_path=meta["logo_path"],
+        generated_by=meta["generated_by"],
+        generated_at=meta["generated_at"],
+        cover=True,
+        contents=True,
+        templates_dir=meta["templates_dir"],
+        document_title=f"Month-end report pack {year}-{month:02d}",
+    )
+    render_xlsx(
+        reports,
+        xlsx,
+        coop_name=meta["coop_name"],
+        generated_by=meta["generated_by"],
+        generated_at=meta["generated_at"],
+    )
     return {
         "month": f"{year}-{month:02d}",
         "pdf": str(pdf),

@@ -135,40 +135,101 @@ def _forecast(u: UnitOfWork, p: Params) -> Report:
 BUILT_INS: dict[str, ReportSpec] = {
     s.name: s
     for s in [
-        ReportSpec("trial-balance", "Trial Balance",
-                   "Net debit or credit of every posting account; totals agree.", "as_of", _tb),
-        ReportSpec("balance-sheet", "Statement of Financial Position",
-                   "Assets, liabilities and equity, with the prior month-end.", "as_of", _bs),
-        ReportSpec("income-statement", "Income Statement",
-                   "Income and expenses for the period and the year to date.", "range", _is),
-        ReportSpec("cash-flow", "Statement of Cash Flows",
-                   "Indirect method; reconciles to the change in cash and bank.", "range", _cf),
-        ReportSpec("general-ledger", "General Ledger",
-                   "Every posting per account with opening, running and closing balances.",
-                   "range", _gl, in_pack=False),
-        ReportSpec("portfolio", "Loan Portfolio",
-                   "Loans by product and by loan officer: count, disbursed, outstanding, "
-                   "arrears.", "as_of", _portfolio),
-        ReportSpec("aging", "Loan Aging", "Loans by days past due with the provisioning table.",
-                   "as_of", _aging),
+        ReportSpec(
+            "trial-balance",
+            "Trial Balance",
+            "Net debit or credit of every posting account; totals agree.",
+            "as_of",
+            _tb,
+        ),
+        ReportSpec(
+            "balance-sheet",
+            "Statement of Financial Position",
+            "Assets, liabilities and equity, with the prior month-end.",
+            "as_of",
+            _bs,
+        ),
+        ReportSpec(
+            "income-statement",
+            "Income Statement",
+            "Income and expenses for the period and the year to date.",
+            "range",
+            _is,
+        ),
+        ReportSpec(
+            "cash-flow",
+            "Statement of Cash Flows",
+            "Indirect method; reconciles to the change in cash and bank.",
+            "range",
+            _cf,
+        ),
+        ReportSpec(
+            "general-ledger",
+            "General Ledger",
+            "Every posting per account with opening, running and closing balances.",
+            "range",
+            _gl,
+            in_pack=False,
+        ),
+        ReportSpec(
+            "portfolio",
+            "Loan Portfolio",
+            "Loans by product and by loan officer: count, disbursed, outstanding, arrears.",
+            "as_of",
+            _portfolio,
+        ),
+        ReportSpec(
+            "aging",
+            "Loan Aging",
+            "Loans by days past due with the provisioning table.",
+            "as_of",
+            _aging,
+        ),
         ReportSpec("par", "Portfolio at Risk", "PAR1/30/60/90 by product.", "as_of", _par),
-        ReportSpec("kpis", "Key Performance Indicators",
-                   "PAR30, yield, OSS, loan-to-savings, liquidity, capital, members.",
-                   "as_of", _kpis),
-        ReportSpec("budget-variance", "Budget Variance",
-                   "Actual against the approved budget, month and year to date, with alerts.",
-                   "as_of", _budget),
-        ReportSpec("member-statements", "Member Statements",
-                   "Every member's accounts for one period (bulk).", "range", _statements,
-                   in_pack=False),
-        ReportSpec("cash-forecast", "Cash Forecast",
-                   "Expected loan collections plus average deposit flows, ahead.", "as_of",
-                   _forecast),
+        ReportSpec(
+            "kpis",
+            "Key Performance Indicators",
+            "PAR30, yield, OSS, loan-to-savings, liquidity, capital, members.",
+            "as_of",
+            _kpis,
+        ),
+        ReportSpec(
+            "budget-variance",
+            "Budget Variance",
+            "Actual against the approved budget, month and year to date, with alerts.",
+            "as_of",
+            _budget,
+        ),
+        ReportSpec(
+            "member-statements",
+            "Member Statements",
+            "Every member's accounts for one period (bulk).",
+            "range",
+            _statements,
+            in_pack=False,
+        ),
+        ReportSpec(
+            "cash-forecast",
+            "Cash Forecast",
+            "Expected loan collections plus average deposit flows, ahead.",
+            "as_of",
+            _forecast,
+        ),
     ]
-}  # fmt: skip
+}
 
-PACK_ORDER = ("balance-sheet", "income-statement", "cash-flow", "trial-balance", "portfolio",
-              "aging", "par", "kpis", "budget-variance", "cash-forecast")  # fmt: skip
+PACK_ORDER = (
+    "balance-sheet",
+    "income-statement",
+    "cash-flow",
+    "trial-balance",
+    "portfolio",
+    "aging",
+    "par",
+    "kpis",
+    "budget-variance",
+    "cash-forecast",
+)
 
 
 def list_reports(uow: UnitOfWork) -> list[dict[str, Any]]:
@@ -177,13 +238,27 @@ def list_reports(uow: UnitOfWork) -> list[dict[str, Any]]:
 
     require(uow.operator, "reports.view")
     out = [
-        {"name": s.name, "title": s.title, "kind": "built-in", "period": s.period,
-         "source": s.source, "description": s.description}
+        {
+            "name": s.name,
+            "title": s.title,
+            "kind": "built-in",
+            "period": s.period,
+            "source": s.source,
+            "description": s.description,
+        }
         for s in BUILT_INS.values()
-    ]  # fmt: skip
+    ]
     for d in load_definitions(uow.settings):
-        out.append({"name": d.name, "title": d.title, "kind": "custom", "period": "as_of",
-                    "source": str(d.path), "description": d.description})  # fmt: skip
+        out.append(
+            {
+                "name": d.name,
+                "title": d.title,
+                "kind": "custom",
+                "period": "as_of",
+                "source": str(d.path),
+                "description": d.description,
+            }
+        )
     return out
 
 

@@ -45,8 +45,17 @@ def test_custom_report_list_and_run(sqlite_coop: Any, tmp_path: Path) -> None:
     (tmp_path / "tpl" / "custom").mkdir(parents=True)
     (tmp_path / "tpl" / "custom" / "mini.toml").write_text(DEF)
     env = {"COOPCTL_REPORTS__TEMPLATES_DIR": str(tmp_path / "tpl")}
-    coop.ok("postings", "journal", "--line", "1121:DR:300000", "--line", "4100:CR:300000",
-            "--date", "2026-11-10", operator="accountant1")
+    coop.ok(
+        "postings",
+        "journal",
+        "--line",
+        "1121:DR:300000",
+        "--line",
+        "4100:CR:300000",
+        "--date",
+        "2026-11-10",
+        operator="accountant1",
+    )
     names = {r["name"]: r for r in coop.ok("reports", "list", **env)}
     assert names["mini-return"]["kind"] == "custom"
     assert names["union-quarterly-return"]["kind"] == "custom"

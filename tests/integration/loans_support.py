@@ -33,23 +33,51 @@ def party(coop: Coop, first: str, last: str, savings: str) -> Party:
     return Party(m, a)
 
 
-def cast(coop: Coop, *, borrower_savings: str = "50000", guarantor_savings: str = "100000",
-         guarantors: int = 2) -> Cast:
+def cast(
+    coop: Coop,
+    *,
+    borrower_savings: str = "50000",
+    guarantor_savings: str = "100000",
+    guarantors: int = 2,
+) -> Cast:
     b = party(coop, "Adaeze", "Okafor", borrower_savings)
     names = [("Bola", "Adeyemi"), ("Chinedu", "Eze"), ("Dayo", "Bello")]
     gs = [party(coop, f, la, guarantor_savings) for f, la in names[:guarantors]]
     return Cast(b, gs)
 
 
-def apply(coop: Coop, member_no: str, amount: str, term: int, product: str = "LN-DEI",
-          **env: str) -> dict[str, Any]:
-    return coop.ok("loans", "apply", member_no, "--product", product, "--amount", amount,  # type: ignore[no-any-return]
-                   "--term", term, "--purpose", "Working capital", operator="officer1", **env)
+def apply(
+    coop: Coop, member_no: str, amount: str, term: int, product: str = "LN-DEI", **env: str
+) -> dict[str, Any]:
+    return coop.ok(
+        "loans",
+        "apply",
+        member_no,
+        "--product",
+        product,
+        "--amount",
+        amount,  # type: ignore[no-any-return]
+        "--term",
+        term,
+        "--purpose",
+        "Working capital",
+        operator="officer1",
+        **env,
+    )
 
 
 def guarantee(coop: Coop, loan_no: str, member_no: str, amount: str, **env: str) -> None:
-    coop.ok("loans", "guarantors", "add", loan_no, member_no, "--amount", amount,
-            operator="officer1", **env)
+    coop.ok(
+        "loans",
+        "guarantors",
+        "add",
+        loan_no,
+        member_no,
+        "--amount",
+        amount,
+        operator="officer1",
+        **env,
+    )
     coop.ok("loans", "guarantors", "accept", loan_no, member_no, operator="officer1", **env)
 
 
@@ -58,8 +86,15 @@ def approve(coop: Coop, loan_no: str, **env: str) -> dict[str, Any]:
     return coop.ok("loans", "approve", loan_no, operator="manager1", **env)  # type: ignore[no-any-return]
 
 
-def active_loan(coop: Coop, c: Cast, amount: str, term: int, product: str = "LN-DEI",
-                cover: list[str] | None = None, date: str = DAY0) -> str:
+def active_loan(
+    coop: Coop,
+    c: Cast,
+    amount: str,
+    term: int,
+    product: str = "LN-DEI",
+    cover: list[str] | None = None,
+    date: str = DAY0,
+) -> str:
     """Apply, guarantee (each guarantor ``cover[i]``), approve twice, disburse on ``date``
     into the borrower's savings; return the loan number."""
     env = {"COOPCTL_TODAY": date}
@@ -72,8 +107,17 @@ def active_loan(coop: Coop, c: Cast, amount: str, term: int, product: str = "LN-
 
 
 def repay(coop: Coop, loan_no: str, amount: str, date: str, *args: str) -> dict[str, Any]:
-    return coop.ok("loans", "repay", loan_no, amount, "--date", date, *args,  # type: ignore[no-any-return]
-                   operator="teller1", COOPCTL_TODAY=date)
+    return coop.ok(
+        "loans",
+        "repay",
+        loan_no,
+        amount,
+        "--date",
+        date,
+        *args,  # type: ignore[no-any-return]
+        operator="teller1",
+        COOPCTL_TODAY=date,
+    )
 
 
 def show(coop: Coop, loan_no: str, date: str = DAY0) -> dict[str, Any]:
@@ -89,20 +133,24 @@ def gl(coop: Coop, code: str) -> Decimal:
     rows = coop.sql(
         "SELECT COALESCE(SUM(l.debit), 0) - COALESCE(SUM(l.credit), 0) FROM journal_lines l "
         "JOIN journal_entries e ON e.id = l.entry_id JOIN gl_accounts g ON g.id = l.gl_account_id "
-        "WHERE e.status = 'posted' AND g.code = :c", c=code)
+        "WHERE e.status = 'posted' AND g.code = :c",
+        c=code,
+    )
     return (Decimal(int(rows[0][0])) / 100).quantize(Decimal("0.01"))
 
 
 def account(coop: Coop, account_no: str) -> tuple[Decimal, Decimal, str]:
     """(balance, held, status) of a member account."""
-    (bal, held, status), = coop.sql(
-        "SELECT balance, held, status FROM accounts WHERE account_no = :n", n=account_no)
+    ((bal, held, status),) = coop.sql(
+        "SELECT balance, held, status FROM accounts WHERE account_no = :n", n=account_no
+    )
     return Decimal(int(bal)) / 100, Decimal(int(held)) / 100, str(status)
 
 
 def lines(entry: dict[str, Any]) -> list[tuple[str, str | None, str, str]]:
-    return sorted((ln["gl_code"], ln["account_no"], ln["debit"], ln["credit"])
-                  for ln in entry["lines"])
+    return sorted(
+        (ln["gl_code"], ln["account_no"], ln["debit"], ln["credit"]) for ln in entry["lines"]
+    )
 
 
 def entry(coop: Coop, entry_no: str) -> dict[str, Any]:
@@ -111,5 +159,6 @@ def entry(coop: Coop, entry_no: str) -> dict[str, Any]:
 
 def paid(rows: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
     """(principal_paid, interest_paid, fees_paid, penalty_paid) per installment."""
-    return [(r["principal_paid"], r["interest_paid"], r["fees_paid"], r["penalty_paid"])
-            for r in rows]
+    return [
+        (r["principal_paid"], r["interest_paid"], r["fees_paid"], r["penalty_paid"]) for r in rows
+    ]

@@ -32,10 +32,28 @@ def test_import_approve_variance(coop: Any, tmp_path: Path) -> None:
     # approved: re-import needs --replace and goes back to draft
     assert coop.cli("budgets", "import", f, "--year", "2026", operator="accountant1").exit_code == 5
 
-    coop.ok("postings", "journal", "--line", "1121:DR:300000", "--line", "4100:CR:300000",
-            "--date", "2026-10-10", operator="accountant1")
-    coop.ok("postings", "journal", "--line", "5500:DR:41000", "--line", "1110:CR:41000",
-            "--date", "2026-10-11", operator="accountant1")
+    coop.ok(
+        "postings",
+        "journal",
+        "--line",
+        "1121:DR:300000",
+        "--line",
+        "4100:CR:300000",
+        "--date",
+        "2026-10-10",
+        operator="accountant1",
+    )
+    coop.ok(
+        "postings",
+        "journal",
+        "--line",
+        "5500:DR:41000",
+        "--line",
+        "1110:CR:41000",
+        "--date",
+        "2026-10-11",
+        operator="accountant1",
+    )
     v = coop.ok("reports", "budget-variance", "--as-of", "2026-10-31")
     lines = {ln["gl_code"]: ln for ln in v["lines"]}
     # interest: 300,000 against 250,000 → +50,000 (+20 %), favourable, over the 10 % threshold
@@ -55,8 +73,17 @@ def test_import_approve_variance(coop: Any, tmp_path: Path) -> None:
     assert [a["gl_code"] for a in alerts] == ["4100"]
     with coop.uow("system") as u:  # September: no actuals against 100,000 + 40,000 budgeted
         assert [a["gl_code"] for a in variance_alerts(u, 2026, 9)] == ["4100", "5500"]
-    r = coop.cli("budgets", "import", f, "--year", "2026", "--replace", "--format", "json",
-                 operator="accountant1")
+    r = coop.cli(
+        "budgets",
+        "import",
+        f,
+        "--year",
+        "2026",
+        "--replace",
+        "--format",
+        "json",
+        operator="accountant1",
+    )
     assert r.ok().json["status"] == "draft"
     with coop.uow("system") as u:
         assert variance_alerts(u, date(2026, 10, 1).year, 10) == []  # drafts raise no alerts
@@ -72,7 +99,11 @@ def test_bad_file_writes_nothing(coop: Any, tmp_path: Path) -> None:
     assert f"{f}:5:gl_code: 5500 already budgeted on line 3" in r.stderr
     assert coop.sql("SELECT COUNT(*) FROM budgets")[0][0] == 0
     assert coop.sql("SELECT COUNT(*) FROM budget_lines")[0][0] == 0
-    assert coop.cli("budgets", "import", tmp_path / "nope.csv", "--year", "2026",
-                    operator="accountant1").exit_code == 3
+    assert (
+        coop.cli(
+            "budgets", "import", tmp_path / "nope.csv", "--year", "2026", operator="accountant1"
+        ).exit_code
+        == 3
+    )
     assert coop.cli("budgets", "import", f, "--year", "26", operator="accountant1").exit_code == 2
     assert coop.cli("budgets", "show", "--year", "2030").exit_code == 3

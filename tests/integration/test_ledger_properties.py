@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from coopctl.core.errors import CoopError, InsufficientFundsError
+from coopctl.core.errors import InsufficientFundsError
 from coopctl.core.money import allocate
 from tests.conftest import Coop
 from tests.integration.ledger_support import count, make_account
@@ -271,6 +271,30 @@ INVALID = [
 ]
 
 
+def _expected() -> dict[str, type[Exception]]:
+    from coopctl.core import errors as e
+    from coopctl.ledger import rules as r
+
+    return {
+        "unbalanced": e.UnbalancedEntryError,
+        "one_sided": r.OneSidedEntryError,
+        "zero_line": r.LineSideError,
+        "negative": r.LineSideError,
+        "sub_kobo": r.AmountPrecisionError,
+        "both_sides": r.LineSideError,
+        "unknown_gl": r.UnknownGLAccountError,
+        "header_gl": r.HeaderAccountError,
+        "manual_to_control": e.ManualPostingNotAllowedError,
+        "control_without_account": r.ControlAccountError,
+        "unknown_account": e.NotFoundError,
+        "wrong_control": r.ControlAccountError,
+        "closed_account": e.InactiveAccountError,
+        "future_date": e.FutureDateError,
+        "closed_period": e.ClosedPeriodError,
+        "overdraft": e.InsufficientFundsError,
+    }
+
+
 def _invalid(kind: str, amt: int, delta: int) -> tuple[Any, dict[str, Any]]:
     """An invalid draft of ``kind``: (lines, EntryDraft keyword arguments)."""
     ok: list[Any] = [("5500", amt, 0, None), ("1110", 0, amt, None)]
@@ -352,6 +376,6 @@ def test_invalid_drafts_are_refused_leaving_no_row(
     if kind == "sub_kobo":
         draft = _sub_kobo(draft)
     before = _snapshot(coop)
-    with pytest.raises(CoopError):
+    with pytest.raises(_expected()[kind]):
         _run(coop, "accountant1", lambda u: post(u, draft))
     assert _snapshot(coop) == before

@@ -30,19 +30,44 @@ def test_checkoff_pays_the_loan_due_first(coop: Coop, tmp_path: Path) -> None:
     f = tmp_path / "dec.csv"
     f.write_text(f"member_no,amount\n{c.borrower.member_no},50000\n")
     savings0 = account(coop, c.borrower.account_no)[0]
-    dry = coop.ok("postings", "import", f, "--bank", "GTB", "--ref", "PAY-DEC", "--total",
-                  "50000", "--dry-run", operator="accountant1", COOPCTL_TODAY="2026-12-28")
+    dry = coop.ok(
+        "postings",
+        "import",
+        f,
+        "--bank",
+        "GTB",
+        "--ref",
+        "PAY-DEC",
+        "--total",
+        "50000",
+        "--dry-run",
+        operator="accountant1",
+        COOPCTL_TODAY="2026-12-28",
+    )
     assert dry["to_loans"] == "34675.47"
     assert coop.sql("SELECT COUNT(*) FROM loan_repayments")[0][0] == 0
-    out = coop.ok("postings", "import", f, "--bank", "GTB", "--ref", "PAY-DEC", "--total",
-                  "50000", operator="accountant1", COOPCTL_TODAY="2026-12-28")
+    out = coop.ok(
+        "postings",
+        "import",
+        f,
+        "--bank",
+        "GTB",
+        "--ref",
+        "PAY-DEC",
+        "--total",
+        "50000",
+        operator="accountant1",
+        COOPCTL_TODAY="2026-12-28",
+    )
     assert (out["to_loans"], out["to_savings"]) == ("34675.47", "15324.53")
-    assert lines(entry(coop, out["entry_no"])) == sorted([
-        ("1121", None, "50000.00", "0.00"),
-        ("1210", loan_no, "0.00", "32675.47"),
-        ("4100", None, "0.00", "2000.00"),
-        ("2110", c.borrower.account_no, "0.00", "15324.53"),
-    ])
+    assert lines(entry(coop, out["entry_no"])) == sorted(
+        [
+            ("1121", None, "50000.00", "0.00"),
+            ("1210", loan_no, "0.00", "32675.47"),
+            ("4100", None, "0.00", "2000.00"),
+            ("2110", c.borrower.account_no, "0.00", "15324.53"),
+        ]
+    )
     # the repayment and its allocations point at the check-off entry
     (entry_id,) = {r[0] for r in coop.sql("SELECT entry_id FROM loan_allocations")}
     assert f"JE{entry_id:08d}" == out["entry_no"]
@@ -60,10 +85,30 @@ def test_checkoff_then_backdated_cash_repayment(coop: Coop, tmp_path: Path) -> N
     loan_no = active_loan(coop, c, "100000", 3, cover=["25000", "25000"])
     f = tmp_path / "jan.csv"
     f.write_text(f"member_no,amount,savings,shares,loan\n{c.borrower.member_no},30000,0,0,30000\n")
-    coop.ok("postings", "import", f, "--bank", "GTB", "--ref", "PAY-JAN", "--total", "30000",
-            operator="accountant1", COOPCTL_TODAY="2027-01-28")
-    coop.ok("loans", "repay", loan_no, "10000", "--date", "2027-01-05", "--backdate",
-            operator="teller1", COOPCTL_TODAY="2027-01-28")
+    coop.ok(
+        "postings",
+        "import",
+        f,
+        "--bank",
+        "GTB",
+        "--ref",
+        "PAY-JAN",
+        "--total",
+        "30000",
+        operator="accountant1",
+        COOPCTL_TODAY="2027-01-28",
+    )
+    coop.ok(
+        "loans",
+        "repay",
+        loan_no,
+        "10000",
+        "--date",
+        "2027-01-05",
+        "--backdate",
+        operator="teller1",
+        COOPCTL_TODAY="2027-01-28",
+    )
     rows = schedule(coop, loan_no)
     # 10,000 on 5 Jan: interest 2,000 + principal 8,000 of installment 1; 30,000 on 28 Jan:
     # principal 24,675.47 of installment 1, then installment 2: interest 1,346.49 and
@@ -89,13 +134,18 @@ def test_member_exit_offsets_the_loan(coop: Coop) -> None:
     assert [(x["loan_no"], x["amount"]) for x in req["loans"]] == [(loan_no, "102000.00")]
     done = coop.ok("members", "exit-approve", req["request_id"], operator="manager2", **env)
     assert (done["status"], done["loans_offset"], done["refund"]) == (
-        "exited", "102000.00", "48000.00")
-    assert lines(entry(coop, done["entry_no"])) == sorted([
-        ("2110", c.borrower.account_no, "150000.00", "0.00"),
-        ("1210", loan_no, "0.00", "100000.00"),
-        ("4100", None, "0.00", "2000.00"),
-        ("1110", None, "0.00", "48000.00"),
-    ])
+        "exited",
+        "102000.00",
+        "48000.00",
+    )
+    assert lines(entry(coop, done["entry_no"])) == sorted(
+        [
+            ("2110", c.borrower.account_no, "150000.00", "0.00"),
+            ("1210", loan_no, "0.00", "100000.00"),
+            ("4100", None, "0.00", "2000.00"),
+            ("1110", None, "0.00", "48000.00"),
+        ]
+    )
     s = show(coop, loan_no, "2026-12-10")
     assert (s["status"], s["outstanding_principal"]) == ("closed", "0.00")
     assert account(coop, loan_no)[2] == "closed"

@@ -45,8 +45,10 @@ def test_prepayment_reduce_term(coop: Coop) -> None:
     r = repay(coop, loan_no, "294559.60", "2026-12-28")
     assert (r["interest"], r["principal"], r["overpayment"]) == ("20000.00", "274559.60", "0.00")
     assert [(a["installment"], a["component"], a["amount"]) for a in r["allocations"]] == [
-        (1, "interest", "20000.00"), (1, "principal", "74559.60"),
-        (2, "principal", "76050.79"), (3, "principal", "77571.81"),
+        (1, "interest", "20000.00"),
+        (1, "principal", "74559.60"),
+        (2, "principal", "76050.79"),
+        (3, "principal", "77571.81"),
         (4, "principal", "46377.40"),
     ]
     assert r["outstanding_principal"] == "725440.40"
@@ -64,8 +66,20 @@ def test_prepayment_reduce_term(coop: Coop) -> None:
 
 
 def test_prepayment_reduce_installment(coop: Coop) -> None:
-    coop.ok("products", "add", "LN-RI", "--kind", "loan", "--name", "Reduce installment",
-            "--rate", "24", "--prepayment", "reduce_installment", operator="manager1")
+    coop.ok(
+        "products",
+        "add",
+        "LN-RI",
+        "--kind",
+        "loan",
+        "--name",
+        "Reduce installment",
+        "--rate",
+        "24",
+        "--prepayment",
+        "reduce_installment",
+        operator="manager1",
+    )
     loan_no = million(coop, "LN-RI")
     repay(coop, loan_no, "294559.60", "2026-12-28")
     rows = schedule(coop, loan_no)
@@ -90,11 +104,28 @@ def test_backdated_repayment_reverses_and_replays(coop: Coop) -> None:
     repay(coop, a, "40000", "2027-01-28")
 
     later = repay(coop, b, "40000", "2027-01-28")
-    refused = coop.cli("loans", "repay", b, "10000", "--date", "2027-01-10", operator="teller1",
-                       COOPCTL_TODAY="2027-01-28")
+    refused = coop.cli(
+        "loans",
+        "repay",
+        b,
+        "10000",
+        "--date",
+        "2027-01-10",
+        operator="teller1",
+        COOPCTL_TODAY="2027-01-28",
+    )
     assert refused.exit_code == 5 and "--backdate" in refused.stderr
-    back = coop.ok("loans", "repay", b, "10000", "--date", "2027-01-10", "--backdate",
-                   operator="teller1", COOPCTL_TODAY="2027-01-28")
+    back = coop.ok(
+        "loans",
+        "repay",
+        b,
+        "10000",
+        "--date",
+        "2027-01-10",
+        "--backdate",
+        operator="teller1",
+        COOPCTL_TODAY="2027-01-28",
+    )
     assert [x["date"] for x in back["replayed"]] == ["2027-01-28"]
     assert paid(schedule(coop, a)) == paid(schedule(coop, b))
     # the first booking of the 28 Jan payment is reversed, linked both ways
@@ -102,8 +133,10 @@ def test_backdated_repayment_reverses_and_replays(coop: Coop) -> None:
     assert original["status"] == "reversed" and original["reversed_by"]
     contra = entry(coop, original["reversed_by"])
     assert contra["reverses"] == later["entry_no"] and contra["date"] == "2027-01-28"
-    assert show(coop, a, "2027-01-28")["outstanding_principal"] == show(
-        coop, b, "2027-01-28")["outstanding_principal"]
+    assert (
+        show(coop, a, "2027-01-28")["outstanding_principal"]
+        == show(coop, b, "2027-01-28")["outstanding_principal"]
+    )
     verify(coop)
 
 
@@ -111,8 +144,17 @@ def test_reschedule_keeps_history_and_watches(coop: Coop) -> None:
     c = cast(coop, borrower_savings="50000", guarantor_savings="100000")
     loan_no = active_loan(coop, c, "100000", 3, cover=["25000", "25000"])
     # installment 1 (due 28 Dec) is missed; on 10 Jan the loan is spread over 6 months at 20%
-    out = coop.ok("loans", "reschedule", loan_no, "--term", "6", "--rate", "20",
-                  operator="manager1", COOPCTL_TODAY="2027-01-10")
+    out = coop.ok(
+        "loans",
+        "reschedule",
+        loan_no,
+        "--term",
+        "6",
+        "--rate",
+        "20",
+        operator="manager1",
+        COOPCTL_TODAY="2027-01-10",
+    )
     rows = out["installments"]
     assert [x["no"] for x in rows] == [4, 5, 6, 7, 8, 9]
     assert rows[0]["due_date"] == "2027-02-10"
@@ -125,29 +167,72 @@ def test_reschedule_keeps_history_and_watches(coop: Coop) -> None:
     assert s["classification"] == "pass_and_watch"  # watched, though nothing is late
     hist = coop.ok("loans", "schedule", loan_no, "--history", operator="auditor1")["superseded"]
     assert [h["no"] for h in hist] == [1, 2, 3]
-    assert coop.cli("loans", "reschedule", loan_no, "--term", "0", operator="manager1").exit_code == 2
-    assert coop.cli("loans", "reschedule", loan_no, "--rate", "x", operator="manager1").exit_code == 2
+    assert (
+        coop.cli("loans", "reschedule", loan_no, "--term", "0", operator="manager1").exit_code == 2
+    )
+    assert (
+        coop.cli("loans", "reschedule", loan_no, "--rate", "x", operator="manager1").exit_code == 2
+    )
     # a backdated repayment across the reschedule is refused
-    r = coop.cli("loans", "repay", loan_no, "100", "--date", "2027-01-05", "--backdate",
-                 operator="teller1", COOPCTL_TODAY="2027-01-10")
+    r = coop.cli(
+        "loans",
+        "repay",
+        loan_no,
+        "100",
+        "--date",
+        "2027-01-05",
+        "--backdate",
+        operator="teller1",
+        COOPCTL_TODAY="2027-01-10",
+    )
     assert r.exit_code == 0  # no later repayment: nothing to replay, so it is allowed
     repay(coop, loan_no, "100", "2027-01-10")
-    r = coop.cli("loans", "repay", loan_no, "100", "--date", "2027-01-06", "--backdate",
-                 operator="teller1", COOPCTL_TODAY="2027-01-10")
+    r = coop.cli(
+        "loans",
+        "repay",
+        loan_no,
+        "100",
+        "--date",
+        "2027-01-06",
+        "--backdate",
+        operator="teller1",
+        COOPCTL_TODAY="2027-01-10",
+    )
     assert r.exit_code == 5 and "reschedule" in r.stderr
     verify(coop)
 
 
 def test_penalty_grace_days_and_catch_up(coop: Coop) -> None:
-    coop.ok("products", "add", "LN-PG", "--kind", "loan", "--name", "Penalty with grace",
-            "--rate", "24", "--penalty-rate", "1", "--penalty-fixed", "100",
-            "--penalty-grace-days", "5", operator="manager1")
+    coop.ok(
+        "products",
+        "add",
+        "LN-PG",
+        "--kind",
+        "loan",
+        "--name",
+        "Penalty with grace",
+        "--rate",
+        "24",
+        "--penalty-rate",
+        "1",
+        "--penalty-fixed",
+        "100",
+        "--penalty-grace-days",
+        "5",
+        operator="manager1",
+    )
     c = cast(coop)
     loan_no = active_loan(coop, c, "100000", 3, product="LN-PG", cover=["25000", "25000"])
 
     def run(date: str) -> dict[str, object]:
-        return coop.ok("loans", "penalize", "--date", date, operator="system",  # type: ignore[no-any-return]
-                       COOPCTL_TODAY=date)
+        return coop.ok(
+            "loans",
+            "penalize",
+            "--date",
+            date,
+            operator="system",  # type: ignore[no-any-return]
+            COOPCTL_TODAY=date,
+        )
 
     assert run("2027-01-02")["charges"] == 0  # due 28 Dec + 5 grace days: first charge 3 Jan
     first = run("2027-01-03")
@@ -162,14 +247,28 @@ def test_penalty_grace_days_and_catch_up(coop: Coop) -> None:
     assert run("2027-03-06")["charges"] == 3  # inst. 1 period 3, inst. 2 period 2, inst. 3 p. 1
     rows = schedule(coop, loan_no)
     assert (rows[0]["penalty"], rows[1]["penalty"], rows[2]["penalty"]) == (
-        "1340.25", "893.50", "446.75")
+        "1340.25",
+        "893.50",
+        "446.75",
+    )
     verify(coop)
 
 
 def test_principal_first_allocation_order(coop: Coop) -> None:
-    coop.ok("products", "add", "LN-PIPF", "--kind", "loan", "--name", "Principal first",
-            "--rate", "24", "--allocation", "principal_interest_penalties_fees",
-            operator="manager1")
+    coop.ok(
+        "products",
+        "add",
+        "LN-PIPF",
+        "--kind",
+        "loan",
+        "--name",
+        "Principal first",
+        "--rate",
+        "24",
+        "--allocation",
+        "principal_interest_penalties_fees",
+        operator="manager1",
+    )
     c = cast(coop)
     loan_no = active_loan(coop, c, "100000", 3, product="LN-PIPF", cover=["25000", "25000"])
     r = repay(coop, loan_no, "33000", "2026-12-28")

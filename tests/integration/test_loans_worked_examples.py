@@ -46,11 +46,22 @@ MILLION_12 = [
 
 
 def test_quote_a_million_over_twelve_months(coop: Coop) -> None:
-    q = coop.ok("loans", "quote", "--product", "LN-DEI", "--amount", "1,000,000", "--term", 12,
-                operator="officer1")
+    q = coop.ok(
+        "loans",
+        "quote",
+        "--product",
+        "LN-DEI",
+        "--amount",
+        "1,000,000",
+        "--term",
+        12,
+        operator="officer1",
+    )
     assert q["installment_amount"] == "94559.60"
-    got = [(i["no"], i["due_date"], i["principal"], i["interest"], i["total"], i["balance"])
-           for i in q["installments"]]
+    got = [
+        (i["no"], i["due_date"], i["principal"], i["interest"], i["total"], i["balance"])
+        for i in q["installments"]
+    ]
     assert got == MILLION_12
     assert q["total_interest"] == "134715.17"
     assert sum(D(i["principal"]) for i in q["installments"]) == D("1000000.00")
@@ -65,8 +76,10 @@ def test_a_million_loan_is_disbursed_with_that_schedule(coop: Coop) -> None:
     loan_no = active_loan(coop, c, "1000000", 12, cover=["300000", "300000"])
     verify(coop)
     rows = schedule(coop, loan_no)
-    assert [(r["no"], r["due_date"], r["principal"], r["interest"], r["total"], r["balance"])
-            for r in rows] == MILLION_12
+    assert [
+        (r["no"], r["due_date"], r["principal"], r["interest"], r["total"], r["balance"])
+        for r in rows
+    ] == MILLION_12
     # Dr 1210 (the loan's own account) 1,000,000 / Cr the borrower's savings 1,000,000
     assert gl(coop, "1210") == D("1000000.00")
     assert account(coop, loan_no) == (D("1000000.00"), D("0.00"), "active")
@@ -75,8 +88,13 @@ def test_a_million_loan_is_disbursed_with_that_schedule(coop: Coop) -> None:
     for g in c.guarantors:
         assert account(coop, g.account_no) == (D("500000.00"), D("300000.00"), "active")
     s = show(coop, loan_no)
-    assert (s["status"], s["outstanding_principal"], s["arrears"], s["days_past_due"],
-            s["classification"]) == ("active", "1000000.00", "0.00", 0, "performing")
+    assert (
+        s["status"],
+        s["outstanding_principal"],
+        s["arrears"],
+        s["days_past_due"],
+        s["classification"],
+    ) == ("active", "1000000.00", "0.00", 0, "performing")
 
 
 def test_late_payment_penalty_part_payment_then_the_rest(coop: Coop) -> None:
@@ -91,8 +109,20 @@ def test_late_payment_penalty_part_payment_then_the_rest(coop: Coop) -> None:
     principal 17,306.49), on 10 Jan the rest of installment 1 (principal 15,368.98),
     then installments 2 and 3 on their dates; the loan closes.
     """
-    coop.ok("products", "add", "LN-PEN", "--kind", "loan", "--name", "Loan with penalty",
-            "--rate", "24", "--penalty-rate", "2", operator="manager1")
+    coop.ok(
+        "products",
+        "add",
+        "LN-PEN",
+        "--kind",
+        "loan",
+        "--name",
+        "Loan with penalty",
+        "--rate",
+        "24",
+        "--penalty-rate",
+        "2",
+        operator="manager1",
+    )
     c = cast(coop, borrower_savings="50000", guarantor_savings="100000")
     loan_no = active_loan(coop, c, "100000", 3, product="LN-PEN", cover=["25000", "25000"])
     assert [(r["principal"], r["interest"], r["total"]) for r in schedule(coop, loan_no)] == [
@@ -104,13 +134,18 @@ def test_late_payment_penalty_part_payment_then_the_rest(coop: Coop) -> None:
 
     # late: 8 days after the first due date
     s = show(coop, loan_no, "2027-01-05")
-    assert (s["days_past_due"], s["classification"], s["arrears"]) == (8, "pass_and_watch",
-                                                                       "34675.47")
-    run = coop.ok("loans", "penalize", "--date", "2027-01-05", operator="system",
-                  COOPCTL_TODAY="2027-01-05")
+    assert (s["days_past_due"], s["classification"], s["arrears"]) == (
+        8,
+        "pass_and_watch",
+        "34675.47",
+    )
+    run = coop.ok(
+        "loans", "penalize", "--date", "2027-01-05", operator="system", COOPCTL_TODAY="2027-01-05"
+    )
     assert (run["charges"], run["amount"]) == (1, "693.51")
-    again = coop.ok("loans", "penalize", "--date", "2027-01-05", operator="system",
-                    COOPCTL_TODAY="2027-01-05")
+    again = coop.ok(
+        "loans", "penalize", "--date", "2027-01-05", operator="system", COOPCTL_TODAY="2027-01-05"
+    )
     assert (again["charges"], again["amount"], again["skipped"]) == (0, "0.00", 1)
     assert show(coop, loan_no, "2027-01-05")["arrears"] == "35368.98"
     verify(coop)  # a penalty charge posts nothing (cash basis)
@@ -118,21 +153,28 @@ def test_late_payment_penalty_part_payment_then_the_rest(coop: Coop) -> None:
     # part payment: penalty → fees → interest → principal
     r1 = repay(coop, loan_no, "20000", "2027-01-05")
     assert (r1["penalty"], r1["fees"], r1["interest"], r1["principal"]) == (
-        "693.51", "0.00", "2000.00", "17306.49")
-    assert lines(entry(coop, r1["entry_no"])) == sorted([
-        ("1110", None, "20000.00", "0.00"),
-        ("4300", None, "0.00", "693.51"),
-        ("4100", None, "0.00", "2000.00"),
-        ("1210", loan_no, "0.00", "17306.49"),
-    ])
+        "693.51",
+        "0.00",
+        "2000.00",
+        "17306.49",
+    )
+    assert lines(entry(coop, r1["entry_no"])) == sorted(
+        [
+            ("1110", None, "20000.00", "0.00"),
+            ("4300", None, "0.00", "693.51"),
+            ("4100", None, "0.00", "2000.00"),
+            ("1210", loan_no, "0.00", "17306.49"),
+        ]
+    )
     verify(coop)
     s = show(coop, loan_no, "2027-01-05")
     assert (s["days_past_due"], s["arrears"]) == (8, "15368.98")
 
     # the rest of installment 1
     r2 = repay(coop, loan_no, "15368.98", "2027-01-10")
-    assert lines(entry(coop, r2["entry_no"])) == sorted([
-        ("1110", None, "15368.98", "0.00"), ("1210", loan_no, "0.00", "15368.98")])
+    assert lines(entry(coop, r2["entry_no"])) == sorted(
+        [("1110", None, "15368.98", "0.00"), ("1210", loan_no, "0.00", "15368.98")]
+    )
     s = show(coop, loan_no, "2027-01-10")
     assert (s["days_past_due"], s["arrears"], s["classification"]) == (0, "0.00", "performing")
     assert s["outstanding_principal"] == "67324.53"
@@ -171,25 +213,45 @@ def test_write_off_then_partial_recovery(coop: Coop) -> None:
     c = cast(coop, borrower_savings="50000", guarantor_savings="100000")
     loan_no = active_loan(coop, c, "100000", 3, cover=["25000", "25000"])
     with coop.uow("manager1") as u:
-        post(u, EntryDraft(business_date=__import__("datetime").date(2026, 11, 28),
-                           kind="loan_provision", lines=[
-                               LineDraft("5200", debit=D("30000.00")),
-                               LineDraft("1290", credit=D("30000.00"))]))
+        post(
+            u,
+            EntryDraft(
+                business_date=__import__("datetime").date(2026, 11, 28),
+                kind="loan_provision",
+                lines=[
+                    LineDraft("5200", debit=D("30000.00")),
+                    LineDraft("1290", credit=D("30000.00")),
+                ],
+            ),
+        )
         u.commit()
     s = show(coop, loan_no, "2027-03-15")
     assert (s["days_past_due"], s["classification"]) == (77, "doubtful")
 
-    req = coop.ok("loans", "writeoff", loan_no, "--reason", "Member absconded",
-                  operator="manager1", COOPCTL_TODAY="2027-03-15")
+    req = coop.ok(
+        "loans",
+        "writeoff",
+        loan_no,
+        "--reason",
+        "Member absconded",
+        operator="manager1",
+        COOPCTL_TODAY="2027-03-15",
+    )
     assert (req["status"], req["loan_status"]) == ("pending", "active")
     assert gl(coop, "5300") == D("0.00")  # nothing moves until a checker approves
-    own = coop.cli("loans", "writeoff", loan_no, "--approve", operator="manager1",
-                   COOPCTL_TODAY="2027-03-15")
+    own = coop.cli(
+        "loans", "writeoff", loan_no, "--approve", operator="manager1", COOPCTL_TODAY="2027-03-15"
+    )
     assert own.exit_code == 4
-    done = coop.ok("loans", "writeoff", loan_no, "--approve", operator="manager2",
-                   COOPCTL_TODAY="2027-03-15")
+    done = coop.ok(
+        "loans", "writeoff", loan_no, "--approve", operator="manager2", COOPCTL_TODAY="2027-03-15"
+    )
     assert (done["status"], done["loan_status"], done["from_provision"], done["to_expense"]) == (
-        "approved", "written_off", "30000.00", "70000.00")
+        "approved",
+        "written_off",
+        "30000.00",
+        "70000.00",
+    )
     verify(coop)
     assert gl(coop, "1210") == D("0.00")
     assert gl(coop, "1290") == D("0.00")
@@ -199,32 +261,42 @@ def test_write_off_then_partial_recovery(coop: Coop) -> None:
         assert account(coop, g.account_no) == (D("100000.00"), D("0.00"), "active")
     s = show(coop, loan_no, "2027-03-15")
     assert (s["status"], s["classification"], s["outstanding_principal"]) == (
-        "written_off", "lost", "0.00")
+        "written_off",
+        "lost",
+        "0.00",
+    )
 
     # the member pays 40,000: recovery income, still allocated oldest first
     r = repay(coop, loan_no, "40000", "2027-03-20")
     assert r["recovery"] is True
-    assert lines(entry(coop, r["entry_no"])) == sorted([
-        ("1110", None, "40000.00", "0.00"), ("4400", None, "0.00", "40000.00")])
+    assert lines(entry(coop, r["entry_no"])) == sorted(
+        [("1110", None, "40000.00", "0.00"), ("4400", None, "0.00", "40000.00")]
+    )
     assert paid(schedule(coop, loan_no))[:2] == [
-        ("32675.47", "2000.00", "0.00", "0.00"), ("3978.04", "1346.49", "0.00", "0.00")]
+        ("32675.47", "2000.00", "0.00", "0.00"),
+        ("3978.04", "1346.49", "0.00", "0.00"),
+    ]
     verify(coop)
 
     # the guarantors are called: 25,000 each (their guarantees), to recovery income
-    g = coop.ok("loans", "recover-from-guarantors", loan_no, operator="manager1",
-                COOPCTL_TODAY="2027-03-25")
-    assert lines(entry(coop, g["entry_no"])) == sorted([
-        ("2110", c.guarantors[0].account_no, "25000.00", "0.00"),
-        ("2110", c.guarantors[1].account_no, "25000.00", "0.00"),
-        ("4400", None, "0.00", "50000.00"),
-    ])
+    g = coop.ok(
+        "loans", "recover-from-guarantors", loan_no, operator="manager1", COOPCTL_TODAY="2027-03-25"
+    )
+    assert lines(entry(coop, g["entry_no"])) == sorted(
+        [
+            ("2110", c.guarantors[0].account_no, "25000.00", "0.00"),
+            ("2110", c.guarantors[1].account_no, "25000.00", "0.00"),
+            ("4400", None, "0.00", "50000.00"),
+        ]
+    )
     for p in c.guarantors:
         assert account(coop, p.account_no)[0] == D("75000.00")
     assert gl(coop, "4400") == D("-90000.00")
     verify(coop)
     # a second call finds the guarantees spent
-    again = coop.cli("loans", "recover-from-guarantors", loan_no, operator="manager1",
-                     COOPCTL_TODAY="2027-03-26")
+    again = coop.cli(
+        "loans", "recover-from-guarantors", loan_no, operator="manager1", COOPCTL_TODAY="2027-03-26"
+    )
     assert again.exit_code == 5
 
 
@@ -236,7 +308,11 @@ def test_early_settlement_closes_the_loan_and_frees_guarantors(coop: Coop) -> No
     # on 20 Dec: installment 1 in full (34,675.47) + the remaining principal 67,324.53
     r = repay(coop, loan_no, "102000", "2026-12-20")
     assert (r["interest"], r["principal"], r["overpayment"], r["status"]) == (
-        "2000.00", "100000.00", "0.00", "closed")
+        "2000.00",
+        "100000.00",
+        "0.00",
+        "closed",
+    )
     verify(coop)
     # a 2,000 overpayment would have gone to savings; here it came to exactly 102,000
     assert account(coop, loan_no)[2] == "closed"

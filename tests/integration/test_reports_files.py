@@ -32,8 +32,11 @@ def test_balance_sheet_xlsx_and_pdf(books: Any, tmp_path: Path) -> None:
     books.cli("reports", "balance-sheet", "--as-of", "2026-11-28", "-f", "xlsx", "-o", xlsx).ok()
     rows = _rows(xlsx)
     by_label = {r[1]: r for r in rows if len(r) > 3 and isinstance(r[1], str)}
-    for label, key in (("Total assets", "assets"), ("Total liabilities", "liabilities"),
-                       ("Total equity", "equity")):
+    for label, key in (
+        ("Total assets", "assets"),
+        ("Total liabilities", "liabilities"),
+        ("Total equity", "equity"),
+    ):
         cur, prior = by_label[label][2], by_label[label][3]
         assert isinstance(cur, int | float) and not isinstance(cur, bool), label
         assert Decimal(str(cur)).quantize(D("0.01")) == D(bs[key])
@@ -64,8 +67,15 @@ def test_month_end_pack(books: Any, tmp_path: Path) -> None:
     out = tmp_path / "packs"
     res = books.ok("reports", "pack", "--month", "2026-10", "-o", out)
     assert Path(res["pdf"]).is_file() and Path(res["xlsx"]).is_file()
-    for name in ("balance-sheet", "income-statement", "cash-flow", "trial-balance", "kpis",
-                 "budget-variance", "cash-forecast"):
+    for name in (
+        "balance-sheet",
+        "income-statement",
+        "cash-flow",
+        "trial-balance",
+        "kpis",
+        "budget-variance",
+        "cash-forecast",
+    ):
         assert name in res["reports"]
     from openpyxl import load_workbook
     from pypdf import PdfReader

@@ -38,8 +38,19 @@ BOOKS = [
 
 def post_books(coop: Any, books: list[tuple[str, str, str, str, str]] = BOOKS) -> None:
     for d, dr, cr, amount, narration in books:
-        coop.ok("postings", "journal", "--line", f"{dr}:DR:{amount}", "--line",
-                f"{cr}:CR:{amount}", "--date", d, "--narration", narration, operator="accountant1")
+        coop.ok(
+            "postings",
+            "journal",
+            "--line",
+            f"{dr}:DR:{amount}",
+            "--line",
+            f"{cr}:CR:{amount}",
+            "--date",
+            d,
+            "--narration",
+            narration,
+            operator="accountant1",
+        )
 
 
 def tb_net(coop: Any, as_of: str, **env: str) -> dict[str, Decimal]:
@@ -71,8 +82,11 @@ def test_balance_sheet_textbook(books: Any) -> None:
     assert assets["1590"]["name"].startswith("Less:")
     assert D(assets["1590"]["amount"]) == D("-10000.00")
     assert D(assets["1121"]["amount"]) == D("600000.00")
-    subtotals = {ln["name"]: D(ln["amount"]) for ln in bs["sections"][0]["lines"]
-                 if ln["style"] == "subtotal"}
+    subtotals = {
+        ln["name"]: D(ln["amount"])
+        for ln in bs["sections"][0]["lines"]
+        if ln["style"] == "subtotal"
+    }
     assert subtotals["Total cash and cash equivalents"] == D("1054999.50")
     assert subtotals["Net property and equipment"] == D("390000.00")
     assert [s["name"] for s in bs["sections"]] == ["assets", "liabilities", "equity"]
@@ -94,7 +108,10 @@ def test_balance_sheet_ties_to_trial_balance(books: Any) -> None:
 def test_income_statement_period_and_ytd(books: Any) -> None:
     inc = books.ok("reports", "income-statement", "--from", "2026-11-01", "--to", "2026-11-28")
     assert (D(inc["income"]), D(inc["expenses"]), D(inc["net"])) == (
-        D("0.00"), D("10000.00"), D("-10000.00"))
+        D("0.00"),
+        D("10000.00"),
+        D("-10000.00"),
+    )
     assert inc["ytd_from"] == "2026-01-01"
     assert D(inc["ytd"]["income"]) == D("300000.00")
     assert D(inc["ytd"]["expenses"]) == D("55000.50")
@@ -133,8 +150,16 @@ def test_general_ledger_running_balances_tie_to_trial_balance(books: Any) -> Non
             running += delta if acct["normal_balance"] == "debit" else -delta
             assert D(ln["balance"]) == running
         assert running == closing
-    bank = books.ok("reports", "general-ledger", "--from", "2026-10-01", "--to", "2026-11-28",
-                    "--account", "1121")
+    bank = books.ok(
+        "reports",
+        "general-ledger",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-11-28",
+        "--account",
+        "1121",
+    )
     assert [a["gl_code"] for a in bank["accounts"]] == ["1121"]
     b = bank["accounts"][0]
     assert (D(b["opening"]), D(b["closing"])) == (D("500000.00"), D("600000.00"))
@@ -152,8 +177,9 @@ def test_year_end_close_income_equals_change_in_retained_earnings(books: Any) ->
     re_before = tb_net(books, "2026-12-31", **env).get("3300", Decimal(0))
     books.ok("ledger", "close-year", "2026", **env)
     re_after = tb_net(books, "2026-12-31", **env)["3300"]
-    inc = books.ok("reports", "income-statement", "--from", "2026-01-01", "--to", "2026-12-31",
-                   **env)
+    inc = books.ok(
+        "reports", "income-statement", "--from", "2026-01-01", "--to", "2026-12-31", **env
+    )
     assert D(inc["net"]) == D("244999.50")
     assert -(re_after - re_before) == D(inc["net"])  # retained earnings are credit-normal
     after = books.ok("reports", "balance-sheet", "--as-of", "2027-01-15", **env)
@@ -161,8 +187,7 @@ def test_year_end_close_income_equals_change_in_retained_earnings(books: Any) ->
     assert D(after["current_year_earnings"]) == D("0.00")
     assert D(after["assets"]) == D(after["liabilities"]) + D(after["equity"])
     assert D(after["equity"]) == D(before["equity"])
-    eq = {ln["gl_code"]: D(ln["amount"]) for ln in after["sections"][2]["lines"]
-          if ln["gl_code"]}
+    eq = {ln["gl_code"]: D(ln["amount"]) for ln in after["sections"][2]["lines"] if ln["gl_code"]}
     assert eq["3300"] == D("244999.50")
     # the cash-flow statement across the close still shows the year's surplus
     cf = books.ok("reports", "cash-flow", "--from", "2026-01-01", "--to", "2027-01-15", **env)

@@ -117,7 +117,7 @@ def tables(draw: st.DrawFn) -> ClassTable:
 
 
 # --- the property ---------------------------------------------------------------------
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     book=portfolio(),
     as_of=st.dates(BASE - timedelta(days=30), BASE + timedelta(days=500)),
@@ -175,7 +175,7 @@ def independent_par(
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(book=portfolio(), as_of=st.dates(BASE, BASE + timedelta(days=450)))
 def test_par_matches_an_independent_computation(
     book: tuple[list[LoanRow], dict[int, list[InstallmentRow]]], as_of: date

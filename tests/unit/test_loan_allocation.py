@@ -25,8 +25,9 @@ JAN, FEB, MAR, APR = date(2027, 1, 28), date(2027, 2, 28), date(2027, 3, 28), da
 
 def schedule() -> list[Due]:
     return [
-        Due(1, JAN, principal=D("900.00"), interest=D("100.00"), fees=D("10.00"),
-            penalty=D("5.00")),
+        Due(
+            1, JAN, principal=D("900.00"), interest=D("100.00"), fees=D("10.00"), penalty=D("5.00")
+        ),
         Due(2, FEB, principal=D("910.00"), interest=D("90.00"), penalty=D("3.00")),
         Due(3, MAR, principal=D("920.00"), interest=D("80.00")),
         Due(4, APR, principal=D("930.00"), interest=D("70.00")),
@@ -41,9 +42,13 @@ def test_standard_oldest_first_penalty_fees_interest_principal() -> None:
     # on 10 March: installments 1 and 2 are past due, 3 is current, 4 is future
     a = allocate_due(schedule(), D("1500.00"), date(2027, 3, 10))
     assert triples(a.portions) == [
-        (1, "penalty", "5.00"), (1, "fees", "10.00"), (1, "interest", "100.00"),
+        (1, "penalty", "5.00"),
+        (1, "fees", "10.00"),
+        (1, "interest", "100.00"),
         (1, "principal", "900.00"),
-        (2, "penalty", "3.00"), (2, "interest", "90.00"), (2, "principal", "392.00"),
+        (2, "penalty", "3.00"),
+        (2, "interest", "90.00"),
+        (2, "principal", "392.00"),
     ]
     assert a.left == D("0.00")
 
@@ -67,15 +72,18 @@ def test_a_payment_on_the_due_date_counts_that_installment_as_current() -> None:
 def test_horizontal_interest_first() -> None:
     a = allocate_due(schedule(), D("300.00"), date(2027, 3, 10), "horizontal_interest_first")
     assert triples(a.portions) == [
-        (1, "interest", "100.00"), (2, "interest", "90.00"), (1, "principal", "110.00")]
+        (1, "interest", "100.00"),
+        (2, "interest", "90.00"),
+        (1, "principal", "110.00"),
+    ]
 
 
 def test_principal_first_order() -> None:
-    a = allocate_due(schedule(), D("950.00"), date(2027, 1, 20),
-                     "principal_interest_penalties_fees")
+    a = allocate_due(
+        schedule(), D("950.00"), date(2027, 1, 20), "principal_interest_penalties_fees"
+    )
     # nothing is past due on 20 Jan: installment 1 is current
-    assert triples(a.portions) == [
-        (1, "principal", "900.00"), (1, "interest", "50.00")]
+    assert triples(a.portions) == [(1, "principal", "900.00"), (1, "interest", "50.00")]
 
 
 def test_fully_paid_installments_are_skipped_and_unknown_strategy_refused() -> None:
@@ -102,8 +110,14 @@ def schedules(draw: st.DrawFn) -> list[Due]:
     n = draw(st.integers(1, 8))
     start = date(2027, 1, 1)
     return [
-        Due(i + 1, start + timedelta(days=30 * i), principal=draw(amounts),
-            interest=draw(amounts), fees=draw(amounts), penalty=draw(amounts))
+        Due(
+            i + 1,
+            start + timedelta(days=30 * i),
+            principal=draw(amounts),
+            interest=draw(amounts),
+            fees=draw(amounts),
+            penalty=draw(amounts),
+        )
         for i in range(n)
     ]
 

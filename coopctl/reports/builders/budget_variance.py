@@ -53,8 +53,10 @@ def variance_lines(uow: UnitOfWork, as_of: date) -> tuple[list[dict[str, Any]], 
     threshold = alert_percent(uow)
     ids = set(grid)
     for n in chart.by_id.values():
-        if n.gl.type in ("income", "expense") and not n.gl.is_header and (
-            month.get(n.gl.id) or ytd.get(n.gl.id)
+        if (
+            n.gl.type in ("income", "expense")
+            and not n.gl.is_header
+            and (month.get(n.gl.id) or ytd.get(n.gl.id))
         ):
             ids.add(n.gl.id)
     lines = []
@@ -69,12 +71,22 @@ def variance_lines(uow: UnitOfWork, as_of: date) -> tuple[list[dict[str, Any]], 
         var_pct = pct(var, b_month)
         alert = (abs(var_pct) >= threshold) if var_pct is not None else a_month != 0
         favourable = var >= 0 if gl.type == "income" else var <= 0
-        lines.append({
-            "gl_code": gl.code, "name": gl.name, "type": gl.type,
-            "budget": b_month, "actual": a_month, "variance": var,
-            "variance_percent": var_pct, "ytd_budget": b_ytd, "ytd_actual": a_ytd,
-            "ytd_variance": a_ytd - b_ytd, "favourable": favourable, "alert": alert,
-        })  # fmt: skip
+        lines.append(
+            {
+                "gl_code": gl.code,
+                "name": gl.name,
+                "type": gl.type,
+                "budget": b_month,
+                "actual": a_month,
+                "variance": var,
+                "variance_percent": var_pct,
+                "ytd_budget": b_ytd,
+                "ytd_actual": a_ytd,
+                "ytd_variance": a_ytd - b_ytd,
+                "favourable": favourable,
+                "alert": alert,
+            }
+        )
     return lines, budget
 
 
@@ -96,19 +108,31 @@ def build_budget_variance(uow: UnitOfWork, as_of: date) -> Report:
     ]
     rows = []
     for kind, title in (("income", "Income"), ("expense", "Expenses"), ("other", "Other")):
-        group = [ln for ln in lines if (ln["type"] if ln["type"] in ("income", "expense")
-                                        else "other") == kind]  # fmt: skip
+        group = [
+            ln
+            for ln in lines
+            if (ln["type"] if ln["type"] in ("income", "expense") else "other") == kind
+        ]
         if not group:
             continue
         rows.append(Row({"name": title}, "heading"))
         for ln in group:
             flag = ("ALERT " if ln["alert"] else "") + ("fav." if ln["favourable"] else "adv.")
             rows.append(Row({**{c.key: ln.get(c.key) for c in cols}, "flag": flag}, "indent1"))
-        sums = {k: sum((ln[k] for ln in group), ZERO) for k in
-                ("budget", "actual", "variance", "ytd_budget", "ytd_actual", "ytd_variance")}  # fmt: skip
-        rows.append(Row({"name": f"Total {title.lower()}", **sums,
-                         "variance_percent": pct(sums["variance"], sums["budget"])},
-                        "subtotal"))  # fmt: skip
+        sums = {
+            k: sum((ln[k] for ln in group), ZERO)
+            for k in ("budget", "actual", "variance", "ytd_budget", "ytd_actual", "ytd_variance")
+        }
+        rows.append(
+            Row(
+                {
+                    "name": f"Total {title.lower()}",
+                    **sums,
+                    "variance_percent": pct(sums["variance"], sums["budget"]),
+                },
+                "subtotal",
+            )
+        )
     status = budget.status if budget is not None else "none"
     notes = [f"Alert threshold: {alert_percent(uow)}% of the month's budget."]
     if budget is None:
@@ -126,8 +150,9 @@ def build_budget_variance(uow: UnitOfWork, as_of: date) -> Report:
         name="budget-variance",
         title="Budget Variance",
         period=f"{as_of.year}-{as_of.month:02d} (to {as_of.isoformat()}) and year to date",
-        tables=[Table(None, cols, rows or [Row({"name": "No budget lines or activity."})],
-                      label="name")],  # fmt: skip
+        tables=[
+            Table(None, cols, rows or [Row({"name": "No budget lines or activity."})], label="name")
+        ],
         summary=summary,
         notes=notes,
         json_payload={**summary, "lines": lines},

@@ -70,8 +70,12 @@ def build_cash_flow(uow: UnitOfWork, window: Window) -> Report:
     closing = cash_balance(chart, gl_sums(uow, end=window.end))
     ni = earnings(chart, moves)
 
-    buckets: dict[str, list[tuple[Node, int]]] = {"adjust": [], "operating": [],
-                                                 "investing": [], "financing": []}  # fmt: skip
+    buckets: dict[str, list[tuple[Node, int]]] = {
+        "adjust": [],
+        "operating": [],
+        "investing": [],
+        "financing": [],
+    }
     for root in chart.roots:
         if root.gl.type not in BS_TYPES:
             continue
@@ -101,8 +105,12 @@ def build_cash_flow(uow: UnitOfWork, window: Window) -> Report:
     sections: list[dict[str, Any]] = []
 
     def line(code: str | None, name: str, kobo: int | None, style: str) -> dict[str, Any]:
-        rows.append(Row({"gl_code": code, "name": name,
-                         "amount": None if kobo is None else money(kobo)}, style))  # fmt: skip
+        rows.append(
+            Row(
+                {"gl_code": code, "name": name, "amount": None if kobo is None else money(kobo)},
+                style,
+            )
+        )
         return {"gl_code": code, "name": name, "amount": None if kobo is None else money(kobo)}
 
     rows.append(Row({"name": "Cash flows from operating activities"}, "heading"))
@@ -116,8 +124,10 @@ def build_cash_flow(uow: UnitOfWork, window: Window) -> Report:
     line(None, "Net cash from operating activities", operating, "subtotal")
     sections.append({"name": "operating", "total": money(operating), "lines": op_lines})
 
-    for key, title in (("investing", "Cash flows from investing activities"),
-                       ("financing", "Cash flows from financing activities")):  # fmt: skip
+    for key, title in (
+        ("investing", "Cash flows from investing activities"),
+        ("financing", "Cash flows from financing activities"),
+    ):
         rows.append(Row({"name": title}, "heading"))
         items = [line(n.code, _label(n), a, "indent1") for n, a in buckets[key]]
         total = investing if key == "investing" else financing
@@ -130,8 +140,9 @@ def build_cash_flow(uow: UnitOfWork, window: Window) -> Report:
 
     notes = [
         "Indirect method from GL movements; year-end closing entries excluded.",
-        "Cash and cash equivalents: " + ", ".join(
-            f"{n.code} {n.gl.name}" for n in cash_accounts(chart)) + ".",
+        "Cash and cash equivalents: "
+        + ", ".join(f"{n.code} {n.gl.name}" for n in cash_accounts(chart))
+        + ".",
     ]
     if not reconciled:
         notes.insert(0, "WARNING: the net change does not equal the change in cash and bank.")

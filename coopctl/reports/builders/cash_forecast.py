@@ -112,14 +112,32 @@ def build_cash_forecast(
         wd = round_money(per_day_out * days)
         net = coll + dep - wd
         running += net
-        cells = {"period": label, "from": start, "to": end, "collections": coll, "deposits": dep,
-                 "withdrawals": wd, "net": net, "projected_cash": running}  # fmt: skip
+        cells = {
+            "period": label,
+            "from": start,
+            "to": end,
+            "collections": coll,
+            "deposits": dep,
+            "withdrawals": wd,
+            "net": net,
+            "projected_cash": running,
+        }
         rows.append(Row(cells))
         out.append(cells)
         totals = [a + b for a, b in zip(totals, (coll, dep, wd, net), strict=True)]
-    rows.append(Row({"period": "Total", "collections": totals[0], "deposits": totals[1],
-                     "withdrawals": totals[2], "net": totals[3], "projected_cash": running},
-                    "total"))  # fmt: skip
+    rows.append(
+        Row(
+            {
+                "period": "Total",
+                "collections": totals[0],
+                "deposits": totals[1],
+                "withdrawals": totals[2],
+                "net": totals[3],
+                "projected_cash": running,
+            },
+            "total",
+        )
+    )
     summary = {
         "as_of": as_of,
         "opening_cash": from_minor(cash),

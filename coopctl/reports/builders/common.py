@@ -21,12 +21,17 @@ from sqlalchemy import BigInteger, func, select, type_coerce
 from coopctl.core import clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import ValidationError
-from coopctl.core.money import ZERO, from_minor
+from coopctl.core.money import from_minor
 from coopctl.ledger.models import GLAccount, JournalEntry, JournalLine
 
 CLOSING_KINDS = ("year_close",)
-NATURAL_SIDE = {"asset": "debit", "expense": "debit", "liability": "credit",
-                "equity": "credit", "income": "credit"}  # fmt: skip
+NATURAL_SIDE = {
+    "asset": "debit",
+    "expense": "debit",
+    "liability": "credit",
+    "equity": "credit",
+    "income": "credit",
+}
 
 
 # --- dates ----------------------------------------------------------------------------
@@ -79,9 +84,7 @@ class Window:
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
 
 
-def resolve_window(
-    as_of: date | None, start: date | None, end: date | None, today: date
-) -> Window:
+def resolve_window(as_of: date | None, start: date | None, end: date | None, today: date) -> Window:
     """``--from/--to`` if given; else the month to date of ``--as-of`` (default today)."""
     if start is not None or end is not None:
         end = end or as_of or today
@@ -218,6 +221,18 @@ def coop_name(uow: UnitOfWork) -> str:
     return name or "coopctl"
 
 
+CURRENCY_NAMES = {"NGN": "Nigerian naira", "GHS": "Ghana cedis", "KES": "Kenya shillings"}
+
+
+def currency_note(uow: UnitOfWork) -> str:
+    """``Amounts in Nigerian naira (NGN).`` from the coop setting ``currency``."""
+    from coopctl.core.init_service import coop_setting
+
+    code = coop_setting(uow.session, "currency", "NGN") or "NGN"
+    name = CURRENCY_NAMES.get(code)
+    return f"Amounts in {name} ({code})." if name else f"Amounts in {code}."
+
+
 def render_meta(uow: UnitOfWork) -> dict[str, Any]:
     """Meta the renderers print: name, logo, who and when, the template folder."""
     from pathlib import Path
@@ -252,4 +267,3 @@ def has_table(uow: UnitOfWork, name: str) -> bool:
     from sqlalchemy import inspect
 
     return bool(inspect(uow.session.connection()).has_table(name))
-

@@ -147,8 +147,9 @@ def _column(path: Path, i: int, c: Any, seen: list[str]) -> ColumnDef:
     w = f"columns[{i}]."
     if not isinstance(c, dict):
         raise _err(path, f"columns[{i}]", "must be a table")
-    _check_keys(path, c, {"key", "title", "measure", "period", "offset", "difference",
-                          "change_percent"}, w)  # fmt: skip
+    _check_keys(
+        path, c, {"key", "title", "measure", "period", "offset", "difference", "change_percent"}, w
+    )
     col = ColumnDef(_str(path, c, "key", w), _str(path, c, "title", w))
     if col.key in seen:
         raise _err(path, f"{w}key", f"{col.key!r} is used twice")
@@ -233,8 +234,14 @@ def parse_definition(path: Path, text: str) -> Definition:
     rows: list[RowDef] = []
     for i, r in enumerate(rows_raw):
         rows.append(_row(path, i, r, [x.key for x in rows if x.key]))
-    return Definition(path, name, _str(path, data, "title", ""),
-                      _str(path, data, "description", "", required=False), cols, rows)  # fmt: skip
+    return Definition(
+        path,
+        name,
+        _str(path, data, "title", ""),
+        _str(path, data, "description", "", required=False),
+        cols,
+        rows,
+    )
 
 
 def load_definitions(settings: Any) -> list[Definition]:
@@ -280,8 +287,11 @@ def _resolve(chart: Chart, d: Definition, i: int, row: RowDef) -> tuple[list[int
     ids: list[int] = []
     for spec in row.accounts:
         if spec.endswith("*"):
-            nodes = [n for n in chart.by_code.values()
-                     if n.code.startswith(spec[:-1]) and not n.gl.is_header]  # fmt: skip
+            nodes = [
+                n
+                for n in chart.by_code.values()
+                if n.code.startswith(spec[:-1]) and not n.gl.is_header
+            ]
             if not nodes:
                 raise _err(d.path, f"rows[{i}].accounts", f"no GL account matches {spec!r}")
         elif spec in chart.by_code:
@@ -304,8 +314,11 @@ def run_definition(uow: UnitOfWork, d: Definition, params: Any) -> Report:
         start, end = column_window(uow, col, as_of)
         k = ("b" if col.measure == "balance" else "m", start, end)
         if k not in sums_cache:
-            sums_cache[k] = (gl_sums(uow, end=end) if col.measure == "balance"
-                             else gl_sums(uow, start=start, end=end, exclude_closing=True))  # fmt: skip
+            sums_cache[k] = (
+                gl_sums(uow, end=end)
+                if col.measure == "balance"
+                else gl_sums(uow, start=start, end=end, exclude_closing=True)
+            )
         return sums_cache[k]
 
     values: dict[str, dict[str, Any]] = {}
@@ -316,7 +329,7 @@ def run_definition(uow: UnitOfWork, d: Definition, params: Any) -> Report:
         resolved = _resolve(chart, d, i, row) if row.accounts else None
         for col in d.columns:
             if col.difference or col.change_percent:
-                a, b = (col.difference or col.change_percent)  # type: ignore[misc]
+                a, b = col.difference or col.change_percent  # type: ignore[misc]
                 va, vb = cells.get(a), cells.get(b)
                 if va is None or vb is None:
                     cells[col.key] = None
@@ -363,10 +376,19 @@ def run_definition(uow: UnitOfWork, d: Definition, params: Any) -> Report:
         tables=[Table(None, columns, out_rows, label="label")],
         summary={"as_of": as_of, "definition": str(d.path)},
         notes=[d.description] if d.description else [],
-        json_payload={"as_of": as_of, "report": d.name, "title": d.title,
-                      "columns": [{"key": c.key, "title": c.title,
-                                   "from": windows.get(c.key, (None, None))[0],
-                                   "to": windows.get(c.key, (None, None))[1]}
-                                  for c in d.columns],
-                      "rows": json_rows},  # fmt: skip
+        json_payload={
+            "as_of": as_of,
+            "report": d.name,
+            "title": d.title,
+            "columns": [
+                {
+                    "key": c.key,
+                    "title": c.title,
+                    "from": windows.get(c.key, (None, None))[0],
+                    "to": windows.get(c.key, (None, None))[1],
+                }
+                for c in d.columns
+            ],
+            "rows": json_rows,
+        },
     )

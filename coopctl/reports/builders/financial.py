@@ -33,6 +33,7 @@ from coopctl.reports.builders.common import (
     Chart,
     Node,
     Window,
+    currency_note,
     earnings,
     fiscal_year_start,
     gl_sums,
@@ -53,7 +54,6 @@ __all__ = [
     "build_trial_balance",
 ]
 
-NOTE_NGN = "Amounts in Nigerian naira (NGN)."
 
 
 # --- trial balance ---------------------------------------------------------------------
@@ -70,26 +70,44 @@ def build_trial_balance(uow: UnitOfWork, as_of: date) -> Report:
         Column("credit", "Credit", "money"),
     ]
     rows = [
-        Row({"gl_code": r["gl_code"], "name": r["name"], "debit": r["debit"] or None,
-             "credit": r["credit"] or None})
+        Row(
+            {
+                "gl_code": r["gl_code"],
+                "name": r["name"],
+                "debit": r["debit"] or None,
+                "credit": r["credit"] or None,
+            }
+        )
         for r in tb["rows"]
-    ]  # fmt: skip
+    ]
     rows.append(
-        Row({"gl_code": None, "name": "Total", "debit": tb["total_debit"],
-             "credit": tb["total_credit"]}, "total")
-    )  # fmt: skip
+        Row(
+            {
+                "gl_code": None,
+                "name": "Total",
+                "debit": tb["total_debit"],
+                "credit": tb["total_credit"],
+            },
+            "total",
+        )
+    )
     payload = {
         "as_of": as_of,
         "rows": [
-            {"gl_code": r["gl_code"], "name": r["name"], "type": r["type"],
-             "debit": r["debit"], "credit": r["credit"]}
+            {
+                "gl_code": r["gl_code"],
+                "name": r["name"],
+                "type": r["type"],
+                "debit": r["debit"],
+                "credit": r["credit"],
+            }
             for r in tb["rows"]
-        ],  # fmt: skip
+        ],
         "total_debit": tb["total_debit"],
         "total_credit": tb["total_credit"],
         "balanced": tb["balanced"],
     }
-    notes = [NOTE_NGN]
+    notes = [currency_note(uow)]
     if not tb["balanced"]:
         notes.insert(0, "WARNING: debits and credits do not agree; run `coopctl ledger verify`.")
     return Report(
@@ -162,7 +180,9 @@ def section_lines(
         )
 
     def leaf(node: Node, style: str) -> None:
-        out.append(_Line(node.code, _leaf_label(node), amount(cur, node), amount(prior, node), style))
+        out.append(
+            _Line(node.code, _leaf_label(node), amount(cur, node), amount(prior, node), style)
+        )
 
     for root in chart.of_type(gl_type):
         groups = root.children if root.gl.is_header else [root]
@@ -184,12 +204,16 @@ def section_lines(
                 else:
                     leaf(child, "indent1")
             has_contra = any(n.gl.contra for n in g.leaves() if nonzero(n))
-            label = f"Net {g.gl.name[0].lower()}{g.gl.name[1:]}" if has_contra else f"Total {g.gl.name[0].lower()}{g.gl.name[1:]}"
+            label = (
+                f"Net {g.gl.name[0].lower()}{g.gl.name[1:]}"
+                if has_contra
+                else f"Total {g.gl.name[0].lower()}{g.gl.name[1:]}"
+            )
             out.append(_Line(None, label, amount(cur, g), amount(prior, g), "subtotal"))
     return out
 
 
-COLS_BS = "gl_code name amount prior".split()
+COLS_BS = ["gl_code", "name", "amount", "prior"]
 
 
 def _bs_columns(as_of: date, compare: date) -> list[Column]:
@@ -214,9 +238,9 @@ class BalanceSheetFigures:
         return self.equity_accounts + self.current_year + self.prior_unclosed
 
 
-def bs_figures(uow: UnitOfWork, chart: Chart, as_of: date) -> tuple[
-    BalanceSheetFigures, dict[int, tuple[int, int]], dict[int, tuple[int, int]]
-]:
+def bs_figures(
+    uow: UnitOfWork, chart: Chart, as_of: date
+) -> tuple[BalanceSheetFigures, dict[int, tuple[int, int]], dict[int, tuple[int, int]]]:
     """Totals at ``as_of`` plus the sums used (to date; since the fiscal-year start)."""
     fy = fiscal_year_start(uow, as_of)
     to_date = gl_sums(uow, end=as_of)
@@ -247,27 +271,54 @@ def build_balance_sheet(uow: UnitOfWork, as_of: date, compare: date | None = Non
     def section(key: str, title: str, lines: list[_Line], total: tuple[int, int]) -> None:
         lines = [*lines, _Line(None, f"Total {title.lower()}", total[0], total[1], "total")]
         tables.append(Table(title, cols, [ln.row() for ln in lines], label="name"))
-        sections.append({
-            "name": key, "title": title, "total": money(total[0]), "prior_total": money(total[1]),
-            "lines": [ln.as_json() for ln in lines],
-        })  # fmt: skip
+        sections.append(
+            {
+                "name": key,
+                "title": title,
+                "total": money(total[0]),
+                "prior_total": money(total[1]),
+                "lines": [ln.as_json() for ln in lines],
+            }
+        )
 
-    section("assets", "Assets", section_lines(chart, "asset", cur_sums, pri_sums),
-            (cur_f.assets, pri_f.assets))  # fmt: skip
-    section("liabilities", "Liabilities", section_lines(chart, "liability", cur_sums, pri_sums),
-            (cur_f.liabilities, pri_f.liabilities))  # fmt: skip
+    section(
+        "assets",
+        "Assets",
+        section_lines(chart, "asset", cur_sums, pri_sums),
+        (cur_f.assets, pri_f.assets),
+    )
+    section(
+        "liabilities",
+        "Liabilities",
+        section_lines(chart, "liability", cur_sums, pri_sums),
+        (cur_f.liabilities, pri_f.liabilities),
+    )
     eq_lines = section_lines(chart, "equity", cur_sums, pri_sums)
     if cur_f.prior_unclosed or pri_f.prior_unclosed:
-        eq_lines.append(_Line(None, "Earnings of prior years not yet closed",
-                              cur_f.prior_unclosed, pri_f.prior_unclosed, "indent1"))  # fmt: skip
-    eq_lines.append(_Line(None, "Current-year earnings (income − expense)",
-                          cur_f.current_year, pri_f.current_year, "indent1"))  # fmt: skip
+        eq_lines.append(
+            _Line(
+                None,
+                "Earnings of prior years not yet closed",
+                cur_f.prior_unclosed,
+                pri_f.prior_unclosed,
+                "indent1",
+            )
+        )
+    eq_lines.append(
+        _Line(
+            None,
+            "Current-year earnings (income − expense)",
+            cur_f.current_year,
+            pri_f.current_year,
+            "indent1",
+        )
+    )
     section("equity", "Equity", eq_lines, (cur_f.equity, pri_f.equity))
     le = (cur_f.liabilities + cur_f.equity, pri_f.liabilities + pri_f.equity)
     tables[-1].rows.append(_Line(None, "Total liabilities and equity", *le, "total").row())
 
     balanced = cur_f.assets == le[0]
-    notes = [NOTE_NGN, f"Comparative column: {compare.isoformat()}."]
+    notes = [currency_note(uow), f"Comparative column: {compare.isoformat()}."]
     if not balanced or pri_f.assets != le[1]:
         notes.insert(0, "WARNING: assets do not equal liabilities + equity; run `ledger verify`.")
     summary = {
@@ -321,20 +372,30 @@ def build_income_statement(uow: UnitOfWork, window: Window) -> Report:
     inc = (total_of_type(chart, period, "income"), total_of_type(chart, ytd, "income"))
     exp = (total_of_type(chart, period, "expense"), total_of_type(chart, ytd, "expense"))
     net = (inc[0] - exp[0], inc[1] - exp[1])
-    sections = []
-    tables = []
-    for key, title, gl_type, tot in (("income", "Income", "income", inc),
-                                     ("expenses", "Expenses", "expense", exp)):  # fmt: skip
-        lines = [*_is_lines(chart, gl_type, period, ytd),
-                 _Line(None, f"Total {title.lower()}", tot[0], tot[1], "total")]  # fmt: skip
+    sections: list[dict[str, Any]] = []
+    tables: list[Table] = []
+    for key, title, gl_type, tot in (
+        ("income", "Income", "income", inc),
+        ("expenses", "Expenses", "expense", exp),
+    ):
+        lines = [
+            *_is_lines(chart, gl_type, period, ytd),
+            _Line(None, f"Total {title.lower()}", tot[0], tot[1], "total"),
+        ]
         tables.append(Table(title, cols, [ln.row() for ln in lines], label="name"))
-        sections.append({"name": key, "title": title, "total": money(tot[0]),
-                         "ytd_total": money(tot[1]),
-                         "lines": [{**ln.as_json(), "ytd": ln.as_json()["prior"]}
-                                   for ln in lines]})  # fmt: skip
+        sections.append(
+            {
+                "name": key,
+                "title": title,
+                "total": money(tot[0]),
+                "ytd_total": money(tot[1]),
+                "lines": [{**ln.as_json(), "ytd": ln.as_json()["prior"]} for ln in lines],
+            }
+        )
     label = "Net surplus (deficit) for the period"
-    tables.append(Table(None, cols, [_Line(None, label, net[0], net[1], "total").row()],
-                        label="name"))  # fmt: skip
+    tables.append(
+        Table(None, cols, [_Line(None, label, net[0], net[1], "total").row()], label="name")
+    )
     for s in sections:
         for ln in s["lines"]:
             ln.pop("prior", None)
@@ -354,7 +415,7 @@ def build_income_statement(uow: UnitOfWork, window: Window) -> Report:
         period=f"{window.label()} (year to date from {ytd_start.isoformat()})",
         tables=tables,
         summary={k: v for k, v in payload.items() if k != "sections"},
-        notes=[NOTE_NGN, "Year-end closing entries are excluded."],
+        notes=[currency_note(uow), "Year-end closing entries are excluded."],
         json_payload=payload,
     )
 
@@ -362,5 +423,6 @@ def build_income_statement(uow: UnitOfWork, window: Window) -> Report:
 def net_income(uow: UnitOfWork, window: Window) -> Decimal:
     """Income − expense for a window, closing entries excluded (used by cash flow, KPIs)."""
     chart = Chart(uow)
-    return money(earnings(chart, gl_sums(uow, start=window.start, end=window.end,
-                                         exclude_closing=True)))  # fmt: skip
+    return money(
+        earnings(chart, gl_sums(uow, start=window.start, end=window.end, exclude_closing=True))
+    )

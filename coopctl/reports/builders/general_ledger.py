@@ -80,8 +80,12 @@ def build_general_ledger(uow: UnitOfWork, window: Window, account: str | None = 
             continue
         bal = opening
         tot_dr = tot_cr = 0
-        rows = [Row({"date": window.start, "narration": "Opening balance",
-                     "balance": money(opening)}, "indent1")]  # fmt: skip
+        rows = [
+            Row(
+                {"date": window.start, "narration": "Opening balance", "balance": money(opening)},
+                "indent1",
+            )
+        ]
         jlines = []
         for d, eid, narration, memo, acct_no, dr, cr in rows_in:
             dr, cr = int(dr), int(cr)
@@ -91,25 +95,50 @@ def build_general_ledger(uow: UnitOfWork, window: Window, account: str | None = 
             text = narration or memo
             if memo and narration and memo != narration:
                 text = f"{narration} — {memo}"
-            cells = {"date": d, "entry_no": entry_no_of(eid), "narration": text,
-                     "account_no": acct_no, "debit": money(dr) if dr else None,
-                     "credit": money(cr) if cr else None, "balance": money(bal)}  # fmt: skip
+            cells = {
+                "date": d,
+                "entry_no": entry_no_of(eid),
+                "narration": text,
+                "account_no": acct_no,
+                "debit": money(dr) if dr else None,
+                "credit": money(cr) if cr else None,
+                "balance": money(bal),
+            }
             rows.append(Row(cells))
             jlines.append({**cells, "debit": money(dr), "credit": money(cr)})
-        rows.append(Row({"narration": "Totals and closing balance", "debit": money(tot_dr),
-                         "credit": money(tot_cr), "balance": money(bal)}, "total"))  # fmt: skip
+        rows.append(
+            Row(
+                {
+                    "narration": "Totals and closing balance",
+                    "debit": money(tot_dr),
+                    "credit": money(tot_cr),
+                    "balance": money(bal),
+                },
+                "total",
+            )
+        )
         grand_dr += tot_dr
         grand_cr += tot_cr
         title = f"{n.code} {n.gl.name} ({side} balance)"
         tables.append(Table(title, COLUMNS, rows, label="narration"))
-        accounts.append({
-            "gl_code": n.code, "name": n.gl.name, "normal_balance": side,
-            "opening": money(opening), "total_debit": money(tot_dr),
-            "total_credit": money(tot_cr), "closing": money(bal), "lines": jlines,
-        })  # fmt: skip
+        accounts.append(
+            {
+                "gl_code": n.code,
+                "name": n.gl.name,
+                "normal_balance": side,
+                "opening": money(opening),
+                "total_debit": money(tot_dr),
+                "total_credit": money(tot_cr),
+                "closing": money(bal),
+                "lines": jlines,
+            }
+        )
     if not tables:
-        tables.append(Table(None, COLUMNS, [Row({"narration": "No postings in the period."})],
-                            label="narration"))  # fmt: skip
+        tables.append(
+            Table(
+                None, COLUMNS, [Row({"narration": "No postings in the period."})], label="narration"
+            )
+        )
     payload = {
         "from": window.start,
         "to": window.end,

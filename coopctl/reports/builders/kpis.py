@@ -38,29 +38,43 @@ LOAN_INCOME = (GL.INTEREST_INCOME, GL.FEE_INCOME, GL.PENALTY_INCOME)
 DEPOSITS_GROUP = "2100"
 
 DEFINITIONS: dict[str, tuple[str, str]] = {
-    "par30": ("PAR30",
-              "Outstanding principal of loans more than 30 days past due ÷ gross outstanding "
-              "loan principal, on the date."),
-    "portfolio_yield": ("Portfolio yield",
-                        "Loan interest, fee and penalty income (GL 4100, 4200, 4300) of the 12 "
-                        "months to the date ÷ average gross loans (GL 1210: mean of the balances "
-                        "12 months before and on the date)."),
-    "oss": ("Operational self-sufficiency",
-            "Total income ÷ total expenses (financial, provision and operating expenses) of the "
-            "12 months to the date; year-end closing entries excluded."),
-    "loan_to_savings": ("Loan-to-savings ratio",
-                        "Gross loans to members (GL 1210) ÷ members' deposits (GL 2100 group: "
-                        "savings and fixed deposits), on the date."),
-    "liquidity": ("Liquidity ratio",
-                  "Cash and cash equivalents (accounts with cash-flow category 'cash': cash on "
-                  "hand, banks, gateway clearing) ÷ members' deposits (GL 2100 group)."),
-    "capital_to_assets": ("Capital-to-assets ratio",
-                          "Total equity including current-year earnings ÷ total assets, on the "
-                          "date (as on the balance sheet)."),
-    "member_growth": ("Active member growth",
-                      "(Active members on the date − active members 12 months earlier) ÷ active "
-                      "members 12 months earlier."),
-}  # fmt: skip
+    "par30": (
+        "PAR30",
+        "Outstanding principal of loans more than 30 days past due ÷ gross outstanding "
+        "loan principal, on the date.",
+    ),
+    "portfolio_yield": (
+        "Portfolio yield",
+        "Loan interest, fee and penalty income (GL 4100, 4200, 4300) of the 12 "
+        "months to the date ÷ average gross loans (GL 1210: mean of the balances "
+        "12 months before and on the date).",
+    ),
+    "oss": (
+        "Operational self-sufficiency",
+        "Total income ÷ total expenses (financial, provision and operating expenses) of the "
+        "12 months to the date; year-end closing entries excluded.",
+    ),
+    "loan_to_savings": (
+        "Loan-to-savings ratio",
+        "Gross loans to members (GL 1210) ÷ members' deposits (GL 2100 group: "
+        "savings and fixed deposits), on the date.",
+    ),
+    "liquidity": (
+        "Liquidity ratio",
+        "Cash and cash equivalents (accounts with cash-flow category 'cash': cash on "
+        "hand, banks, gateway clearing) ÷ members' deposits (GL 2100 group).",
+    ),
+    "capital_to_assets": (
+        "Capital-to-assets ratio",
+        "Total equity including current-year earnings ÷ total assets, on the "
+        "date (as on the balance sheet).",
+    ),
+    "member_growth": (
+        "Active member growth",
+        "(Active members on the date − active members 12 months earlier) ÷ active "
+        "members 12 months earlier.",
+    ),
+}
 
 ACTIVE_MEMBERS_DEF = (
     "Members who had joined on or before the date, had not exited by it, and are not pending "
@@ -118,8 +132,12 @@ def compute_kpis(uow: UnitOfWork, as_of: date) -> tuple[list[Kpi], dict[str, Any
         Kpi("capital_to_assets", money(figs.equity), money(figs.assets)),
         Kpi("member_growth", Decimal(m_now - m_then), Decimal(m_then)),
     ]
-    extra = {"active_members": m_now, "active_members_year_ago": m_then,
-             "year_ago": year_ago, "net_income_12m": money(earnings(chart, ttm))}  # fmt: skip
+    extra = {
+        "active_members": m_now,
+        "active_members_year_ago": m_then,
+        "year_ago": year_ago,
+        "net_income_12m": money(earnings(chart, ttm)),
+    }
     return kpis, extra
 
 
@@ -142,30 +160,69 @@ def build_kpis(uow: UnitOfWork, as_of: date) -> Report:
         is_count = k.key == "member_growth"
         num: Any = int(k.numerator) if is_count else k.numerator
         den: Any = int(k.denominator) if is_count else k.denominator
-        rows.append(Row({"name": name, "value": value, "numerator": None if is_count else num,
-                         "denominator": None if is_count else den,
-                         "definition": definition}))  # fmt: skip
-        out.append({"key": k.key, "name": name, "value": value, "numerator": num,
-                    "denominator": den, "definition": definition})  # fmt: skip
-    members = Table("Membership", [
-        Column("name", "Indicator", "text"), Column("count", "Members", "int"),
-        Column("definition", "Definition", "text"),
-    ], [
-        Row({"name": "Active members", "count": extra["active_members"],
-             "definition": ACTIVE_MEMBERS_DEF}),
-        Row({"name": f"Active members on {extra['year_ago'].isoformat()}",
-             "count": extra["active_members_year_ago"], "definition": ACTIVE_MEMBERS_DEF}),
-    ])  # fmt: skip
-    summary = {"as_of": as_of, **{k["key"]: k["value"] for k in out},
-               "active_members": extra["active_members"]}  # fmt: skip
+        rows.append(
+            Row(
+                {
+                    "name": name,
+                    "value": value,
+                    "numerator": None if is_count else num,
+                    "denominator": None if is_count else den,
+                    "definition": definition,
+                }
+            )
+        )
+        out.append(
+            {
+                "key": k.key,
+                "name": name,
+                "value": value,
+                "numerator": num,
+                "denominator": den,
+                "definition": definition,
+            }
+        )
+    members = Table(
+        "Membership",
+        [
+            Column("name", "Indicator", "text"),
+            Column("count", "Members", "int"),
+            Column("definition", "Definition", "text"),
+        ],
+        [
+            Row(
+                {
+                    "name": "Active members",
+                    "count": extra["active_members"],
+                    "definition": ACTIVE_MEMBERS_DEF,
+                }
+            ),
+            Row(
+                {
+                    "name": f"Active members on {extra['year_ago'].isoformat()}",
+                    "count": extra["active_members_year_ago"],
+                    "definition": ACTIVE_MEMBERS_DEF,
+                }
+            ),
+        ],
+    )
+    summary = {
+        "as_of": as_of,
+        **{k["key"]: k["value"] for k in out},
+        "active_members": extra["active_members"],
+    }
     return Report(
         name="kpis",
         title="Key Performance Indicators",
         period=f"As of {as_of.isoformat()}",
         tables=[Table("Ratios", cols, rows, label="name"), members],
         summary=summary,
-        notes=["Ratios in percent; n/a where the denominator is zero.",
-               "Definitions: docs/reports.md."],  # fmt: skip
-        json_payload={**summary, "active_members_year_ago": extra["active_members_year_ago"],
-                      "kpis": out},  # fmt: skip
+        notes=[
+            "Ratios in percent; n/a where the denominator is zero.",
+            "Definitions: docs/reports.md.",
+        ],
+        json_payload={
+            **summary,
+            "active_members_year_ago": extra["active_members_year_ago"],
+            "kpis": out,
+        },
     )

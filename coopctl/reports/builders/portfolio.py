@@ -50,15 +50,37 @@ def _group_table(title: str, key_title: str, groups: dict[str, list[Any]]) -> Ta
         Column("par30", "PAR30", "percent"),
     ]
     rows = []
-    tot = [0, ZERO, ZERO, ZERO, ZERO]
+    tot: list[Any] = [0, ZERO, ZERO, ZERO, ZERO]
     for key in sorted(groups):
         g = groups[key]
-        rows.append(Row({"group": key, "loans": g[0], "disbursed": g[1], "outstanding": g[2],
-                         "arrears": g[3], "at_risk_30": g[4], "par30": pct(g[4], g[2])}))  # fmt: skip
+        rows.append(
+            Row(
+                {
+                    "group": key,
+                    "loans": g[0],
+                    "disbursed": g[1],
+                    "outstanding": g[2],
+                    "arrears": g[3],
+                    "at_risk_30": g[4],
+                    "par30": pct(g[4], g[2]),
+                }
+            )
+        )
         tot = [a + b for a, b in zip(tot, g, strict=True)]
-    rows.append(Row({"group": "Total", "loans": tot[0], "disbursed": tot[1], "outstanding": tot[2],
-                     "arrears": tot[3], "at_risk_30": tot[4], "par30": pct(tot[4], tot[2])},
-                    "total"))  # fmt: skip
+    rows.append(
+        Row(
+            {
+                "group": "Total",
+                "loans": tot[0],
+                "disbursed": tot[1],
+                "outstanding": tot[2],
+                "arrears": tot[3],
+                "at_risk_30": tot[4],
+                "par30": pct(tot[4], tot[2]),
+            },
+            "total",
+        )
+    )
     return Table(title, cols, rows, label="group")
 
 
@@ -90,8 +112,18 @@ def build_portfolio(uow: UnitOfWork, as_of: date) -> Report:
     ]
 
     def as_json(groups: dict[str, list[Any]], key: str) -> list[dict[str, Any]]:
-        return [{key: k, "loans": g[0], "disbursed": g[1], "outstanding": g[2], "arrears": g[3],
-                 "at_risk_30": g[4], "par30": pct(g[4], g[2])} for k, g in sorted(groups.items())]  # fmt: skip
+        return [
+            {
+                key: k,
+                "loans": g[0],
+                "disbursed": g[1],
+                "outstanding": g[2],
+                "arrears": g[3],
+                "at_risk_30": g[4],
+                "par30": pct(g[4], g[2]),
+            }
+            for k, g in sorted(groups.items())
+        ]
 
     total = tables[0].rows[-1].cells
     summary = {
@@ -109,6 +141,9 @@ def build_portfolio(uow: UnitOfWork, as_of: date) -> Report:
         tables=tables,
         summary=summary,
         notes=notes,
-        json_payload={**summary, "by_product": as_json(by_product, "product"),
-                      "by_officer": as_json(by_officer, "officer")},  # fmt: skip
+        json_payload={
+            **summary,
+            "by_product": as_json(by_product, "product"),
+            "by_officer": as_json(by_officer, "officer"),
+        },
     )

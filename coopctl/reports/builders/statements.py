@@ -57,13 +57,22 @@ def statement_for_account(uow: UnitOfWork, account_no: str, window: Window) -> A
         raise NotFoundError(f"account {account_no} not found")
     side = uow.session.get(GLAccount, acct.gl_account_id).normal_balance  # type: ignore[union-attr]
     q = (
-        select(JournalEntry.business_date, JournalEntry.id, JournalEntry.narration,
-               JournalLine.memo, JournalLine.debit, JournalLine.credit)
+        select(
+            JournalEntry.business_date,
+            JournalEntry.id,
+            JournalEntry.narration,
+            JournalLine.memo,
+            JournalLine.debit,
+            JournalLine.credit,
+        )
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .where(JournalLine.account_id == acct.id, JournalEntry.status == "posted",
-               JournalEntry.business_date <= window.end)
+        .where(
+            JournalLine.account_id == acct.id,
+            JournalEntry.status == "posted",
+            JournalEntry.business_date <= window.end,
+        )
         .order_by(JournalEntry.business_date, JournalEntry.id, JournalLine.line_no)
-    )  # fmt: skip
+    )
     balance = ZERO
     st = AccountStatement(acct.account_no, acct.product_code, acct.kind, ZERO, ZERO)
     for d, eid, narration, memo, dr, cr in uow.session.execute(q):
@@ -103,11 +112,23 @@ class StatementSet:
         r = a.row(0, named=True)
         ls = self.lines.filter(pl.col("account_id") == r["account_id"])
         return AccountStatement(
-            r["account_no"], r["product"], r["kind"], money(r["opening"]), money(r["closing"]),
-            [StatementLine(x["date"], entry_no_of(x["entry_id"]), x["narration"],
-                           money(x["debit"]), money(x["credit"]), money(x["balance"]))
-             for x in ls.iter_rows(named=True)],
-        )  # fmt: skip
+            r["account_no"],
+            r["product"],
+            r["kind"],
+            money(r["opening"]),
+            money(r["closing"]),
+            [
+                StatementLine(
+                    x["date"],
+                    entry_no_of(x["entry_id"]),
+                    x["narration"],
+                    money(x["debit"]),
+                    money(x["credit"]),
+                    money(x["balance"]),
+                )
+                for x in ls.iter_rows(named=True)
+            ],
+        )
 
 
 def _fetch(uow: UnitOfWork, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -137,7 +158,9 @@ WHERE je.status = 'posted' AND je.business_date >= :start AND je.business_date <
 """
 
 
-def build_statement_set(uow: UnitOfWork, window: Window, member_no: str | None = None) -> StatementSet:
+def build_statement_set(
+    uow: UnitOfWork, window: Window, member_no: str | None = None
+) -> StatementSet:
     """Read once, compute every running balance vectorised."""
     import polars as pl
 
@@ -146,11 +169,19 @@ def build_statement_set(uow: UnitOfWork, window: Window, member_no: str | None =
     acc_rows = _fetch(uow, _ACCOUNTS_SQL, p)
     accounts = pl.DataFrame(
         acc_rows,
-        schema={"account_id": pl.Int64, "account_no": pl.String, "member_id": pl.Int64,
-                "member_no": pl.String, "first_name": pl.String, "last_name": pl.String,
-                "product": pl.String, "kind": pl.String, "normal": pl.String},
+        schema={
+            "account_id": pl.Int64,
+            "account_no": pl.String,
+            "member_id": pl.Int64,
+            "member_no": pl.String,
+            "first_name": pl.String,
+            "last_name": pl.String,
+            "product": pl.String,
+            "kind": pl.String,
+            "normal": pl.String,
+        },
         orient="row",
-    )  # fmt: skip
+    )
     if member_no:
         accounts = accounts.filter(pl.col("member_no") == member_no.strip().upper())
         if accounts.height == 0:
@@ -161,15 +192,22 @@ def build_statement_set(uow: UnitOfWork, window: Window, member_no: str | None =
     ).drop("first_name", "last_name", "normal")
     opening = pl.DataFrame(
         _fetch(uow, _OPENING_SQL, p),
-        schema={"account_id": pl.Int64, "dr": pl.Int64, "cr": pl.Int64}, orient="row",
-    )  # fmt: skip
+        schema={"account_id": pl.Int64, "dr": pl.Int64, "cr": pl.Int64},
+        orient="row",
+    )
     lines = pl.DataFrame(
         _fetch(uow, _LINES_SQL, p),
-        schema={"account_id": pl.Int64, "date": pl.Date if uow.dialect != "sqlite" else pl.String,
-                "entry_id": pl.Int64, "line_no": pl.Int64, "narration": pl.String,
-                "debit": pl.Int64, "credit": pl.Int64},
+        schema={
+            "account_id": pl.Int64,
+            "date": pl.Date if uow.dialect != "sqlite" else pl.String,
+            "entry_id": pl.Int64,
+            "line_no": pl.Int64,
+            "narration": pl.String,
+            "debit": pl.Int64,
+            "credit": pl.Int64,
+        },
         orient="row",
-    )  # fmt: skip
+    )
     if lines.schema["date"] == pl.String:
         lines = lines.with_columns(pl.col("date").str.to_date("%Y-%m-%d"))
     accounts = (
@@ -187,15 +225,17 @@ def build_statement_set(uow: UnitOfWork, window: Window, member_no: str | None =
         .drop("sign", "opening")
     )
     totals = lines.group_by("account_id").agg(
-        total_debit=pl.col("debit").sum(), total_credit=pl.col("credit").sum(),
+        total_debit=pl.col("debit").sum(),
+        total_credit=pl.col("credit").sum(),
         movement=pl.col("delta").sum(),
-    )  # fmt: skip
+    )
     accounts = (
         accounts.join(totals, on="account_id", how="left")
         .with_columns(
-            pl.col("total_debit").fill_null(0), pl.col("total_credit").fill_null(0),
+            pl.col("total_debit").fill_null(0),
+            pl.col("total_credit").fill_null(0),
             closing=pl.col("opening") + pl.col("movement").fill_null(0),
-        )  # fmt: skip
+        )
         .drop("movement")
         .sort("member_no", "account_no")
     )
@@ -214,19 +254,36 @@ STATEMENT_COLUMNS = [
 
 
 def _account_table(acc: dict[str, Any], lines: list[dict[str, Any]], start: date) -> Table:
-    rows = [Row({"date": start, "narration": "Opening balance", "balance": money(acc["opening"])},
-                "indent1")]  # fmt: skip
+    rows = [
+        Row(
+            {"date": start, "narration": "Opening balance", "balance": money(acc["opening"])},
+            "indent1",
+        )
+    ]
     for ln in lines:
-        rows.append(Row({
-            "date": ln["date"], "entry_no": entry_no_of(ln["entry_id"]),
-            "narration": ln["narration"],
-            "debit": money(ln["debit"]) if ln["debit"] else None,
-            "credit": money(ln["credit"]) if ln["credit"] else None,
-            "balance": money(ln["balance"]),
-        }))  # fmt: skip
-    rows.append(Row({"narration": "Totals and closing balance",
-                     "debit": money(acc["total_debit"]), "credit": money(acc["total_credit"]),
-                     "balance": money(acc["closing"])}, "total"))  # fmt: skip
+        rows.append(
+            Row(
+                {
+                    "date": ln["date"],
+                    "entry_no": entry_no_of(ln["entry_id"]),
+                    "narration": ln["narration"],
+                    "debit": money(ln["debit"]) if ln["debit"] else None,
+                    "credit": money(ln["credit"]) if ln["credit"] else None,
+                    "balance": money(ln["balance"]),
+                }
+            )
+        )
+    rows.append(
+        Row(
+            {
+                "narration": "Totals and closing balance",
+                "debit": money(acc["total_debit"]),
+                "credit": money(acc["total_credit"]),
+                "balance": money(acc["closing"]),
+            },
+            "total",
+        )
+    )
     title = f"{acc['account_no']} — {acc['product']} ({acc['kind'].replace('_', ' ')})"
     return Table(title, STATEMENT_COLUMNS, rows, label="narration")
 
@@ -245,13 +302,16 @@ def member_reports(data: StatementSet) -> Iterator[tuple[str, Report]]:
             ldf = lines_by_acc.get((acc["account_id"],))
             lines = list(ldf.iter_rows(named=True)) if ldf is not None else []
             tables.append(_account_table(acc, lines, w.start))
-        yield member_no, Report(
-            name="member-statement",
-            title=f"Member Statement — {member_no} {name}",
-            period=w.label(),
-            tables=tables,
-            summary={"member_no": member_no, "name": name, "from": w.start, "to": w.end},
-            notes=["Balances: savings and shares in credit, loans in debit (amount owed)."],
+        yield (
+            member_no,
+            Report(
+                name="member-statement",
+                title=f"Member Statement — {member_no} {name}",
+                period=w.label(),
+                tables=tables,
+                summary={"member_no": member_no, "name": name, "from": w.start, "to": w.end},
+                notes=["Balances: savings and shares in credit, loans in debit (amount owed)."],
+            ),
         )
 
 
@@ -268,42 +328,88 @@ COMBINED_COLUMNS = [
 ]
 
 
-def combined_rows(data: StatementSet) -> Iterator[Row]:
-    """All statements in one table: opening, lines and closing per account."""
+def combined_frame(data: StatementSet) -> Any:
+    """All statements in one sorted frame: opening (k=0), lines (k=1), closing (k=2)."""
     import polars as pl
 
-    acc = data.accounts.select("account_id", "account_no", "member_no", "name", "opening",
-                               "closing", "total_debit", "total_credit")  # fmt: skip
+    acc = data.accounts.select(
+        "account_id",
+        "account_no",
+        "member_no",
+        "name",
+        "opening",
+        "closing",
+        "total_debit",
+        "total_credit",
+    )
     opening = acc.select(
-        "account_id", "member_no", "name", "account_no", pl.lit(0).alias("k"),
-        pl.lit(data.window.start).alias("date"), pl.lit(None, pl.Int64).alias("entry_id"),
-        pl.lit("Opening balance").alias("narration"), pl.lit(None, pl.Int64).alias("debit"),
-        pl.lit(None, pl.Int64).alias("credit"), pl.col("opening").alias("balance"),
-        pl.lit(0).alias("line_no"))  # fmt: skip
-    body = data.lines.join(acc.select("account_id", "member_no", "name", "account_no"),
-                           on="account_id").select(
-        "account_id", "member_no", "name", "account_no", pl.lit(1).alias("k"), "date",
-        "entry_id", "narration", "debit", "credit", "balance", "line_no")  # fmt: skip
+        "account_id",
+        "member_no",
+        "name",
+        "account_no",
+        pl.lit(0).alias("k"),
+        pl.lit(data.window.start).alias("date"),
+        pl.lit(None, pl.Int64).alias("entry_id"),
+        pl.lit("Opening balance").alias("narration"),
+        pl.lit(None, pl.Int64).alias("debit"),
+        pl.lit(None, pl.Int64).alias("credit"),
+        pl.col("opening").alias("balance"),
+        pl.lit(0).alias("line_no"),
+    )
+    body = data.lines.join(
+        acc.select("account_id", "member_no", "name", "account_no"), on="account_id"
+    ).select(
+        "account_id",
+        "member_no",
+        "name",
+        "account_no",
+        pl.lit(1).alias("k"),
+        "date",
+        "entry_id",
+        "narration",
+        "debit",
+        "credit",
+        "balance",
+        "line_no",
+    )
     closing = acc.select(
-        "account_id", "member_no", "name", "account_no", pl.lit(2).alias("k"),
-        pl.lit(data.window.end).alias("date"), pl.lit(None, pl.Int64).alias("entry_id"),
+        "account_id",
+        "member_no",
+        "name",
+        "account_no",
+        pl.lit(2).alias("k"),
+        pl.lit(data.window.end).alias("date"),
+        pl.lit(None, pl.Int64).alias("entry_id"),
         pl.lit("Totals and closing balance").alias("narration"),
-        pl.col("total_debit").alias("debit"), pl.col("total_credit").alias("credit"),
-        pl.col("closing").alias("balance"), pl.lit(0).alias("line_no"))  # fmt: skip
-    allrows = pl.concat([opening, body, closing], how="vertical_relaxed").sort(
+        pl.col("total_debit").alias("debit"),
+        pl.col("total_credit").alias("credit"),
+        pl.col("closing").alias("balance"),
+        pl.lit(0).alias("line_no"),
+    )
+    return pl.concat([opening, body, closing], how="vertical_relaxed").sort(
         "member_no", "account_no", "k", "date", "entry_id", "line_no", maintain_order=True
     )
+
+
+def combined_rows(data: StatementSet) -> Iterator[Row]:
+    """All statements in one table: opening, lines and closing per account."""
     styles = {0: "indent1", 1: "normal", 2: "subtotal"}
-    for r in allrows.iter_rows(named=True):
+    for r in combined_frame(data).iter_rows(named=True):
         k = r["k"]
-        yield Row({
-            "member_no": r["member_no"], "name": r["name"], "account_no": r["account_no"],
-            "date": r["date"], "entry_no": entry_no_of(r["entry_id"]) if r["entry_id"] else None,
-            "narration": r["narration"],
-            "debit": money(r["debit"]) if r["debit"] or k == 2 else None,
-            "credit": money(r["credit"]) if r["credit"] or k == 2 else None,
-            "balance": money(r["balance"]),
-        }, styles[k])  # fmt: skip
+        yield Row(
+            {
+                "member_no": r["member_no"],
+                "name": r["name"],
+                "account_no": r["account_no"],
+                "date": r["date"],
+                "entry_no": entry_no_of(r["entry_id"]) if r["entry_id"] else None,
+                "narration": r["narration"],
+                "debit": money(r["debit"]) if r["debit"] or k == 2 else None,
+                "credit": money(r["credit"]) if r["credit"] or k == 2 else None,
+                "balance": money(r["balance"]),
+            },
+            styles[k],
+        )
 
 
 def combined_report(data: StatementSet, *, with_json: bool = True) -> Report:
@@ -315,8 +421,13 @@ def combined_report(data: StatementSet, *, with_json: bool = True) -> Report:
         title="Member Statements",
         period=w.label(),
         tables=[Table(None, COMBINED_COLUMNS, rows, label="narration")],
-        summary={"from": w.start, "to": w.end, "members": data.member_count,
-                 "accounts": data.accounts.height, "lines": data.lines.height},  # fmt: skip
+        summary={
+            "from": w.start,
+            "to": w.end,
+            "members": data.member_count,
+            "accounts": data.accounts.height,
+            "lines": data.lines.height,
+        },
         json_payload=statements_json(data) if with_json else None,
     )
 
@@ -330,14 +441,28 @@ def statements_json(data: StatementSet) -> dict[str, Any]:
         member = by_member.setdefault(
             acc["member_no"], {"member_no": acc["member_no"], "name": acc["name"], "accounts": []}
         )
-        member["accounts"].append({
-            "account_no": acc["account_no"], "product": acc["product"], "kind": acc["kind"],
-            "opening": money(acc["opening"]), "closing": money(acc["closing"]),
-            "total_debit": money(acc["total_debit"]), "total_credit": money(acc["total_credit"]),
-            "lines": [] if ldf is None else [
-                {"date": x["date"], "entry_no": entry_no_of(x["entry_id"]),
-                 "narration": x["narration"], "debit": money(x["debit"]),
-                 "credit": money(x["credit"]), "balance": money(x["balance"])}
-                for x in ldf.iter_rows(named=True)],
-        })  # fmt: skip
+        member["accounts"].append(
+            {
+                "account_no": acc["account_no"],
+                "product": acc["product"],
+                "kind": acc["kind"],
+                "opening": money(acc["opening"]),
+                "closing": money(acc["closing"]),
+                "total_debit": money(acc["total_debit"]),
+                "total_credit": money(acc["total_credit"]),
+                "lines": []
+                if ldf is None
+                else [
+                    {
+                        "date": x["date"],
+                        "entry_no": entry_no_of(x["entry_id"]),
+                        "narration": x["narration"],
+                        "debit": money(x["debit"]),
+                        "credit": money(x["credit"]),
+                        "balance": money(x["balance"]),
+                    }
+                    for x in ldf.iter_rows(named=True)
+                ],
+            }
+        )
     return {"from": w.start, "to": w.end, "members": list(by_member.values())}

@@ -1,0 +1,292 @@
+"""``coopctl demo``: a simulated cooperative, end to end, through the real commands.
+
+The demo drives the same commands the staff use (in-process, as different
+operators, on moving business dates): it initialises a cooperative in a fresh
+folder, onboards members with KYC documents, opens savings and share accounts,
+runs months of deposits, withdrawals, payroll check-off, loans (application,
+guarantors, committee approval, disbursement, repayments, some late), nightly
+penalties and provisioning, month-end closes, and finishes with ``ledger
+verify`` and the month-end report pack. Deterministic for a given ``--seed``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextlib
+import io
+import json
+import os
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from coopctl.core.errors import AlreadyInitialisedError, BusinessRuleError
+
+FIRST = ["Adaeze", "Babatunde", "Chinedu", "Damilola", "Emeka", "Funmilayo", "Garba", "Halima",
+         "Ifeoma", "Jide", "Kemi", "Lanre", "Musa", "Ngozi", "Olumide", "Patience", "Rukayat",
+         "Segun", "Tochukwu", "Uche", "Yetunde", "Zainab", "Bola", "Efe", "Hauwa", "Obinna"]
+LAST = ["Okafor", "Adeyemi", "Bello", "Eze", "Ibrahim", "Nwosu", "Ogunleye", "Abubakar",
+        "Okonkwo", "Balogun", "Danjuma", "Oyelaran", "Uzor", "Akande", "Lawal", "Obi"]
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000050001a5f645400000000049454e44ae426082"
+)
+STAFF = [("demo-manager", "manager"), ("demo-manager2", "manager"), ("demo-teller", "teller"),
+         ("demo-officer", "loan_officer"), ("demo-officer2", "loan_officer"),
+         ("demo-accountant", "accountant"), ("demo-system", "system")]
+
+
+@dataclass
+class DemoMember:
+    member_no: str
+    sav: str
+    shr: str
+    salary_saver: bool
+    loans: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DemoResult:
+    folder: Path
+    database: str
+    members: int
+    months: int
+    commands: int
+    entries: int
+    loans: int
+    verify_ok: bool
+    pack: dict[str, Any]
+    trial_balance: dict[str, Any]
+
+
+class Runner:
+    """Runs coopctl commands in-process as a given operator on a given business date."""
+
+    def __init__(self, folder: Path, progress: Callable[[str], None]) -> None:
+        self.env = {
+            "COOPCTL_DATABASE_URL": f"sqlite:///{folder / 'coop.db'}",
+            "COOPCTL_DATA_DIR": str(folder / "coop-data"),
+            "COOPCTL_CONFIG": "",
+        }
+        self.progress = progress
+        self.count = 0
+        self.today = date.today()
+
+    @contextlib.contextmanager
+    def _environ(self, operator: str) -> Iterator[None]:
+        saved = dict(os.environ)
+        os.environ.update(self.env)
+        os.environ.pop("COOPCTL_CONFIG", None)
+        os.environ["COOPCTL_OPERATOR"] = operator
+        os.environ["COOPCTL_TODAY"] = self.today.isoformat()
+        try:
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    def run(self, operator: str, *args: object, check: bool = True) -> tuple[int, Any, str]:
+        from coopctl.cli.main import main
+
+        argv = [str(a) for a in args]
+        if "--format" not in argv and argv[:2] != ["operators", "mfa-enroll"]:
+            argv += ["--format", "json"]
+        out, err = io.StringIO(), io.StringIO()
+        with self._environ(operator), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+        self.count += 1
+        data: Any = None
+        text = out.getvalue()
+        if text.strip().startswith(("{", "[")):
+            data = json.loads(text)
+        if check and code != 0:
+            raise BusinessRuleError(f"demo step failed: coopctl {' '.join(argv)} → exit {code}: "
+                                    f"{err.getvalue().strip()}")
+        return code, data, err.getvalue()
+
+
+def _month_starts(first: date, months: int) -> list[date]:
+    out = []
+    y, m = first.year, first.month
+    for _ in range(months):
+        out.append(date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _end_of_month(d: date) -> date:
+    return date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
+
+
+def _phone(rng: random.Random) -> str:
+    return "080" + "".join(rng.choice("0123456789") for _ in range(8))
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return str(rng.randint(1, 9)) + "".join(rng.choice("0123456789") for _ in range(n - 1))
+
+
+def run_demo(
+    folder: Path,
+    *,
+    members: int = 30,
+    months: int = 6,
+    seed: int = 7,
+    end: date | None = None,
+    progress: Callable[[str], None] = lambda s: None,
+) -> DemoResult:
+    folder.mkdir(parents=True, exist_ok=True)
+    if (folder / "coop.db").exists():
+        raise AlreadyInitialisedError(f"{folder} already holds a cooperative; choose an empty --dir")
+    rng = random.Random(seed)
+    r = Runner(folder, progress)
+    end = end or date.today()
+    first_month = _month_starts(date(end.year, end.month, 1), 1)[0]
+    for _ in range(months):
+        first_month = (first_month - timedelta(days=1)).replace(day=1)
+    month_starts = _month_starts(first_month, months)
+    r.today = month_starts[0]
+
+    progress(f"initialising a cooperative in {folder}")
+    r.run("demo-admin", "init", "--name", "Unity Staff Multipurpose Cooperative", "--admin",
+          "demo-admin")
+    for user, role in STAFF:
+        r.run("demo-admin", "operators", "add", user, "--role", role)
+    r.run("demo-admin", "recon", "banks", "add", "UBA", "--gl", "1121", "--name",
+          "United Bank for Africa - current")
+
+    docs = folder / "kyc-samples"
+    docs.mkdir(exist_ok=True)
+    (docs / "id_card.png").write_bytes(PNG)
+    (docs / "photo.png").write_bytes(PNG + b"photo")
+
+    progress(f"onboarding {members} members with KYC")
+    people: list[DemoMember] = []
+    for i in range(members):
+        _, m, _ = r.run(
+            "demo-teller", "members", "add", "--first-name", rng.choice(FIRST),
+            "--last-name", rng.choice(LAST), "--phone", _phone(rng),
+            "--bvn", _digits(rng, 11), "--dob", f"{rng.randint(1965, 2000)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+            "--employer", "Federal Medical Centre", "--staff-no", f"FMC{1000 + i}",
+        )
+        no = m["member_no"]
+        r.run("demo-teller", "members", "docs", "add", no, docs / "id_card.png", "--kind", "id_card")
+        r.run("demo-teller", "members", "docs", "add", no, docs / "photo.png", "--kind",
+              "passport_photo")
+        r.run("demo-manager", "members", "kyc", "approve", no)
+        _, sav, _ = r.run("demo-teller", "accounts", "open", no, "--product", "SAV")
+        _, shr, _ = r.run("demo-teller", "accounts", "open", no, "--product", "SHR")
+        people.append(DemoMember(no, sav["account_no"], shr["account_no"], rng.random() < 0.8))
+        r.run("demo-teller", "postings", "deposit", sav["account_no"],
+              f"{rng.randint(20, 200) * 1000}", "--narration", "opening deposit")
+        r.run("demo-teller", "postings", "deposit", shr["account_no"], "10000",
+              "--narration", "share capital")
+
+    loan_count = 0
+    for mi, start in enumerate(month_starts):
+        month_end = _end_of_month(start)
+        progress(f"month {start:%Y-%m}: deposits, check-off, loans, repayments")
+        # payroll check-off on the 25th through the bank
+        r.today = start.replace(day=25)
+        savers = [p for p in people if p.salary_saver]
+        lines = ["member_no,amount"]
+        total = Decimal(0)
+        for p in savers:
+            amt = Decimal(rng.choice([15000, 20000, 25000, 30000, 50000]))
+            lines.append(f"{p.member_no},{amt}")
+            total += amt
+        checkoff = folder / f"checkoff-{start:%Y-%m}.csv"
+        checkoff.write_text("\n".join(lines) + "\n")
+        r.run("demo-accountant", "postings", "import", checkoff, "--bank", "UBA", "--ref",
+              f"FMC-PAYROLL-{start:%Y%m}", "--total", str(total))
+        # walk-in deposits and withdrawals
+        r.today = start.replace(day=10)
+        for p in rng.sample(people, k=max(1, len(people) // 3)):
+            r.run("demo-teller", "postings", "deposit", p.sav, f"{rng.randint(5, 80) * 1000}")
+        r.today = start.replace(day=18)
+        for p in rng.sample(people, k=max(1, len(people) // 5)):
+            r.run("demo-teller", "postings", "withdraw", p.sav, f"{rng.randint(1, 10) * 1000}",
+                  check=False)
+        # new loans in the first months
+        if mi < max(1, months - 2):
+            r.today = start.replace(day=5)
+            for p in rng.sample(people, k=max(1, len(people) // 6)):
+                if p.loans:
+                    continue
+                _, acct, _ = r.run("demo-teller", "accounts", "show", p.sav)
+                amount = int(Decimal(acct["available"]) * 2 // 10000 * 10000)
+                if amount < 50000:
+                    continue
+                code, loan, _ = r.run("demo-officer", "loans", "apply", p.member_no, "--product",
+                                      "LN-DEI", "--amount", str(amount), "--term", "6",
+                                      "--purpose", "school fees", check=False)
+                if code != 0:
+                    continue
+                loan_no = loan["loan_no"]
+                guarantors = rng.sample([q for q in people if q is not p], k=2)
+                share = Decimal(amount) / 2
+                for g in guarantors:
+                    r.run("demo-officer", "loans", "guarantors", "add", loan_no, g.member_no,
+                          "--amount", str(share), check=False)
+                    r.run("demo-officer", "loans", "guarantors", "accept", loan_no, g.member_no,
+                          check=False)
+                ok1 = r.run("demo-officer2", "loans", "approve", loan_no, check=False)[0]
+                ok2 = r.run("demo-manager", "loans", "approve", loan_no, check=False)[0]
+                if ok1 or ok2:
+                    continue
+                r.run("demo-manager", "loans", "disburse", loan_no, "--to-account", p.sav)
+                p.loans.append(loan_no)
+                loan_count += 1
+        # repayments: most pay on time from savings, some are late
+        for p in people:
+            for loan_no in p.loans:
+                _, info, _ = r.run("demo-officer", "loans", "show", loan_no)
+                if info["status"] != "active":
+                    continue
+                if rng.random() < 0.8:
+                    r.today = min(start.replace(day=28), end)
+                    _, sched, _ = r.run("demo-officer", "loans", "schedule", loan_no)
+                    due = next((i for i in sched["installments"]
+                                if date.fromisoformat(i["due_date"]) <= _end_of_month(start)
+                                and Decimal(i.get("unpaid", i["total"])) > 0), None)
+                    if due is not None:
+                        r.run("demo-teller", "loans", "repay", loan_no,
+                              str(Decimal(due.get("unpaid", due["total"]))), "--from-account", p.sav,
+                              check=False)
+        # close of business at month end: penalties and provisioning, then close the month
+        r.today = min(month_end, end)
+        r.run("demo-system", "loans", "penalize", "--date", r.today.isoformat(), check=False)
+        r.run("demo-system", "loans", "provision", "--date", r.today.isoformat(), check=False)
+        if month_end < end:
+            r.today = min(month_end + timedelta(days=1), end)
+            r.run("demo-accountant", "ledger", "close-period", f"{start:%Y-%m}", check=False)
+
+    r.today = end
+    progress("verifying the books and writing the month-end pack")
+    code, verify, _ = r.run("demo-accountant", "ledger", "verify", check=False)
+    _, tb, _ = r.run("demo-accountant", "ledger", "trial-balance")
+    last_full = month_starts[-2] if len(month_starts) > 1 else month_starts[-1]
+    pack: dict[str, Any] = {}
+    code_p, pack_data, err = r.run("demo-accountant", "reports", "pack", "--month",
+                                   f"{last_full:%Y-%m}", "-o", folder / "reports", check=False)
+    if code_p == 0 and pack_data:
+        pack = pack_data
+    else:
+        pack = {"error": err.strip()}
+    entries = len(r.run("demo-accountant", "postings", "list", "--limit", "1000000")[1])
+    return DemoResult(
+        folder=folder,
+        database=r.env["COOPCTL_DATABASE_URL"],
+        members=len(people),
+        months=months,
+        commands=r.count,
+        entries=entries,
+        loans=loan_count,
+        verify_ok=code == 0 and bool(verify and verify.get("ok")),
+        pack=pack,
+        trial_balance={"total_debit": tb["total_debit"], "total_credit": tb["total_credit"]},
+    )
