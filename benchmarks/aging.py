@@ -104,12 +104,13 @@ def scalar_sample(engine: Any, table: Any, sample: int) -> dict[str, Any]:
         t1 = time.perf_counter()
     by_loan: dict[int, list[InstallmentRow]] = {}
     for loan_id, no, due, paid_on, *amt in rows:
+        values: dict[str, Any] = {k: from_minor(v) for k, v in zip(amounts, amt, strict=True)}
         by_loan.setdefault(loan_id, []).append(
             InstallmentRow(
                 no=no,
                 due_date=date.fromisoformat(due),
                 paid_on=date.fromisoformat(paid_on) if paid_on else None,
-                **{k: from_minor(v) for k, v in zip(amounts, amt, strict=True)},
+                **values,
             )
         )
     t2 = time.perf_counter()

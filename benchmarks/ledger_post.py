@@ -82,18 +82,37 @@ def setup(url: str, data_dir: Path, n_accounts: int) -> tuple[Any, list[str]]:
     with ctx.engine.begin() as conn:
         conn.execute(
             insert(Operator),
-            [{"username": "system", "full_name": "", "role": "system", "status": "active",
-              "otp_failures": 0, "locked": False, "created_at": clock.utcnow()}],
+            [
+                {
+                    "username": "system",
+                    "full_name": "",
+                    "role": "system",
+                    "status": "active",
+                    "otp_failures": 0,
+                    "locked": False,
+                    "created_at": clock.utcnow(),
+                }
+            ],
         )
         gl = conn.execute(select(GLAccount.id).where(GLAccount.code == "2110")).scalar_one()
         now = clock.utcnow()
         conn.execute(
             insert(Account),
             [
-                {"account_no": no, "member_id": None, "kind": "bench", "product_code": "BENCH",
-                 "gl_account_id": gl, "status": "active", "balance": ZERO, "held": ZERO,
-                 "floor": ZERO, "opened_on": TODAY - timedelta(days=400), "closed_on": None,
-                 "created_at": now}
+                {
+                    "account_no": no,
+                    "member_id": None,
+                    "kind": "bench",
+                    "product_code": "BENCH",
+                    "gl_account_id": gl,
+                    "status": "active",
+                    "balance": ZERO,
+                    "held": ZERO,
+                    "floor": ZERO,
+                    "opened_on": TODAY - timedelta(days=400),
+                    "closed_on": None,
+                    "created_at": now,
+                }
                 for no in numbers
             ],
         )
@@ -243,14 +262,18 @@ def main(argv: list[str] | None = None) -> int:
             results.append(run_one("postgresql", url, args))
         finally:
             _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    print(f"{'db':<11} {'bulk entries':>12} {'seconds':>8} {'entries/s':>10} {'vs 10k':>7} "
-          f"{'re-run s':>8} {'singles':>7} {'p50 ms':>7} {'p95 ms':>7} {'single/s':>8}")
+    print(
+        f"{'db':<11} {'bulk entries':>12} {'seconds':>8} {'entries/s':>10} {'vs 10k':>7} "
+        f"{'re-run s':>8} {'singles':>7} {'p50 ms':>7} {'p95 ms':>7} {'single/s':>8}"
+    )
     ok = True
     for r in results:
-        print(f"{r['db']:<11} {r['bulk_entries']:>12,} {r['bulk_seconds']:>8.2f} "
-              f"{r['bulk_rate']:>10,.0f} {r['ratio']:>6.2f}x {r['rerun_seconds']:>8.2f} "
-              f"{r['singles']:>7,} {r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f} "
-              f"{r['single_rate']:>8,.0f}")
+        print(
+            f"{r['db']:<11} {r['bulk_entries']:>12,} {r['bulk_seconds']:>8.2f} "
+            f"{r['bulk_rate']:>10,.0f} {r['ratio']:>6.2f}x {r['rerun_seconds']:>8.2f} "
+            f"{r['singles']:>7,} {r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f} "
+            f"{r['single_rate']:>8,.0f}"
+        )
         ok = ok and r["bulk_rate"] >= TARGET
     print("bulk target (>= 10,000 entries/s):", "met" if ok else "NOT met")
     return 0 if ok else 1

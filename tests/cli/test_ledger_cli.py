@@ -9,35 +9,33 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from tests.conftest import Coop
 from tests.integration.ledger_support import counts, journal, posted
 
+BAD_LINES = [
+    ("5500-DR-100", "GL_CODE:DR|CR:AMOUNT"),  # no separators
+    ("5500:DR", "GL_CODE:DR|CR:AMOUNT"),  # amount missing
+    ("5500:DR:1:2:3", "GL_CODE:DR|CR:AMOUNT"),  # too many parts
+    ("5500:DEBIT:100", "DR or CR"),
+    ("5500:DR:1.234", "more than two decimals"),
+    ("5500:DR:-5", "negative"),
+    ("5500:DR:abc", "not an amount"),
+    ("5500:DR:", "not an amount"),
+    ("5500:DR:1e5", "not an amount"),
+    ("5500:DR:NaN", "not an amount"),
+    ("5500:DR:1,23,456", "not an amount"),
+    ("5500:DR:0", "more than zero"),
+]
 
-@pytest.mark.parametrize(
-    ("line", "needle"),
-    [
-        ("5500-DR-100", "GL_CODE:DR|CR:AMOUNT"),  # no separators
-        ("5500:DR", "GL_CODE:DR|CR:AMOUNT"),  # amount missing
-        ("5500:DR:1:2:3", "GL_CODE:DR|CR:AMOUNT"),  # too many parts
-        ("5500:DEBIT:100", "DR or CR"),
-        ("5500:DR:1.234", "more than two decimals"),
-        ("5500:DR:-5", "negative"),
-        ("5500:DR:abc", "not an amount"),
-        ("5500:DR:", "not an amount"),
-        ("5500:DR:1e5", "not an amount"),
-        ("5500:DR:NaN", "not an amount"),
-        ("5500:DR:1,23,456", "not an amount"),
-        ("5500:DR:0", "more than zero"),
-    ],
-)
-def test_bad_line_exits_2_naming_the_field(coop: Coop, line: str, needle: str) -> None:
+
+def test_bad_line_exits_2_naming_the_field(coop: Coop) -> None:
     before = counts(coop)
-    r = journal(coop, line, "1110:CR:100")
-    assert r.exit_code == 2, r.stderr
-    assert "--line" in r.stderr and repr(line) in r.stderr and needle in r.stderr
-    assert r.stdout == ""
+    for line, needle in BAD_LINES:
+        r = journal(coop, line, "1110:CR:100")
+        assert r.exit_code == 2, (line, r.stderr)
+        assert "--line" in r.stderr and repr(line) in r.stderr, (line, r.stderr)
+        assert needle in r.stderr, (line, r.stderr)
+        assert r.stdout == ""
     assert counts(coop) == before
 
 
@@ -108,15 +106,41 @@ def test_real_subprocess_run(coop: Coop) -> None:
     env = {**os.environ, **coop.env("accountant1")}
     exe = os.path.join(os.path.dirname(sys.executable), "coopctl")
     r = subprocess.run(
-        [exe, "postings", "journal", "--line", "5500:DR:500", "--line", "1110:CR:499",
-         "--format", "json"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [
+            exe,
+            "postings",
+            "journal",
+            "--line",
+            "5500:DR:500",
+            "--line",
+            "1110:CR:499",
+            "--format",
+            "json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert r.returncode == 5 and "error:" in r.stderr and "Traceback" not in r.stderr
     r = subprocess.run(
-        [exe, "postings", "journal", "--line", "5500:DR:500", "--line", "1110:CR:500",
-         "--format", "json"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [
+            exe,
+            "postings",
+            "journal",
+            "--line",
+            "5500:DR:500",
+            "--line",
+            "1110:CR:500",
+            "--format",
+            "json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert r.returncode == 0, r.stderr
     assert '"status": "posted"' in r.stdout

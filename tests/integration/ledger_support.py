@@ -120,9 +120,7 @@ def post_service(
         else:
             drafts.append(LineDraft(gl, credit=amt, account_no=acct))
     with coop.uow(operator) as u:
-        res = post(
-            u, EntryDraft(business_date=day, kind=kind, lines=drafts, idempotency_key=key)
-        )
+        res = post(u, EntryDraft(business_date=day, kind=kind, lines=drafts, idempotency_key=key))
         u.commit()
         return res.entry_no
 

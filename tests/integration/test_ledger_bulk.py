@@ -153,9 +153,14 @@ def test_post_many_equals_posting_one_by_one(
                 drafts.append(charge(no, k, key))
             else:
                 drafts.append(expense(k, key))
-        unique = [d for i, d in enumerate(drafts)
-                  if not (d.idempotency_key and any(
-                      e.idempotency_key == d.idempotency_key for e in drafts[:i]))]  # fmt: skip
+        unique = [
+            d
+            for i, d in enumerate(drafts)
+            if not (
+                d.idempotency_key
+                and any(e.idempotency_key == d.idempotency_key for e in drafts[:i])
+            )
+        ]
         expected = _one_by_one(coop, unique)
         before = counts(coop)
         if isinstance(expected, type):  # one by one refuses: so does the batch, writing nothing
@@ -202,14 +207,16 @@ def test_bulk_entries_are_ordinary_entries(coop: Coop) -> None:
         shown = coop.ok("postings", "show", res.entry_nos[1])
         assert shown["status"] == "posted" and shown["kind"] == "interest"
         assert shown["maker"] == "system" and shown["total"] == "56.78"
-        assert [(ln["gl_code"], ln["account_no"], ln["debit"], ln["credit"])
-                for ln in shown["lines"]] == [
-            ("5100", None, "56.78", "0.00"), ("2110", "BK-2", "0.00", "56.78")
-        ]  # fmt: skip
+        assert [
+            (ln["gl_code"], ln["account_no"], ln["debit"], ln["credit"]) for ln in shown["lines"]
+        ] == [("5100", None, "56.78", "0.00"), ("2110", "BK-2", "0.00", "56.78")]
         assert account_balance(coop, "BK-1") == before["BK-1"] + D("12.35")
         assert account_balance(coop, "BK-2") == before["BK-2"] + D("56.78")
-        audit = [a for a in coop.ok("audit", "list", "--entity", "journal_entry")
-                 if a["action"] == "entries.bulk_posted"]  # fmt: skip
+        audit = [
+            a
+            for a in coop.ok("audit", "list", "--entity", "journal_entry")
+            if a["action"] == "entries.bulk_posted"
+        ]
         assert audit and f"{res.entry_nos[0]}..{res.entry_nos[2]}" == audit[-1]["entity_id"]
     assert_verified(coop)
 
@@ -245,32 +252,34 @@ def _bad(kind: str, route: str) -> Any:
     raise AssertionError(kind)
 
 
-@pytest.mark.parametrize(
-    ("kind", "error"),
-    [
-        ("unbalanced", errors.UnbalancedEntryError),
-        ("unknown_account", errors.NotFoundError),
-        ("closed_period", errors.ClosedPeriodError),
-        ("future", errors.FutureDateError),
-        ("overdraft", errors.InsufficientFundsError),
-        ("needs_checker", ApprovalRequiredError),
-        ("non_manual", errors.ManualPostingNotAllowedError),
-        ("reversal", errors.ValidationError),
-    ],
-)
-def test_one_bad_draft_writes_nothing(coop: Coop, kind: str, error: type[Exception]) -> None:
+BAD_DRAFTS: list[tuple[str, type[Exception]]] = [
+    ("unbalanced", errors.UnbalancedEntryError),
+    ("unknown_account", errors.NotFoundError),
+    ("closed_period", errors.ClosedPeriodError),
+    ("future", errors.FutureDateError),
+    ("overdraft", errors.InsufficientFundsError),
+    ("needs_checker", ApprovalRequiredError),
+    ("non_manual", errors.ManualPostingNotAllowedError),
+    ("reversal", errors.ValidationError),
+]
+
+
+def test_one_bad_draft_writes_nothing(coop: Coop) -> None:
+    """30 good interest credits with one bad draft at position 18: the batch is refused
+    (the error names the culprit where it can) and nothing at all is written."""
     _setup(coop)
     coop.ok("ledger", "close-period", "2026-10", operator="accountant1")
     for route in _routes(coop):
-        good = [interest(ACCOUNTS[i % 3], 100 + i, f"{route}:{kind}:{i}") for i in range(30)]
-        before = counts(coop)
-        balances = {no: account_balance(coop, no) for no in ACCOUNTS}
-        with pytest.raises(error) as exc:
-            _bulk(coop, [*good[:17], _bad(kind, route), *good[17:]], route)
-        if kind in ("unbalanced", "reversal", "needs_checker"):
-            assert "draft 18" in str(exc.value)  # names the culprit
-        assert counts(coop) == before
-        assert {no: account_balance(coop, no) for no in ACCOUNTS} == balances
+        for kind, error in BAD_DRAFTS:
+            good = [interest(ACCOUNTS[i % 3], 100 + i, f"{route}:{kind}:{i}") for i in range(30)]
+            before = counts(coop)
+            balances = {no: account_balance(coop, no) for no in ACCOUNTS}
+            with pytest.raises(error) as exc:
+                _bulk(coop, [*good[:17], _bad(kind, route), *good[17:]], route)
+            if kind in ("unbalanced", "reversal", "needs_checker"):
+                assert "draft 18" in str(exc.value)
+            assert counts(coop) == before, kind
+            assert {no: account_balance(coop, no) for no in ACCOUNTS} == balances, kind
     assert_verified(coop)
 
 
@@ -304,3 +313,28 @@ def test_empty_batch_and_bad_route(coop: Coop) -> None:
     if coop.dialect == "sqlite":
         with coop.uow("system") as u, pytest.raises(ValueError, match="PostgreSQL"):
             post_many(u, [interest("BK-1", 1, None)], route="copy")
+
+
+def test_the_database_still_checks_every_bulk_entry(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defence in depth: if the bulk code ever wrote an unbalanced line, the per-row
+    trigger on the flip to posted refuses the whole batch."""
+    from sqlalchemy.exc import DBAPIError
+
+    from coopctl.ledger.bulk_io import BulkIO
+
+    _setup(coop)
+    original = BulkIO.insert_lines
+
+    def off_by_one_kobo(self: BulkIO, rows: list[tuple[Any, ...]]) -> None:
+        wrong = list(rows[4])  # entry 3, line 1: Dr 5100
+        wrong[4] += 1  # its debit one kobo too high
+        original(self, [*rows[:4], tuple(wrong), *rows[5:]])
+
+    monkeypatch.setattr(BulkIO, "insert_lines", off_by_one_kobo)
+    for route in _routes(coop):
+        before = counts(coop)
+        with pytest.raises(DBAPIError, match="unbalanced"):
+            _bulk(coop, [interest("BK-1", 100 + i, None) for i in range(10)], route)
+        assert counts(coop) == before

@@ -57,9 +57,11 @@ def withdraw_worker(url: str, today: str, account_no: str, n: int, barrier: Any,
             draft = EntryDraft(
                 business_date=ctx_today(today),
                 kind="withdrawal",
-                lines=[LineDraft("2110", debit=amt, account_no=account_no),
-                       LineDraft("1110", credit=amt)],
-            )  # fmt: skip
+                lines=[
+                    LineDraft("2110", debit=amt, account_no=account_no),
+                    LineDraft("1110", credit=amt),
+                ],
+            )
             post(u, draft)
             u.commit()
             ok += 1
@@ -70,8 +72,9 @@ def withdraw_worker(url: str, today: str, account_no: str, n: int, barrier: Any,
     out.put((ok, refused))
 
 
-def approve_worker(url: str, today: str, operator: str, entries: list[str], barrier: Any,
-                   out: Any) -> None:  # fmt: skip
+def approve_worker(
+    url: str, today: str, operator: str, entries: list[str], barrier: Any, out: Any
+) -> None:
     """Try to approve every entry of ``entries``; count wins and 'not pending' refusals."""
     from coopctl.core.errors import InvalidStateError
     from coopctl.ledger.approvals import approve
@@ -167,9 +170,11 @@ def test_two_checkers_approving_the_same_entries_post_each_once(coop: Coop) -> N
                 EntryDraft(
                     business_date=ctx_today(coop.today),
                     kind="deposit",
-                    lines=[LineDraft("1110", debit=amt),
-                           LineDraft("2110", credit=amt, account_no="SV-APP")],
-                ),  # fmt: skip
+                    lines=[
+                        LineDraft("1110", debit=amt),
+                        LineDraft("2110", credit=amt, account_no="SV-APP"),
+                    ],
+                ),
                 force_pending=True,
             )
             u.commit()

@@ -74,8 +74,9 @@ def test_reopen_is_for_admins_only_and_audited(coop: Coop) -> None:
     posted(coop, "5500:DR:100", "1110:CR:100", date="2026-09-10")
     coop.ok("ledger", "close-period", "2026-09", operator="accountant1")
     coop.ok("ledger", "close-period", "2026-10", operator="accountant1")
-    r = coop.cli("ledger", "reopen-period", "2026-09", "--reason", "late invoice",
-                 operator="manager1")  # fmt: skip
+    r = coop.cli(
+        "ledger", "reopen-period", "2026-09", "--reason", "late invoice", operator="manager1"
+    )
     assert r.exit_code == 4 and "ledger.reopen" in r.stderr
     r = coop.cli("ledger", "reopen-period", "2026-09", "--reason", "late invoice")
     assert r.exit_code == 5 and "2026-10" in r.stderr  # a later period is closed

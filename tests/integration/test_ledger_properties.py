@@ -117,9 +117,7 @@ def journal_lines(draw: Any) -> list[tuple[str, int, int, str | None]]:
     total = sum(a for _, a in debits)
     weights = draw(st.lists(st.integers(1, 9), min_size=1, max_size=3))
     parts = allocate(kobo(total), weights)
-    credits = [
-        (draw(st.sampled_from(CR_GLS)), int(p.scaleb(2))) for p in parts if p > 0
-    ]
+    credits = [(draw(st.sampled_from(CR_GLS)), int(p.scaleb(2))) for p in parts if p > 0]
     return [(g, a, 0, None) for g, a in debits] + [(g, 0, a, None) for g, a in credits]
 
 
@@ -163,8 +161,9 @@ def _post(coop: Coop, m: Model, lines: list[Any], operator: str, kind: str) -> N
     pending = manual and total >= THRESHOLD
     assert res.pending is pending
     event(f"{kind} {'pending' if pending else 'posted'}")
-    m.entries[res.entry_no] = Entry(res.entry_no, lines, "pending" if pending else "posted",
-                                    operator)  # fmt: skip
+    m.entries[res.entry_no] = Entry(
+        res.entry_no, lines, "pending" if pending else "posted", operator
+    )
     if not pending:
         m.apply(lines)
 
@@ -183,11 +182,20 @@ def _step(coop: Coop, m: Model, op: tuple[Any, ...]) -> None:
     elif kind == "deposit":
         _post(coop, m, [("1110", op[2], 0, None), ("2110", 0, op[2], op[1])], "teller1", "deposit")
     elif kind == "withdraw":
-        _post(coop, m, [("2110", op[2], 0, op[1]), ("1110", 0, op[2], None)], "teller1",
-              "withdrawal")  # fmt: skip
+        _post(
+            coop, m, [("2110", op[2], 0, op[1]), ("1110", 0, op[2], None)], "teller1", "withdrawal"
+        )
     elif kind == "reverse":
-        e = _pick(m, op[1], lambda e: e.status == "posted" and not e.reversed
-                  and not e.reverses and not e.pending_reversal)  # fmt: skip
+        e = _pick(
+            m,
+            op[1],
+            lambda e: (
+                e.status == "posted"
+                and not e.reversed
+                and not e.reverses
+                and not e.pending_reversal
+            ),
+        )
         if e is None:
             return
         res = _run(coop, "manager1", lambda u: approvals.reverse(u, e.no, "property test"))
@@ -232,8 +240,9 @@ def _assert_books(coop: Coop, m: Model) -> None:
     assert _acct_balances(coop) == {a: m.acct[a] for a in ACCOUNTS}
     assert sum(m.gl.values()) == 0
     for no, e in m.entries.items():
-        status = coop.sql("SELECT status, reversed_by_id FROM journal_entries WHERE id = :i",
-                          i=int(no[2:]))[0]  # fmt: skip
+        status = coop.sql(
+            "SELECT status, reversed_by_id FROM journal_entries WHERE id = :i", i=int(no[2:])
+        )[0]
         assert status[0] == e.status, no
         assert (status[1] is not None) == e.reversed, no
 
@@ -314,8 +323,13 @@ def _invalid(kind: str, amt: int, delta: int) -> tuple[Any, dict[str, Any]]:
         "closed_account": [("1110", amt, 0, None), ("2110", 0, amt, "PV-CLOSED")],
         "overdraft": [("2110", amt + 100_000_000, 0, "PV-1"), ("1110", 0, amt + 100_000_000, None)],
     }.get(kind, ok)
-    if kind in ("control_without_account", "unknown_account", "wrong_control", "closed_account",
-                "overdraft"):  # fmt: skip
+    if kind in (
+        "control_without_account",
+        "unknown_account",
+        "wrong_control",
+        "closed_account",
+        "overdraft",
+    ):
         kw = {"kind": "deposit"}
     if kind == "future_date":
         kw["day"] = date(2026, 11, 29)

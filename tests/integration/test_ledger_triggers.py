@@ -54,8 +54,9 @@ def test_posted_lines_cannot_be_updated_deleted_or_added(coop: Coop) -> None:
     eid = _entry(coop)
     before = counts(coop)
     with refused("immutable"):
-        coop.sql("UPDATE journal_lines SET debit = 2600000 WHERE entry_id = :e AND line_no = 1",
-                 e=eid)  # fmt: skip
+        coop.sql(
+            "UPDATE journal_lines SET debit = 2600000 WHERE entry_id = :e AND line_no = 1", e=eid
+        )
     with refused("immutable"):
         coop.sql("UPDATE journal_lines SET memo = 'x' WHERE entry_id = :e", e=eid)
     with refused("immutable"):
@@ -63,8 +64,9 @@ def test_posted_lines_cannot_be_updated_deleted_or_added(coop: Coop) -> None:
     with refused("immutable"):
         coop.sql(_NEW_LINE, eid=eid, n=3, gl=_gl(coop, "5500"), dr=100, cr=0)
     assert counts(coop) == before
-    rows = coop.sql("SELECT debit, credit FROM journal_lines WHERE entry_id = :e ORDER BY line_no",
-                    e=eid)  # fmt: skip
+    rows = coop.sql(
+        "SELECT debit, credit FROM journal_lines WHERE entry_id = :e ORDER BY line_no", e=eid
+    )
     assert [tuple(r) for r in rows] == [(2500000, 0), (0, 2500000)]
 
 
@@ -101,22 +103,46 @@ def test_entries_cannot_be_inserted_as_posted_nor_flipped_unbalanced(coop: Coop)
             _NEW_LINE.replace(":n, :gl, :dr, :cr", "1, :exp, 100, 0"),
             _NEW_LINE.replace(":n, :gl, :dr, :cr", "2, :cash, 0, 99"),
             "UPDATE journal_entries SET status = 'posted' WHERE id = :eid",
-            eid=901, day="2026-11-28", status="draft", at=at, exp=exp, cash=cash,
-        )  # fmt: skip
+            eid=901,
+            day="2026-11-28",
+            status="draft",
+            at=at,
+            exp=exp,
+            cash=cash,
+        )
     with refused("unbalanced"):  # debits only
         _script(
             coop,
             _NEW_ENTRY,
             _NEW_LINE.replace(":n, :gl, :dr, :cr", "1, :exp, 100, 0"),
             "UPDATE journal_entries SET status = 'posted' WHERE id = :eid",
-            eid=902, day="2026-11-28", status="draft", at=at, exp=exp,
-        )  # fmt: skip
+            eid=902,
+            day="2026-11-28",
+            status="draft",
+            at=at,
+            exp=exp,
+        )
     with refused("unbalanced"):  # no lines at all
-        _script(coop, _NEW_ENTRY, "UPDATE journal_entries SET status = 'posted' WHERE id = :eid",
-                eid=903, day="2026-11-28", status="draft", at=at)  # fmt: skip
+        _script(
+            coop,
+            _NEW_ENTRY,
+            "UPDATE journal_entries SET status = 'posted' WHERE id = :eid",
+            eid=903,
+            day="2026-11-28",
+            status="draft",
+            at=at,
+        )
     with refused("one_side"):  # CHECK: both sides on one line
-        _script(coop, _NEW_ENTRY, _NEW_LINE.replace(":n, :gl, :dr, :cr", "1, :exp, 100, 100"),
-                eid=904, day="2026-11-28", status="draft", at=at, exp=exp)  # fmt: skip
+        _script(
+            coop,
+            _NEW_ENTRY,
+            _NEW_LINE.replace(":n, :gl, :dr, :cr", "1, :exp, 100, 100"),
+            eid=904,
+            day="2026-11-28",
+            status="draft",
+            at=at,
+            exp=exp,
+        )
     assert counts(coop) == before
 
 
@@ -132,9 +158,13 @@ def test_flip_dated_in_a_closed_period_is_refused(coop: Coop) -> None:
             _NEW_LINE.replace(":n, :gl, :dr, :cr", "1, :exp, 100, 0"),
             _NEW_LINE.replace(":n, :gl, :dr, :cr", "2, :cash, 0, 100"),
             "UPDATE journal_entries SET status = 'posted' WHERE id = :eid",
-            eid=905, day="2026-10-15", status="draft", at=clock.utcnow(),
-            exp=_gl(coop, "5500"), cash=_gl(coop, "1110"),
-        )  # fmt: skip
+            eid=905,
+            day="2026-10-15",
+            status="draft",
+            at=clock.utcnow(),
+            exp=_gl(coop, "5500"),
+            cash=_gl(coop, "1110"),
+        )
     assert counts(coop) == before
 
 

@@ -119,8 +119,9 @@ def test_reversal_restores_every_balance_after_a_checker_approves(coop: Coop) ->
     dup = posted(coop, "5500:DR:25000", "1110:CR:25000", narration="Stationery (again)")
     books = balances(coop)
     assert books["5500"] == D("50000.00")
-    rev = coop.ok("postings", "reverse", dup["entry_no"], "--reason", "posted twice",
-                  operator="manager1")  # fmt: skip
+    rev = coop.ok(
+        "postings", "reverse", dup["entry_no"], "--reason", "posted twice", operator="manager1"
+    )
     assert rev["status"] == "pending" and rev["reverses"] == dup["entry_no"]
     assert [(ln["gl_code"], ln["debit"], ln["credit"]) for ln in rev["lines"]] == [
         ("5500", "0.00", "25000.00"),
@@ -144,8 +145,9 @@ def test_reversal_restores_every_balance_after_a_checker_approves(coop: Coop) ->
     rr = coop.cli("postings", "reverse", rev["entry_no"], "--reason", "x", operator="manager1")
     assert rr.exit_code == 5 and "itself a reversal" in rr.stderr
     # reversing the first one too brings every account back to zero
-    rev1 = coop.ok("postings", "reverse", first["entry_no"], "--reason", "returned",
-                   operator="accountant1")  # fmt: skip
+    rev1 = coop.ok(
+        "postings", "reverse", first["entry_no"], "--reason", "returned", operator="accountant1"
+    )
     coop.ok("postings", "approve", rev1["entry_no"], operator="manager1")
     assert all(v == 0 for v in balances(coop).values())
     assert {k: v[0] - v[1] for k, v in tb(coop).items()} == {"1110": ZERO, "5500": ZERO}
@@ -191,8 +193,9 @@ def test_reversal_that_would_overdraw_the_member_is_refused(coop: Coop) -> None:
     assert r.exit_code == 5 and "SV-C" in r.stderr
     assert account_balance(coop, "SV-C") == D("2000.00")
     assert coop.ok("postings", "show", rev["entry_no"])["status"] == "pending"
-    rejected = coop.ok("postings", "reject", rev["entry_no"], "--reason", "funds spent",
-                       operator="manager2")  # fmt: skip
+    rejected = coop.ok(
+        "postings", "reject", rev["entry_no"], "--reason", "funds spent", operator="manager2"
+    )
     assert rejected["status"] == "rejected"
     # the deposit may be reversed again later (the rejected reversal let go of it)
     assert coop.ok("postings", "show", dep)["status"] == "posted"
@@ -237,3 +240,22 @@ def test_teller_without_journal_permission_gets_exit_4(coop: Coop) -> None:
     r = journal(coop, "5500:DR:100", "1110:CR:100", operator="teller1")
     assert r.exit_code == 4 and "ledger.journal" in r.stderr
     assert counts(coop) == before
+
+
+def test_sub_kobo_amount_never_reaches_the_database(coop: Coop) -> None:
+    """The Money column refuses ₦0.001 instead of rounding it (on both databases)."""
+    import pytest
+    from sqlalchemy.exc import StatementError
+
+    from coopctl.core.errors import MoneyFormatError
+    from coopctl.ledger.models import Account
+
+    make_account(coop, "SV-K")
+    before = account_balance(coop, "SV-K")
+    with coop.uow("admin") as u:
+        acct = u.session.query(Account).filter_by(account_no="SV-K").one()
+        acct.balance = D("0.001")
+        with pytest.raises(StatementError) as exc:
+            u.session.flush()
+        assert isinstance(exc.value.orig, MoneyFormatError)
+    assert account_balance(coop, "SV-K") == before

@@ -5,6 +5,7 @@ Every scenario ends (and most steps end) with ``ledger verify`` clean.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from tests.conftest import Coop
@@ -216,7 +217,7 @@ def test_write_off_then_partial_recovery(coop: Coop) -> None:
         post(
             u,
             EntryDraft(
-                business_date=__import__("datetime").date(2026, 11, 28),
+                business_date=date(2026, 11, 28),
                 kind="loan_provision",
                 lines=[
                     LineDraft("5200", debit=D("30000.00")),

@@ -189,8 +189,9 @@ def test_superseded_installments_are_ignored() -> None:
 
 
 def test_dicts_work_as_installments() -> None:
-    rows = [{"due_date": ago(91), "principal": D("700.00"), "interest": D("70.00"),
-             "fees": None, "penalty": D("0"), "principal_paid": D("0"), "superseded": False}]  # fmt: skip
+    row = {"due_date": ago(91), "principal": D("700.00"), "interest": D("70.00"), "fees": None,
+           "penalty": D("0"), "principal_paid": D("0"), "superseded": False}  # fmt: skip
+    rows = [row]
     a = loan_aging(rows, AS_OF, CBN, D("700.00"))
     assert (a.days_past_due, a.classification, a.provision) == (91, "lost", D("700.00"))
 

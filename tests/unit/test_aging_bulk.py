@@ -30,6 +30,10 @@ MODES = ("ROUND_HALF_EVEN", "ROUND_HALF_UP", "ROUND_HALF_DOWN", "ROUND_UP", "ROU
          "ROUND_CEILING", "ROUND_FLOOR", "ROUND_05UP")  # fmt: skip
 
 
+LOAN_SCHEMA = {"loan_id": pl.Int64, "outstanding": pl.Int64, "product_code": pl.String,
+               "watch_until": pl.Date}  # fmt: skip
+
+
 # --- building the two representations of one portfolio ------------------------------
 def frames(loans: list[LoanRow], by_loan: dict[int, list[InstallmentRow]]) -> tuple[Any, Any]:
     rows = []
@@ -46,14 +50,15 @@ def frames(loans: list[LoanRow], by_loan: dict[int, list[InstallmentRow]]) -> tu
         {
             "loan_id": [ln.loan_id for ln in loans],
             "outstanding": [
-                None if ln.outstanding_principal is None else money.to_minor(ln.outstanding_principal)
+                None
+                if ln.outstanding_principal is None
+                else money.to_minor(ln.outstanding_principal)
                 for ln in loans
             ],
             "product_code": [ln.product_code for ln in loans],
             "watch_until": [ln.watch_until for ln in loans],
         },
-        schema={"loan_id": pl.Int64, "outstanding": pl.Int64, "product_code": pl.String,
-                "watch_until": pl.Date},  # fmt: skip
+        schema=LOAN_SCHEMA,
     )
     return installments, loans_df
 
@@ -75,10 +80,11 @@ def installment(draw: st.DrawFn) -> InstallmentRow:
             "part": draw(st.integers(0, amount)),
             "over": amount + draw(st.integers(0, 1000)),  # not possible in the DB; still exact
         }[how]
+    amounts: dict[str, Any] = {k: from_minor(v) for k, v in {**due, **paid}.items()}
     return InstallmentRow(
         due_date=BASE + timedelta(days=draw(st.integers(0, 400))),
         superseded=draw(st.booleans()) and draw(st.booleans()) and draw(st.booleans()),
-        **{k: from_minor(v) for k, v in {**due, **paid}.items()},
+        **amounts,
     )
 
 
