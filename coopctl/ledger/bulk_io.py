@@ -57,8 +57,10 @@ class BulkIO:
         self.pg = uow.dialect == "postgresql"
         self.route = route
         dialect = self.conn.dialect
-        self._date = Date().bind_processor(dialect)
-        self._ts = UTCDateTime().bind_processor(dialect)
+        # the dialect's own converters, so rows match what the ORM writes exactly
+        # (SQLite: '2026-11-28' and '2026-11-28 09:30:00.000000')
+        self._date = Date().dialect_impl(dialect).bind_processor(dialect)
+        self._ts = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
 
     # -- helpers -------------------------------------------------------------------
     def _q(self, sql: str, params: Any = ()) -> Any:

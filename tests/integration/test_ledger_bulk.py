@@ -338,3 +338,28 @@ def test_the_database_still_checks_every_bulk_entry(
         with pytest.raises(DBAPIError, match="unbalanced"):
             _bulk(coop, [interest("BK-1", 100 + i, None) for i in range(10)], route)
         assert counts(coop) == before
+
+
+def test_bulk_rows_are_stored_exactly_like_orm_rows(coop: Coop) -> None:
+    """Dates and timestamps written by the bulk path have the ORM's storage format
+    (SQLite keeps them as text: '2026-11-28', '2026-11-28 09:30:00.123456')."""
+    _setup(coop)
+    orm_no = post_service(coop, [("5100", "DR", "1"), ("2110", "CR", "1", "BK-1")])
+    res = _bulk(coop, [interest("BK-1", 100, None)], _routes(coop)[0])
+
+    def raw(no: str) -> list[Any]:
+        row = coop.sql(
+            "SELECT business_date, created_at, posted_at, total FROM journal_entries WHERE id = :i",
+            i=int(no[2:]),
+        )[0]
+        return [
+            type(v).__name__ + (f":{len(v)}:{'+' in v}" if isinstance(v, str) else "") for v in row
+        ]
+
+    assert raw(res.entry_nos[0]) == raw(orm_no)
+    with coop.uow("auditor1") as u:
+        from coopctl.ledger.approvals import get_entry
+
+        e = get_entry(u, res.entry_nos[0])
+        assert e.created_at.tzinfo is not None and e.posted_at is not None
+        assert e.posted_at >= e.created_at

@@ -95,6 +95,9 @@ def _join(parts: list[str], path: Path) -> None:
         writer.write(fh)
 
 
+_NO_PAGE_NUMBER = "@page { @bottom-right { content: none; } }"
+
+
 def _render_split(args: tuple[list[tuple[str, Report]], str, dict[str, Any]]) -> list[str]:
     """Lay a batch out once, then write each member's pages to ``<dir>/<member_no>.pdf``."""
     from weasyprint import HTML
@@ -103,6 +106,9 @@ def _render_split(args: tuple[list[tuple[str, Report]], str, dict[str, Any]]) ->
 
     items, folder, meta = args
     html = render_html([r for _, r in items], document_title="Member statement", **meta)
+    # Pages are numbered across the batch document; in a one-member file that would read
+    # "Page 37 of 100", so the split files carry no page number.
+    html = html.replace("</head>", f"<style>{_NO_PAGE_NUMBER}</style></head>", 1)
     doc = HTML(string=html, base_url=str(templates_path(meta.get("templates_dir")))).render()
     starts: dict[int, int] = {}
     for pi, page in enumerate(doc.pages):
