@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
@@ -123,32 +124,44 @@ def post_many(uow: UnitOfWork, drafts: Sequence[EntryDraft], *, route: str = "au
         raise NotFoundError(f"account {', '.join(missing[:5])}{more} not found")
     _check_lines(drafts, todo, gls, accts)
 
+    # -- every line once in integer kobo: (GL id, account id | None, debit, credit, memo, ±1)
+    gl_id = {code: g.id for code, g in gls.items()}
+    sign = {code: (1 if g.normal_balance == "debit" else -1) for code, g in gls.items()}
+    acct_id = {no: a.id for no, a in accts.items()}
+    klines = [
+        [
+            (gl_id[ln.gl_code], acct_id[ln.account_no] if ln.account_no else None,
+             _kobo(ln.debit) if ln.debit else 0, _kobo(ln.credit) if ln.credit else 0,
+             ln.memo[:200], sign[ln.gl_code])
+            for ln in drafts[i].lines
+        ]
+        for i in todo
+    ]  # fmt: skip
+
     # -- member balances: lock, replay in order, refuse before writing anything
-    balances = _replay_balances(io, drafts, todo, gls, accts)
+    balances = _replay_balances(io, todo, klines, accts)
 
     # -- write: entries (draft), lines, balances; flip to posted
     now = clock.utcnow()
     maker = _username(uow)
     ids = io.new_entry_ids(len(todo))
     created = io.ts(now)
+    day_of = {x: io.day(x) for x in {drafts[i].business_date for i in todo}}
     io.insert_entries(
         [
-            (eid, io.day(d.business_date), d.kind, d.reference, d.narration, "draft", maker,
-             None, d.idempotency_key, None, _kobo(totals[i]), None, None, d.reason, created, None)
-            for eid, i in zip(ids, todo, strict=True)
+            (eid, day_of[d.business_date], d.kind, d.reference, d.narration, "draft", maker, None,
+             d.idempotency_key, None, sum(x[2] for x in kl), None, None, d.reason, created, None)
+            for eid, i, kl in zip(ids, todo, klines, strict=True)
             for d in (drafts[i],)
         ]
     )  # fmt: skip
-    gl_id = {code: g.id for code, g in gls.items()}
-    acct_id = {no: a.id for no, a in accts.items()}
     io.insert_lines(
         [
-            (eid, n, gl_id[ln.gl_code], acct_id[ln.account_no] if ln.account_no else None,
-             _kobo(ln.debit), _kobo(ln.credit), ln.memo[:200])
-            for eid, i in zip(ids, todo, strict=True)
-            for n, ln in enumerate(drafts[i].lines, 1)
+            (eid, n, g, a, dk, ck, memo)
+            for eid, kl in zip(ids, klines, strict=True)
+            for n, (g, a, dk, ck, memo, _s) in enumerate(kl, 1)
         ]
-    )  # fmt: skip
+    )
     io.write_balances(balances)
     flipped = io.flip_posted(ids, now) if ids else 0
     if flipped != len(ids):  # pragma: no cover - the database refused silently?
@@ -223,9 +236,8 @@ def _check_lines(
 
 def _replay_balances(
     io: BulkIO,
-    drafts: list[EntryDraft],
     todo: list[int],
-    gls: dict[str, GLAccount],
+    klines: list[list[tuple[Any, ...]]],
     accts: dict[str, AcctRow],
 ) -> dict[int, int]:
     """Lock the touched member accounts and replay the batch on them, draft by draft.
@@ -236,20 +248,16 @@ def _replay_balances(
     if not accts:
         return {}
     state = io.lock_balances([a.id for a in accts.values()])
-    by_no = {a.account_no: a.id for a in accts.values()}
-    sign = {code: (1 if g.normal_balance == "debit" else -1) for code, g in gls.items()}
     delta: dict[int, int] = {}
-    for i in todo:
+    for i, kl in zip(todo, klines, strict=True):
         delta.clear()
-        for ln in drafts[i].lines:
-            if ln.account_no:
-                aid = by_no[ln.account_no]
-                dk = sign[ln.gl_code] * (_kobo(ln.debit) - _kobo(ln.credit))
-                delta[aid] = delta.get(aid, 0) + dk
+        for _g, aid, dk, ck, _memo, sgn in kl:
+            if aid is not None:
+                delta[aid] = delta.get(aid, 0) + sgn * (dk - ck)
         for aid, dk in delta.items():
             bal, held, flr = state[aid]
             if dk < 0 and bal + dk - held < flr:
-                no = next(n for n, x in by_no.items() if x == aid)
+                no = next(a.account_no for a in accts.values() if a.id == aid)
                 raise InsufficientFundsError(
                     f"draft {i + 1}: account {no}: available "
                     f"{from_minor(max(bal - held - flr, 0)):,.2f}, needs {from_minor(-dk):,.2f}"
