@@ -17,6 +17,10 @@ and p50/p95 single-entry latency.
 
     python benchmarks/ledger_post.py [--entries 100000] [--singles 2000]
                                      [--accounts 10000] [--only sqlite|postgresql]
+                                     [--pg-routes copy,executemany]
+
+The machine's load average is printed before and after: on a shared host the
+figures scale with it.
 """
 
 from __future__ import annotations
@@ -141,18 +145,18 @@ def interest_drafts(numbers: list[str], n: int, run: str) -> list[Any]:
     return out
 
 
-def bench_bulk(ctx: Any, drafts: list[Any]) -> tuple[float, int, float]:
+def bench_bulk(ctx: Any, drafts: list[Any], route: str) -> tuple[float, int, float]:
     from coopctl.ledger.bulk import post_many
 
     t0 = time.perf_counter()
     with _uow(ctx) as u:
-        res = post_many(u, drafts)
+        res = post_many(u, drafts, route=route)
         u.commit()
     elapsed = time.perf_counter() - t0
     assert res.posted == len(drafts), res
     t0 = time.perf_counter()
     with _uow(ctx) as u:
-        again = post_many(u, drafts)
+        again = post_many(u, drafts, route=route)
         u.commit()
     rerun = time.perf_counter() - t0
     assert again.posted == 0 and again.skipped_existing == len(drafts), again
@@ -195,20 +199,22 @@ def verify(ctx: Any) -> None:
         raise SystemExit("ledger verify failed after the benchmark")
 
 
-def run_one(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
+def run_one(
+    name: str, url: str, args: argparse.Namespace, route: str, singles: int
+) -> dict[str, Any]:
     from coopctl.core.db import dispose_engines
 
     with tempfile.TemporaryDirectory(prefix="coopctl-bench-") as tmp:
         ctx, numbers = setup(url, Path(tmp) / "data", args.accounts)
         drafts = interest_drafts(numbers, args.entries, uuid.uuid4().hex[:6])
-        elapsed, posted, rerun = bench_bulk(ctx, drafts)
-        lat = bench_single(ctx, numbers, args.singles)
+        elapsed, posted, rerun = bench_bulk(ctx, drafts, route)
+        lat = bench_single(ctx, numbers, singles) if singles else []
         verify(ctx)
         dispose_engines()
-    q = statistics.quantiles(lat, n=100)
+    q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [float("nan")] * 99
     rate = posted / elapsed
     return {
-        "db": name,
+        "db": f"{name}/{route}",
         "bulk_entries": posted,
         "bulk_seconds": elapsed,
         "bulk_rate": rate,
@@ -217,7 +223,7 @@ def run_one(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         "singles": len(lat),
         "p50_ms": q[49] * 1000,
         "p95_ms": q[94] * 1000,
-        "single_rate": len(lat) / sum(lat),
+        "single_rate": len(lat) / sum(lat) if lat else float("nan"),
     }
 
 
@@ -238,14 +244,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--singles", type=int, default=2_000)
     ap.add_argument("--accounts", type=int, default=10_000)
     ap.add_argument("--only", choices=("sqlite", "postgresql"))
+    ap.add_argument(
+        "--pg-routes",
+        default="copy",
+        help="PostgreSQL bulk routes to time, comma-separated: copy, executemany",
+    )
     args = ap.parse_args(argv)
+    print(f"load average at start: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
     os.environ["COOPCTL_TODAY"] = TODAY.isoformat()
     os.environ.setdefault("COOPCTL_OPERATOR", "system")
     results = []
     if args.only in (None, "sqlite"):
         path = Path(tempfile.gettempdir()) / f"coopctl-bench-{os.getpid()}.db"
         try:
-            results.append(run_one("sqlite", f"sqlite:///{path}", args))
+            results.append(
+                run_one("sqlite", f"sqlite:///{path}", args, "executemany", args.singles)
+            )
         finally:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -255,21 +269,24 @@ def main(argv: list[str] | None = None) -> int:
         base = os.environ.get(
             "COOPCTL_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
         )
-        name = f"coopctl_bench_{os.getpid()}"
-        _pg_admin(base, f'CREATE DATABASE "{name}"')
-        try:
-            url = make_url(base).set(database=name).render_as_string(hide_password=False)
-            results.append(run_one("postgresql", url, args))
-        finally:
-            _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for n, route in enumerate(r.strip() for r in args.pg_routes.split(",")):
+            name = f"coopctl_bench_{os.getpid()}_{n}"
+            _pg_admin(base, f'CREATE DATABASE "{name}"')
+            try:
+                url = make_url(base).set(database=name).render_as_string(hide_password=False)
+                singles = args.singles if n == 0 else 0
+                results.append(run_one("postgresql", url, args, route, singles))
+            finally:
+                _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
     print(
-        f"{'db':<11} {'bulk entries':>12} {'seconds':>8} {'entries/s':>10} {'vs 10k':>7} "
+        f"{'db/route':<22} {'bulk entries':>12} {'seconds':>8} {'entries/s':>10} {'vs 10k':>7} "
         f"{'re-run s':>8} {'singles':>7} {'p50 ms':>7} {'p95 ms':>7} {'single/s':>8}"
     )
     ok = True
     for r in results:
         print(
-            f"{r['db']:<11} {r['bulk_entries']:>12,} {r['bulk_seconds']:>8.2f} "
+            f"{r['db']:<22} {r['bulk_entries']:>12,} {r['bulk_seconds']:>8.2f} "
             f"{r['bulk_rate']:>10,.0f} {r['ratio']:>6.2f}x {r['rerun_seconds']:>8.2f} "
             f"{r['singles']:>7,} {r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f} "
             f"{r['single_rate']:>8,.0f}"
