@@ -200,7 +200,7 @@ def verify(ctx: Any) -> None:
 
 
 def run_one(
-    name: str, url: str, args: argparse.Namespace, route: str, singles: int
+    name: str, url: str, args: argparse.Namespace, route: str, singles: int, primary: bool
 ) -> dict[str, Any]:
     from coopctl.core.db import dispose_engines
 
@@ -215,6 +215,7 @@ def run_one(
     rate = posted / elapsed
     return {
         "db": f"{name}/{route}",
+        "primary": primary,
         "bulk_entries": posted,
         "bulk_seconds": elapsed,
         "bulk_rate": rate,
@@ -258,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(tempfile.gettempdir()) / f"coopctl-bench-{os.getpid()}.db"
         try:
             results.append(
-                run_one("sqlite", f"sqlite:///{path}", args, "executemany", args.singles)
+                run_one("sqlite", f"sqlite:///{path}", args, "executemany", args.singles, True)
             )
         finally:
             for suffix in ("", "-wal", "-shm"):
@@ -275,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 url = make_url(base).set(database=name).render_as_string(hide_password=False)
                 singles = args.singles if n == 0 else 0
-                results.append(run_one("postgresql", url, args, route, singles))
+                results.append(run_one("postgresql", url, args, route, singles, n == 0))
             finally:
                 _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
@@ -291,8 +292,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['singles']:>7,} {r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f} "
             f"{r['single_rate']:>8,.0f}"
         )
-        ok = ok and r["bulk_rate"] >= TARGET
-    print("bulk target (>= 10,000 entries/s):", "met" if ok else "NOT met")
+        if r["primary"]:  # the first route of each database (the others are comparisons)
+            ok = ok and r["bulk_rate"] >= TARGET
+    print("bulk target (>= 10,000 entries/s, default routes):", "met" if ok else "NOT met")
     return 0 if ok else 1
 
 

@@ -33,6 +33,7 @@ from coopctl.deposits.service import (
     get_account,
     get_member,
     lock_account,
+    lock_member,
     require_not_exited,
 )
 from coopctl.ledger.models import Account, JournalEntry, JournalLine
@@ -42,11 +43,6 @@ from coopctl.members.models import Member
 def new_account_no(uow: UnitOfWork) -> str:
     """The next account number (gap-free, with check digit)."""
     return sequences.next_number(uow, "account", ACCOUNT_PREFIX, ACCOUNT_WIDTH)
-
-
-def _lock_member(uow: UnitOfWork, member: Member) -> None:
-    """Serialise account opening per member (so "one account per product" holds)."""
-    uow.lock(Member, id=member.id)
 
 
 def open_account(
@@ -76,7 +72,7 @@ def open_account(
         raise NotFoundError(f"--product: product {code} not found")
     if product.status != "active":
         raise BusinessRuleError(f"--product: product {product.code} is {product.status}")
-    _lock_member(uow, member)
+    lock_member(uow, member)  # one account per product holds under concurrency
     if product.kind in ("savings", "shares"):
         existing = uow.session.scalars(
             select(Account).where(

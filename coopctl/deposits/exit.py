@@ -41,6 +41,7 @@ from coopctl.deposits.service import (
     business_today,
     channel_gl,
     get_member,
+    lock_member,
     require_not_exited,
     set_exited,
 )
@@ -277,7 +278,7 @@ def request_exit(
     channel, bank_code = _channel(cash, bank)
     member = get_member(uow, member_no)
     require_not_exited(member)
-    uow.lock(Member, id=member.id)
+    lock_member(uow, member)
     waiting = _find_pending(uow, member)
     if waiting is not None:
         raise InvalidStateError(
@@ -363,7 +364,7 @@ def approve_exit(uow: UnitOfWork, request_id: str, *, otp: str | None = None) ->
     check_checker(uow, req.maker, "member_exit", otp)
     member = uow.session.get(Member, req.member_id)
     assert member is not None
-    uow.lock(Member, id=member.id)
+    lock_member(uow, member)
     require_not_exited(member)
     on = business_today(uow)
     s = compute_settlement(uow, member, req.channel, req.bank_code, on)

@@ -19,6 +19,7 @@ from coopctl.deposits.errors import AccountNumberError, MemberExitedError
 from coopctl.deposits.models import DepositAccount
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account
+from coopctl.ledger.posting import lock_accounts
 from coopctl.members.models import Member
 
 ACCOUNT_PREFIX = "A"
@@ -53,13 +54,20 @@ def get_account(uow: UnitOfWork, account_no: str, *, field: str = "ACCOUNT_NO") 
 def lock_account(uow: UnitOfWork, account_no: str, *, field: str = "ACCOUNT_NO") -> Account:
     """Like :func:`get_account` but under the row lock, with fresh values."""
     n = check_account_no(account_no, field=field)
-    stmt = select(Account).where(Account.account_no == n)
-    if uow.dialect == "postgresql":
-        stmt = stmt.with_for_update()
-    acct = uow.session.scalars(stmt.execution_options(populate_existing=True)).first()
+    acct = uow.session.scalars(select(Account).where(Account.account_no == n)).first()
     if acct is None:
         raise NotFoundError(f"account {n} not found")
-    return acct
+    return lock_accounts(uow, [acct.id])[acct.id]
+
+
+def lock_member(uow: UnitOfWork, member: Member) -> None:
+    """Serialise per-member changes (opening accounts, exit). PostgreSQL: ``FOR NO KEY
+    UPDATE``, which does not conflict with the KEY SHARE locks that other
+    transactions' foreign keys to the member hold (like the posting engine's locks)."""
+    stmt = select(Member.id).where(Member.id == member.id)
+    if uow.dialect == "postgresql":
+        stmt = stmt.with_for_update(key_share=True)
+    uow.session.execute(stmt).first()
 
 
 def deposit_details(uow: UnitOfWork, account: Account) -> DepositAccount | None:

@@ -20,13 +20,27 @@ def count(coop: Coop, table: str) -> int:
 
 def snapshot(coop: Coop) -> dict[str, Any]:
     """Row counts and balances that a failed command must leave unchanged."""
-    tables = ("journal_entries", "journal_lines", "accounts", "holds", "checkoff_imports",
-              "checkoff_lines", "member_exits", "deposit_accounts", "bank_accounts")  # fmt: skip
+    tables = (
+        "journal_entries",
+        "journal_lines",
+        "accounts",
+        "holds",
+        "checkoff_imports",
+        "checkoff_lines",
+        "member_exits",
+        "deposit_accounts",
+        "bank_accounts",
+    )
     out: dict[str, Any] = {t: count(coop, t) for t in tables}
-    out["balances"] = [tuple(r) for r in coop.sql(
-        "SELECT account_no, balance, held, status FROM accounts ORDER BY account_no")]  # fmt: skip
-    out["members"] = [tuple(r) for r in coop.sql(
-        "SELECT member_no, status FROM members ORDER BY member_no")]  # fmt: skip
+    out["balances"] = [
+        tuple(r)
+        for r in coop.sql(
+            "SELECT account_no, balance, held, status FROM accounts ORDER BY account_no"
+        )
+    ]
+    out["members"] = [
+        tuple(r) for r in coop.sql("SELECT member_no, status FROM members ORDER BY member_no")
+    ]
     return out
 
 
@@ -35,8 +49,17 @@ def add_member(coop: Coop, first: str = "Adaeze", last: str = "Okafor", *, kyc: 
     directly in the database (test setup only; the CLI test goes through
     ``members kyc approve``)."""
     phone = f"0803{next(_phones):07d}"
-    m = coop.ok("members", "add", "--first-name", first, "--last-name", last, "--phone", phone,
-                operator="teller1")  # fmt: skip
+    m = coop.ok(
+        "members",
+        "add",
+        "--first-name",
+        first,
+        "--last-name",
+        last,
+        "--phone",
+        phone,
+        operator="teller1",
+    )
     if kyc:
         approve_kyc_directly(coop, m["member_no"])
     return str(m["member_no"])
@@ -53,10 +76,26 @@ def approve_kyc_via_cli(coop: Coop, tmp: Path, member_no: str) -> None:
     """The real path: teller1 scans the documents, manager1 approves."""
     (tmp / f"{member_no}-id.pdf").write_bytes(PDF + member_no.encode())
     (tmp / f"{member_no}-photo.jpg").write_bytes(JPEG + member_no.encode())
-    coop.ok("members", "docs", "add", member_no, tmp / f"{member_no}-id.pdf", "--kind", "id_card",
-            operator="teller1")  # fmt: skip
-    coop.ok("members", "docs", "add", member_no, tmp / f"{member_no}-photo.jpg", "--kind",
-            "passport_photo", operator="teller1")  # fmt: skip
+    coop.ok(
+        "members",
+        "docs",
+        "add",
+        member_no,
+        tmp / f"{member_no}-id.pdf",
+        "--kind",
+        "id_card",
+        operator="teller1",
+    )
+    coop.ok(
+        "members",
+        "docs",
+        "add",
+        member_no,
+        tmp / f"{member_no}-photo.jpg",
+        "--kind",
+        "passport_photo",
+        operator="teller1",
+    )
     coop.ok("members", "kyc", "approve", member_no, operator="manager1")
 
 
@@ -85,8 +124,9 @@ def trial_balance(coop: Coop) -> dict[str, tuple[str, str]]:
 
 def lines_of(entry: dict[str, Any]) -> list[tuple[str, str | None, str, str]]:
     """An entry's lines as (gl_code, account_no, debit, credit), sorted."""
-    return sorted((ln["gl_code"], ln["account_no"], ln["debit"], ln["credit"])
-                  for ln in entry["lines"])  # fmt: skip
+    return sorted(
+        (ln["gl_code"], ln["account_no"], ln["debit"], ln["credit"]) for ln in entry["lines"]
+    )
 
 
 def verify(coop: Coop) -> None:
@@ -95,5 +135,14 @@ def verify(coop: Coop) -> None:
 
 
 def add_bank(coop: Coop, code: str = "GTB", gl: str = "1121") -> None:
-    coop.ok("recon", "banks", "add", code, "--gl", gl, "--name", f"{code} current",
-            operator="accountant1")  # fmt: skip
+    coop.ok(
+        "recon",
+        "banks",
+        "add",
+        code,
+        "--gl",
+        gl,
+        "--name",
+        f"{code} current",
+        operator="accountant1",
+    )

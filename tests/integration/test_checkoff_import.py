@@ -31,8 +31,20 @@ D = Decimal
 
 
 def _import(coop: Coop, path: Path, total: str, *extra: str, **env: str) -> Any:
-    return coop.cli("postings", "import", path, "--bank", "GTB", "--ref", "NOV-PAYROLL",
-                    "--total", total, *extra, operator="accountant1", **env)  # fmt: skip
+    return coop.cli(
+        "postings",
+        "import",
+        path,
+        "--bank",
+        "GTB",
+        "--ref",
+        "NOV-PAYROLL",
+        "--total",
+        total,
+        *extra,
+        operator="accountant1",
+        **env,
+    )
 
 
 @pytest.fixture
@@ -68,19 +80,28 @@ def test_one_bank_receipt_one_balanced_entry(
     r = _import(coop, f, "55000", "--format", "json", COOPCTL_CHECKOFF__MONTHLY_SAVINGS="5000")
     out = r.ok().json
     assert (out["status"], out["members"], out["file_total"], out["difference"]) == (
-        "posted", 3, "55000.00", "0.00")  # fmt: skip
+        "posted",
+        3,
+        "55000.00",
+        "0.00",
+    )
     assert [(x["member_no"], x["shares"], x["savings"]) for x in out["lines"]] == [
-        (a, "5000.00", "15000.00"), (b, "0.00", "15000.00"), (c, "5000.00", "15000.00")]  # fmt: skip
+        (a, "5000.00", "15000.00"),
+        (b, "0.00", "15000.00"),
+        (c, "5000.00", "15000.00"),
+    ]
     entry = coop.ok("postings", "show", out["entry_no"])
     assert entry["kind"] == "checkoff" and entry["reference"] == "NOV-PAYROLL"
-    assert lines_of(entry) == sorted([
-        ("1121", None, "55000.00", "0.00"),
-        ("3100", staff["Ada"]["SHR"], "0.00", "5000.00"),
-        ("2110", staff["Ada"]["SAV"], "0.00", "15000.00"),
-        ("2110", staff["Bola"]["SAV"], "0.00", "15000.00"),
-        ("3100", staff["Chi"]["SHR"], "0.00", "5000.00"),
-        ("2110", staff["Chi"]["SAV"], "0.00", "15000.00"),
-    ])  # fmt: skip
+    assert lines_of(entry) == sorted(
+        [
+            ("1121", None, "55000.00", "0.00"),
+            ("3100", staff["Ada"]["SHR"], "0.00", "5000.00"),
+            ("2110", staff["Ada"]["SAV"], "0.00", "15000.00"),
+            ("2110", staff["Bola"]["SAV"], "0.00", "15000.00"),
+            ("3100", staff["Chi"]["SHR"], "0.00", "5000.00"),
+            ("2110", staff["Chi"]["SAV"], "0.00", "15000.00"),
+        ]
+    )
     assert (count(coop, "checkoff_imports"), count(coop, "checkoff_lines")) == (1, 3)
     assert balance(coop, staff["Bola"]["SAV"]) == D("15000.00")
     verify(coop)
@@ -93,11 +114,17 @@ def test_one_bank_receipt_one_balanced_entry(
 
 def test_explicit_split_columns(coop: Coop, staff: dict[str, Any], tmp_path: Path) -> None:
     a, b = staff["Ada"]["member_no"], staff["Bola"]["member_no"]
-    f = _file(tmp_path, "split.csv", [f"{a},10000,4000,6000,", f"{b},3000,,,"],
-              header="member_no,amount,savings,shares,loan")  # fmt: skip
+    f = _file(
+        tmp_path,
+        "split.csv",
+        [f"{a},10000,4000,6000,", f"{b},3000,,,"],
+        header="member_no,amount,savings,shares,loan",
+    )
     out = _import(coop, f, "13000", "--format", "json").ok().json
     assert [(x["shares"], x["savings"]) for x in out["lines"]] == [
-        ("6000.00", "4000.00"), ("0.00", "3000.00")]  # fmt: skip
+        ("6000.00", "4000.00"),
+        ("0.00", "3000.00"),
+    ]
     assert balance(coop, staff["Ada"]["SHR"]) == D("6000.00")
     verify(coop)
 
@@ -125,14 +152,19 @@ def test_dry_run_prints_the_split_and_writes_nothing(
     a = staff["Ada"]["member_no"]
     f = _file(tmp_path, "dry.csv", [f"{a},7000"])
     before = snapshot(coop)
-    r = _import(coop, f, "7000", "--dry-run", "--format", "json",
-                COOPCTL_CHECKOFF__MONTHLY_SAVINGS="2500")  # fmt: skip
+    r = _import(
+        coop, f, "7000", "--dry-run", "--format", "json", COOPCTL_CHECKOFF__MONTHLY_SAVINGS="2500"
+    )
     out = r.ok().json
     assert (out["status"], out["entry_no"]) == ("dry-run", None)
     assert out["lines"][0] == {
-        **out["lines"][0], "amount": "7000.00", "shares": "2500.00", "savings": "4500.00",
-        "shares_account": staff["Ada"]["SHR"], "savings_account": staff["Ada"]["SAV"],
-    }  # fmt: skip
+        **out["lines"][0],
+        "amount": "7000.00",
+        "shares": "2500.00",
+        "savings": "4500.00",
+        "shares_account": staff["Ada"]["SHR"],
+        "savings_account": staff["Ada"]["SAV"],
+    }
     assert "dry run: nothing written" in r.stderr
     assert snapshot(coop) == before
     _import(coop, f, "7000").ok()  # the same file imports for real afterwards
@@ -181,21 +213,39 @@ def test_bad_options_and_files(coop: Coop, staff: dict[str, Any], tmp_path: Path
     f = _file(tmp_path, "ok.csv", [f"{staff['Ada']['member_no']},100"])
     before = snapshot(coop)
     cases = [
-        (("postings", "import", f, "--bank", "GTB", "--ref", "R", "--total", "1.234"), 2, "--total"),
+        (
+            ("postings", "import", f, "--bank", "GTB", "--ref", "R", "--total", "1.234"),
+            2,
+            "--total",
+        ),
         (("postings", "import", f, "--bank", "GTB", "--ref", "R", "--total", "-5"), 2, "--total"),
         (("postings", "import", f, "--bank", "NOPE", "--ref", "R", "--total", "100"), 3, "NOPE"),
         (("postings", "import", f, "--bank", "GTB", "--ref", " ", "--total", "100"), 2, "--ref"),
-        (("postings", "import", tmp_path / "missing.csv", "--bank", "GTB", "--ref", "R", "--total",
-          "100"), 3, "not found"),
-    ]  # fmt: skip
+        (
+            (
+                "postings",
+                "import",
+                tmp_path / "missing.csv",
+                "--bank",
+                "GTB",
+                "--ref",
+                "R",
+                "--total",
+                "100",
+            ),
+            3,
+            "not found",
+        ),
+    ]
     for args, code, needle in cases:
         r = coop.cli(*args, operator="accountant1")
         assert (r.exit_code, needle in r.stderr) == (code, True), (args, r.stderr)
     hdr = _file(tmp_path, "hdr.csv", ["M00000013,100"], header="member,amount,bonus")
     r = _import(coop, hdr, "100")
     assert r.exit_code == 2 and "hdr.csv:1:header: column 'member_no' is missing" in r.stderr
-    r = coop.cli("postings", "import", f, "--bank", "GTB", "--ref", "R", "--total", "100",
-                 operator="teller1")  # fmt: skip
+    r = coop.cli(
+        "postings", "import", f, "--bank", "GTB", "--ref", "R", "--total", "100", operator="teller1"
+    )
     assert r.exit_code == 4
     assert snapshot(coop) == before
 

@@ -37,7 +37,7 @@ def test_two_tellers_cannot_overdraw_one_account(coop: Coop) -> None:
                         outcomes[name].append("ok")
                     except InsufficientFundsError:
                         outcomes[name].append("refused")
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in outcomes]

@@ -47,15 +47,30 @@ def test_exit_is_requested_then_approved_by_another_manager(coop: Coop) -> None:
     req = coop.ok("members", "exit", m, operator="manager1")
     assert req == {
         **req,
-        "member_no": m, "status": "pending", "request_id": "X00000013", "channel": "payable",
-        "loans_offset": "0.00", "refund": "40000.00", "entry_no": None,
+        "member_no": m,
+        "status": "pending",
+        "request_id": "X00000013",
+        "channel": "payable",
+        "loans_offset": "0.00",
+        "refund": "40000.00",
+        "entry_no": None,
         "accounts": [
-            {"account_no": sav, "product": "SAV", "type": "savings", "balance": "30000.00",
-             "penalty": "0.00"},
-            {"account_no": shr, "product": "SHR", "type": "shares", "balance": "10000.00",
-             "penalty": "0.00"},
+            {
+                "account_no": sav,
+                "product": "SAV",
+                "type": "savings",
+                "balance": "30000.00",
+                "penalty": "0.00",
+            },
+            {
+                "account_no": shr,
+                "product": "SHR",
+                "type": "shares",
+                "balance": "10000.00",
+                "penalty": "0.00",
+            },
         ],
-    }  # fmt: skip
+    }
     after_request = snapshot(coop)
     assert after_request["balances"] == before["balances"]
     assert after_request["journal_entries"] == before["journal_entries"]
@@ -94,7 +109,7 @@ def test_dry_run_and_channels(coop: Coop) -> None:
     """Dry run writes nothing. Without maker-checker the exit happens at once; --cash
     pays from the till (1110), --to-account-bank through the bank's GL."""
     add_bank(coop)
-    m, sav, _ = _saver(coop)
+    m, _, _ = _saver(coop)
     before = snapshot(coop)
     prev = coop.ok("members", "exit", m, "--cash", "--dry-run", operator="manager1")
     assert (prev["status"], prev["refund"], prev["channel"]) == ("preview", "40000.00", "cash")
@@ -144,8 +159,9 @@ def test_rejected_exit_moves_nothing_and_frees_the_accounts(coop: Coop) -> None:
     coop.ok("members", "exit", m, operator="manager1")
     r = coop.cli("members", "exit-reject", "X00000013", operator="manager2")
     assert r.exit_code == 2  # --reason is required
-    out = coop.ok("members", "exit-reject", "X00000013", "--reason", "changed mind",
-                  operator="manager2")  # fmt: skip
+    out = coop.ok(
+        "members", "exit-reject", "X00000013", "--reason", "changed mind", operator="manager2"
+    )
     assert out["status"] == "rejected"
     assert coop.cli("members", "exit-approve", "X00000013", operator="manager2").exit_code == 5
     coop.ok("postings", "withdraw", sav, "100", operator="teller1")

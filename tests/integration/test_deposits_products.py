@@ -39,31 +39,85 @@ def test_init_seeds_the_default_deposit_products(coop: Coop) -> None:
 
 def test_add_a_savings_product_with_every_option(coop: Coop) -> None:
     p = coop.ok(
-        "products", "add", "TGT", "--kind", "savings", "--name", "Target savings", "--rate", "6.125",
-        "--interest-method", "minimum_monthly_balance", "--days-in-year", "360",
-        "--posting-frequency", "quarterly", "--min-interest-balance", "5,000",
-        "--min-opening-balance", "1000", "--min-balance", "500", "--withdrawals-per-month", "1",
-        "--notice-days", "30", operator="manager1",
-    )  # fmt: skip
+        "products",
+        "add",
+        "TGT",
+        "--kind",
+        "savings",
+        "--name",
+        "Target savings",
+        "--rate",
+        "6.125",
+        "--interest-method",
+        "minimum_monthly_balance",
+        "--days-in-year",
+        "360",
+        "--posting-frequency",
+        "quarterly",
+        "--min-interest-balance",
+        "5,000",
+        "--min-opening-balance",
+        "1000",
+        "--min-balance",
+        "500",
+        "--withdrawals-per-month",
+        "1",
+        "--notice-days",
+        "30",
+        operator="manager1",
+    )
     assert p == {
         **p,
-        "code": "TGT", "kind": "savings", "annual_rate": "6.125", "days_in_year": 360,
-        "interest_method": "minimum_monthly_balance", "posting_frequency": "quarterly",
-        "min_interest_balance": "5000.00", "min_opening_balance": "1000.00",
-        "min_balance": "500.00", "withdrawals_per_month": 1, "notice_days": 30,
+        "code": "TGT",
+        "kind": "savings",
+        "annual_rate": "6.125",
+        "days_in_year": 360,
+        "interest_method": "minimum_monthly_balance",
+        "posting_frequency": "quarterly",
+        "min_interest_balance": "5000.00",
+        "min_opening_balance": "1000.00",
+        "min_balance": "500.00",
+        "withdrawals_per_month": 1,
+        "notice_days": 30,
         "control_gl": "2110",
-    }  # fmt: skip
+    }
     assert coop.ok("products", "show", "TGT") == p
-    fd = coop.ok("products", "add", "FD180", "--kind", "fixed_deposit", "--name", "FD 180 days",
-                 "--rate", "12", "--term-days", "180", "--early-withdrawal-penalty", "3.5",
-                 operator="admin")  # fmt: skip
+    fd = coop.ok(
+        "products",
+        "add",
+        "FD180",
+        "--kind",
+        "fixed_deposit",
+        "--name",
+        "FD 180 days",
+        "--rate",
+        "12",
+        "--term-days",
+        "180",
+        "--early-withdrawal-penalty",
+        "3.5",
+        operator="admin",
+    )
     assert (fd["term_days"], fd["early_withdrawal_penalty"], fd["control_gl"]) == (
         180,
         "3.50",
         "2120",
     )
-    sh = coop.ok("products", "add", "SHR2", "--kind", "shares", "--name", "Preference shares",
-                 "--rate", "0", "--price-per-share", "500", "--min-shares", "4")  # fmt: skip
+    sh = coop.ok(
+        "products",
+        "add",
+        "SHR2",
+        "--kind",
+        "shares",
+        "--name",
+        "Preference shares",
+        "--rate",
+        "0",
+        "--price-per-share",
+        "500",
+        "--min-shares",
+        "4",
+    )
     assert (sh["price_per_share"], sh["control_gl"]) == ("500.00", "3100")
 
 
@@ -110,14 +164,44 @@ def test_bad_options_exit_2_or_3_naming_the_option(
 
 def test_duplicate_code_bad_code_and_permission(coop: Coop) -> None:
     before = snapshot(coop), count(coop, "deposit_products")
-    r = coop.cli("products", "add", "SAV", "--kind", "savings", "--name", "x", "--rate", "1",
-                 operator="manager1")  # fmt: skip
+    r = coop.cli(
+        "products",
+        "add",
+        "SAV",
+        "--kind",
+        "savings",
+        "--name",
+        "x",
+        "--rate",
+        "1",
+        operator="manager1",
+    )
     assert r.exit_code == 5 and "SAV already exists" in r.stderr
-    r = coop.cli("products", "add", "bad code", "--kind", "savings", "--name", "x", "--rate", "1",
-                 operator="manager1")  # fmt: skip
+    r = coop.cli(
+        "products",
+        "add",
+        "bad code",
+        "--kind",
+        "savings",
+        "--name",
+        "x",
+        "--rate",
+        "1",
+        operator="manager1",
+    )
     assert r.exit_code == 2 and "CODE" in r.stderr
-    r = coop.cli("products", "add", "OK1", "--kind", "savings", "--name", "x", "--rate", "1",
-                 operator="teller1")  # fmt: skip
+    r = coop.cli(
+        "products",
+        "add",
+        "OK1",
+        "--kind",
+        "savings",
+        "--name",
+        "x",
+        "--rate",
+        "1",
+        operator="teller1",
+    )
     assert r.exit_code == 4
     assert (snapshot(coop), count(coop, "deposit_products")) == before
     assert coop.cli("products", "show", "NOPE").exit_code == 3
@@ -125,10 +209,26 @@ def test_duplicate_code_bad_code_and_permission(coop: Coop) -> None:
 
 def test_bank_accounts(coop: Coop) -> None:
     """A bank account maps to one postable cash GL account (not the till, not a header)."""
-    b = coop.ok("recon", "banks", "add", "gtb", "--gl", "1121", "--name", "GTBank current",
-                "--number", "0123456789", operator="accountant1")  # fmt: skip
-    assert b == {"code": "GTB", "name": "GTBank current", "number": "0123456789",
-                 "gl_code": "1121", "active": True}  # fmt: skip
+    b = coop.ok(
+        "recon",
+        "banks",
+        "add",
+        "gtb",
+        "--gl",
+        "1121",
+        "--name",
+        "GTBank current",
+        "--number",
+        "0123456789",
+        operator="accountant1",
+    )
+    assert b == {
+        "code": "GTB",
+        "name": "GTBank current",
+        "number": "0123456789",
+        "gl_code": "1121",
+        "active": True,
+    }
     assert coop.ok("recon", "banks", "list", operator="auditor1") == [b]
     before = count(coop, "bank_accounts")
     cases = [

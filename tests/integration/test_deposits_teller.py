@@ -62,8 +62,20 @@ def test_member_saves_is_blocked_before_kyc_withdraws_and_transfers(coop: Coop) 
 
 
 def test_insufficient_funds_and_minimum_balance_write_nothing(coop: Coop) -> None:
-    coop.ok("products", "add", "SAVMIN", "--kind", "savings", "--name", "Savings with minimum",
-            "--rate", "3", "--min-balance", "1000", operator="manager1")  # fmt: skip
+    coop.ok(
+        "products",
+        "add",
+        "SAVMIN",
+        "--kind",
+        "savings",
+        "--name",
+        "Savings with minimum",
+        "--rate",
+        "3",
+        "--min-balance",
+        "1000",
+        operator="manager1",
+    )
     m = add_member(coop)
     acct = open_account(coop, m, "SAVMIN")
     deposit(coop, acct, "5000")
@@ -94,8 +106,20 @@ def test_shares_are_not_withdrawable_while_a_member(coop: Coop) -> None:
 def test_withdrawals_per_month_limit(coop: Coop) -> None:
     """A product allowing 2 withdrawals a month: the third in November is refused,
     transfers out count too; in December the count starts again."""
-    coop.ok("products", "add", "SAV2", "--kind", "savings", "--name", "Target savings",
-            "--rate", "6", "--withdrawals-per-month", "2", operator="manager1")  # fmt: skip
+    coop.ok(
+        "products",
+        "add",
+        "SAV2",
+        "--kind",
+        "savings",
+        "--name",
+        "Target savings",
+        "--rate",
+        "6",
+        "--withdrawals-per-month",
+        "2",
+        operator="manager1",
+    )
     m = add_member(coop)
     acct, other = open_account(coop, m, "SAV2"), open_account(coop, m, "SAV")
     deposit(coop, acct, "10000")
@@ -151,8 +175,17 @@ def test_idempotency_key_posts_once(coop: Coop) -> None:
     m = add_member(coop)
     acct = open_account(coop, m)
     first = deposit(coop, acct, "700", "--key", "slip-77")
-    r = coop.cli("postings", "deposit", acct, "700", "--key", "slip-77", "--format", "json",
-                 operator="teller1")  # fmt: skip
+    r = coop.cli(
+        "postings",
+        "deposit",
+        acct,
+        "700",
+        "--key",
+        "slip-77",
+        "--format",
+        "json",
+        operator="teller1",
+    )
     assert r.exit_code == 0 and r.json["entry_no"] == first["entry_no"]
     assert "already" in r.stderr
     assert balance(coop, acct) == D("700.00")
@@ -267,8 +300,11 @@ def test_fixed_deposit_placement_maturity_and_early_penalty(coop: Coop) -> None:
     r = coop.cli("postings", "deposit", fd, "1000", operator="teller1")
     assert r.exit_code == 5 and "already placed" in r.stderr
     early = withdraw(coop, fd, "50000", COOPCTL_TODAY="2026-11-29")
-    assert lines_of(early) == [("1110", None, "0.00", "49000.00"), ("2120", fd, "50000.00", "0.00"),
-                               ("4200", None, "0.00", "1000.00")]  # fmt: skip
+    assert lines_of(early) == [
+        ("1110", None, "0.00", "49000.00"),
+        ("2120", fd, "50000.00", "0.00"),
+        ("4200", None, "0.00", "1000.00"),
+    ]
     due = withdraw(coop, fd, "50000", COOPCTL_TODAY="2026-11-30")
     assert lines_of(due) == [("1110", None, "0.00", "50000.00"), ("2120", fd, "50000.00", "0.00")]
     assert balance(coop, fd) == D("0.00")

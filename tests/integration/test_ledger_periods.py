@@ -147,6 +147,10 @@ def test_close_year_moves_income_and_expense_to_retained_earnings(coop: Coop) ->
     }
     after = balances(coop)
     assert after["3300"] - before["3300"] == income - expenses == D("122500.00")
+    # the income statement for 2025 (which leaves the closing entry out) says the same
+    statement = coop.ok("reports", "income-statement", "--from", "2025-01-01", "--to", "2025-12-31")
+    assert (statement["income"], statement["expenses"]) == ("170000.00", "47500.00")
+    assert D(statement["net"]) == after["3300"] - before["3300"]
     for code in ("4100", "4200", "5600"):
         assert after[code] == ZERO
     assert after["5500"] == D("1000.00")  # only 2026's expense remains
