@@ -1,5 +1,6 @@
 """Packaging glue: ship the top-level, operator-editable ``jobs/`` and ``reports/``
-folders and ``migrations/`` inside the wheel as ``coopctl.assets.jobs`` and ``coopctl.assets.reports``.
+folders inside the wheel as ``coopctl.assets.jobs`` and ``coopctl.assets.reports``,
+and ``migrations/`` as ``coopctl.migrations``.
 
 They stay plain folders in the repository (an editable install maps them in
 place); ``coopctl.core.resources`` finds them in both cases.
@@ -8,7 +9,12 @@ place); ``coopctl.core.resources`` finds them in both cases.
 from setuptools import find_packages, setup
 
 packages = find_packages(include=["coopctl", "coopctl.*"])
-packages += ["coopctl.assets.jobs", "coopctl.assets.reports", "coopctl.migrations", "coopctl.migrations.versions"]
+packages += [
+    "coopctl.assets.jobs",
+    "coopctl.assets.reports",
+    "coopctl.migrations",
+    "coopctl.migrations.versions",
+]
 
 setup(
     packages=packages,
@@ -22,6 +28,14 @@ setup(
         "coopctl": ["py.typed"],
         "coopctl.migrations": ["script.py.mako"],
         "coopctl.assets.jobs": ["*.toml", "*.md"],
-        "coopctl.assets.reports": ["*.md", "*.toml", "templates/*", "styles/*", "custom/*", "static/*", "profiles/*"],
+        "coopctl.assets.reports": [
+            "*.md",
+            "*.toml",
+            "templates/*",
+            "styles/*",
+            "custom/*",
+            "static/*",
+            "profiles/*",
+        ],
     },
 )

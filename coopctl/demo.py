@@ -26,18 +26,65 @@ from typing import Any
 
 from coopctl.core.errors import AlreadyInitialisedError, BusinessRuleError
 
-FIRST = ["Adaeze", "Babatunde", "Chinedu", "Damilola", "Emeka", "Funmilayo", "Garba", "Halima",
-         "Ifeoma", "Jide", "Kemi", "Lanre", "Musa", "Ngozi", "Olumide", "Patience", "Rukayat",
-         "Segun", "Tochukwu", "Uche", "Yetunde", "Zainab", "Bola", "Efe", "Hauwa", "Obinna"]
-LAST = ["Okafor", "Adeyemi", "Bello", "Eze", "Ibrahim", "Nwosu", "Ogunleye", "Abubakar",
-        "Okonkwo", "Balogun", "Danjuma", "Oyelaran", "Uzor", "Akande", "Lawal", "Obi"]
+FIRST = [
+    "Adaeze",
+    "Babatunde",
+    "Chinedu",
+    "Damilola",
+    "Emeka",
+    "Funmilayo",
+    "Garba",
+    "Halima",
+    "Ifeoma",
+    "Jide",
+    "Kemi",
+    "Lanre",
+    "Musa",
+    "Ngozi",
+    "Olumide",
+    "Patience",
+    "Rukayat",
+    "Segun",
+    "Tochukwu",
+    "Uche",
+    "Yetunde",
+    "Zainab",
+    "Bola",
+    "Efe",
+    "Hauwa",
+    "Obinna",
+]
+LAST = [
+    "Okafor",
+    "Adeyemi",
+    "Bello",
+    "Eze",
+    "Ibrahim",
+    "Nwosu",
+    "Ogunleye",
+    "Abubakar",
+    "Okonkwo",
+    "Balogun",
+    "Danjuma",
+    "Oyelaran",
+    "Uzor",
+    "Akande",
+    "Lawal",
+    "Obi",
+]
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6300010000050001a5f645400000000049454e44ae426082"
 )
-STAFF = [("demo-manager", "manager"), ("demo-manager2", "manager"), ("demo-teller", "teller"),
-         ("demo-officer", "loan_officer"), ("demo-officer2", "loan_officer"),
-         ("demo-accountant", "accountant"), ("demo-system", "system")]
+STAFF = [
+    ("demo-manager", "manager"),
+    ("demo-manager2", "manager"),
+    ("demo-teller", "teller"),
+    ("demo-officer", "loan_officer"),
+    ("demo-officer2", "loan_officer"),
+    ("demo-accountant", "accountant"),
+    ("demo-system", "system"),
+]
 
 
 @dataclass
@@ -96,7 +143,11 @@ class Runner:
         if "--format" not in argv and argv[:2] != ["operators", "mfa-enroll"]:
             argv += ["--format", "json"]
         out, err = io.StringIO(), io.StringIO()
-        with self._environ(operator), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with (
+            self._environ(operator),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
             code = main(argv)
         self.count += 1
         data: Any = None
@@ -104,8 +155,10 @@ class Runner:
         if text.strip().startswith(("{", "[")):
             data = json.loads(text)
         if check and code != 0:
-            raise BusinessRuleError(f"demo step failed: coopctl {' '.join(argv)} → exit {code}: "
-                                    f"{err.getvalue().strip()}")
+            raise BusinessRuleError(
+                f"demo step failed: coopctl {' '.join(argv)} → exit {code}: "
+                f"{err.getvalue().strip()}"
+            )
         return code, data, err.getvalue()
 
 
@@ -141,7 +194,9 @@ def run_demo(
 ) -> DemoResult:
     folder.mkdir(parents=True, exist_ok=True)
     if (folder / "coop.db").exists():
-        raise AlreadyInitialisedError(f"{folder} already holds a cooperative; choose an empty --dir")
+        raise AlreadyInitialisedError(
+            f"{folder} already holds a cooperative; choose an empty --dir"
+        )
     rng = random.Random(seed)
     r = Runner(folder, progress)
     end = end or date.today()
@@ -152,12 +207,27 @@ def run_demo(
     r.today = month_starts[0]
 
     progress(f"initialising a cooperative in {folder}")
-    r.run("demo-admin", "init", "--name", "Unity Staff Multipurpose Cooperative", "--admin",
-          "demo-admin")
+    r.run(
+        "demo-admin",
+        "init",
+        "--name",
+        "Unity Staff Multipurpose Cooperative",
+        "--admin",
+        "demo-admin",
+    )
     for user, role in STAFF:
         r.run("demo-admin", "operators", "add", user, "--role", role)
-    r.run("demo-admin", "recon", "banks", "add", "UBA", "--gl", "1121", "--name",
-          "United Bank for Africa - current")
+    r.run(
+        "demo-admin",
+        "recon",
+        "banks",
+        "add",
+        "UBA",
+        "--gl",
+        "1121",
+        "--name",
+        "United Bank for Africa - current",
+    )
 
     docs = folder / "kyc-samples"
     docs.mkdir(exist_ok=True)
@@ -168,23 +238,60 @@ def run_demo(
     people: list[DemoMember] = []
     for i in range(members):
         _, m, _ = r.run(
-            "demo-teller", "members", "add", "--first-name", rng.choice(FIRST),
-            "--last-name", rng.choice(LAST), "--phone", _phone(rng),
-            "--bvn", _digits(rng, 11), "--dob", f"{rng.randint(1965, 2000)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
-            "--employer", "Federal Medical Centre", "--staff-no", f"FMC{1000 + i}",
+            "demo-teller",
+            "members",
+            "add",
+            "--first-name",
+            rng.choice(FIRST),
+            "--last-name",
+            rng.choice(LAST),
+            "--phone",
+            _phone(rng),
+            "--bvn",
+            _digits(rng, 11),
+            "--dob",
+            f"{rng.randint(1965, 2000)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+            "--employer",
+            "Federal Medical Centre",
+            "--staff-no",
+            f"FMC{1000 + i}",
         )
         no = m["member_no"]
-        r.run("demo-teller", "members", "docs", "add", no, docs / "id_card.png", "--kind", "id_card")
-        r.run("demo-teller", "members", "docs", "add", no, docs / "photo.png", "--kind",
-              "passport_photo")
+        r.run(
+            "demo-teller", "members", "docs", "add", no, docs / "id_card.png", "--kind", "id_card"
+        )
+        r.run(
+            "demo-teller",
+            "members",
+            "docs",
+            "add",
+            no,
+            docs / "photo.png",
+            "--kind",
+            "passport_photo",
+        )
         r.run("demo-manager", "members", "kyc", "approve", no)
         _, sav, _ = r.run("demo-teller", "accounts", "open", no, "--product", "SAV")
         _, shr, _ = r.run("demo-teller", "accounts", "open", no, "--product", "SHR")
         people.append(DemoMember(no, sav["account_no"], shr["account_no"], rng.random() < 0.8))
-        r.run("demo-teller", "postings", "deposit", sav["account_no"],
-              f"{rng.randint(20, 200) * 1000}", "--narration", "opening deposit")
-        r.run("demo-teller", "postings", "deposit", shr["account_no"], "10000",
-              "--narration", "share capital")
+        r.run(
+            "demo-teller",
+            "postings",
+            "deposit",
+            sav["account_no"],
+            f"{rng.randint(20, 200) * 1000}",
+            "--narration",
+            "opening deposit",
+        )
+        r.run(
+            "demo-teller",
+            "postings",
+            "deposit",
+            shr["account_no"],
+            "10000",
+            "--narration",
+            "share capital",
+        )
 
     loan_count = 0
     for mi, start in enumerate(month_starts):
@@ -201,16 +308,32 @@ def run_demo(
             total += amt
         checkoff = folder / f"checkoff-{start:%Y-%m}.csv"
         checkoff.write_text("\n".join(lines) + "\n")
-        r.run("demo-accountant", "postings", "import", checkoff, "--bank", "UBA", "--ref",
-              f"FMC-PAYROLL-{start:%Y%m}", "--total", str(total))
+        r.run(
+            "demo-accountant",
+            "postings",
+            "import",
+            checkoff,
+            "--bank",
+            "UBA",
+            "--ref",
+            f"FMC-PAYROLL-{start:%Y%m}",
+            "--total",
+            str(total),
+        )
         # walk-in deposits and withdrawals
         r.today = start.replace(day=10)
         for p in rng.sample(people, k=max(1, len(people) // 3)):
             r.run("demo-teller", "postings", "deposit", p.sav, f"{rng.randint(5, 80) * 1000}")
         r.today = start.replace(day=18)
         for p in rng.sample(people, k=max(1, len(people) // 5)):
-            r.run("demo-teller", "postings", "withdraw", p.sav, f"{rng.randint(1, 10) * 1000}",
-                  check=False)
+            r.run(
+                "demo-teller",
+                "postings",
+                "withdraw",
+                p.sav,
+                f"{rng.randint(1, 10) * 1000}",
+                check=False,
+            )
         # new loans in the first months
         if mi < max(1, months - 2):
             r.today = start.replace(day=5)
@@ -221,19 +344,47 @@ def run_demo(
                 amount = int(Decimal(acct["available"]) * 2 // 10000 * 10000)
                 if amount < 50000:
                     continue
-                code, loan, _ = r.run("demo-officer", "loans", "apply", p.member_no, "--product",
-                                      "LN-DEI", "--amount", str(amount), "--term", "6",
-                                      "--purpose", "school fees", check=False)
+                code, loan, _ = r.run(
+                    "demo-officer",
+                    "loans",
+                    "apply",
+                    p.member_no,
+                    "--product",
+                    "LN-DEI",
+                    "--amount",
+                    str(amount),
+                    "--term",
+                    "6",
+                    "--purpose",
+                    "school fees",
+                    check=False,
+                )
                 if code != 0:
                     continue
                 loan_no = loan["loan_no"]
                 guarantors = rng.sample([q for q in people if q is not p], k=2)
                 share = Decimal(amount) / 2
                 for g in guarantors:
-                    r.run("demo-officer", "loans", "guarantors", "add", loan_no, g.member_no,
-                          "--amount", str(share), check=False)
-                    r.run("demo-officer", "loans", "guarantors", "accept", loan_no, g.member_no,
-                          check=False)
+                    r.run(
+                        "demo-officer",
+                        "loans",
+                        "guarantors",
+                        "add",
+                        loan_no,
+                        g.member_no,
+                        "--amount",
+                        str(share),
+                        check=False,
+                    )
+                    r.run(
+                        "demo-officer",
+                        "loans",
+                        "guarantors",
+                        "accept",
+                        loan_no,
+                        g.member_no,
+                        check=False,
+                    )
                 ok1 = r.run("demo-officer2", "loans", "approve", loan_no, check=False)[0]
                 ok2 = r.run("demo-manager", "loans", "approve", loan_no, check=False)[0]
                 if ok1 or ok2:
@@ -250,13 +401,26 @@ def run_demo(
                 if rng.random() < 0.8:
                     r.today = min(start.replace(day=28), end)
                     _, sched, _ = r.run("demo-officer", "loans", "schedule", loan_no)
-                    due = next((i for i in sched["installments"]
-                                if date.fromisoformat(i["due_date"]) <= _end_of_month(start)
-                                and Decimal(i.get("unpaid", i["total"])) > 0), None)
+                    due = next(
+                        (
+                            i
+                            for i in sched["installments"]
+                            if date.fromisoformat(i["due_date"]) <= _end_of_month(start)
+                            and Decimal(i.get("unpaid", i["total"])) > 0
+                        ),
+                        None,
+                    )
                     if due is not None:
-                        r.run("demo-teller", "loans", "repay", loan_no,
-                              str(Decimal(due.get("unpaid", due["total"]))), "--from-account", p.sav,
-                              check=False)
+                        r.run(
+                            "demo-teller",
+                            "loans",
+                            "repay",
+                            loan_no,
+                            str(Decimal(due.get("unpaid", due["total"]))),
+                            "--from-account",
+                            p.sav,
+                            check=False,
+                        )
         # close of business at month end: penalties and provisioning, then close the month
         r.today = min(month_end, end)
         r.run("demo-system", "loans", "penalize", "--date", r.today.isoformat(), check=False)
@@ -270,13 +434,17 @@ def run_demo(
     code, verify, _ = r.run("demo-accountant", "ledger", "verify", check=False)
     _, tb, _ = r.run("demo-accountant", "ledger", "trial-balance")
     last_full = month_starts[-2] if len(month_starts) > 1 else month_starts[-1]
-    pack: dict[str, Any] = {}
-    code_p, pack_data, err = r.run("demo-accountant", "reports", "pack", "--month",
-                                   f"{last_full:%Y-%m}", "-o", folder / "reports", check=False)
-    if code_p == 0 and pack_data:
-        pack = pack_data
-    else:
-        pack = {"error": err.strip()}
+    code_p, pack_data, err = r.run(
+        "demo-accountant",
+        "reports",
+        "pack",
+        "--month",
+        f"{last_full:%Y-%m}",
+        "-o",
+        folder / "reports",
+        check=False,
+    )
+    pack = pack_data if code_p == 0 and pack_data else {"error": err.strip()}
     entries = len(r.run("demo-accountant", "postings", "list", "--limit", "1000000")[1])
     return DemoResult(
         folder=folder,

@@ -17,7 +17,9 @@ def demo(
     folder: Annotated[Path, typer.Option("--dir", help="Folder for the demo cooperative.")] = Path(
         "coop-demo"
     ),
-    members: Annotated[int, typer.Option("--members", help="How many members.", min=3, max=5000)] = 30,
+    members: Annotated[
+        int, typer.Option("--members", help="How many members.", min=3, max=5000)
+    ] = 30,
     months: Annotated[int, typer.Option("--months", help="Months of history.", min=1, max=36)] = 6,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same books).")] = 7,
     fmt: FormatOpt = "table",
@@ -53,7 +55,8 @@ def demo(
     }
     emit(summary, fmt)
     message(
-        f"explore it: cd {result.folder} && COOPCTL_OPERATOR=demo-admin coopctl ledger trial-balance"
+        f"explore it: cd {result.folder} && "
+        "COOPCTL_OPERATOR=demo-admin coopctl ledger trial-balance"
     )
     if not result.verify_ok:
         raise ReviewNeededError("the demo's books did not verify")
