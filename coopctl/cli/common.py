@@ -214,6 +214,8 @@ def _table(
     for k, v in header.items():
         if not isinstance(v, list | dict):
             console.print(f"{k}: {_cell(to_jsonable(v))}", highlight=False)
+    if not rows and header:
+        return
     t = Table(title=title, show_lines=False)
     for c in cols:
         numeric = any(

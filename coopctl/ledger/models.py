@@ -138,7 +138,7 @@ class JournalEntry(Base):
     __tablename__ = "journal_entries"
     __table_args__ = (
         CheckConstraint("status IN ('draft','pending','posted','rejected')", name="status_known"),
-        Index("ix_journal_entries_date_status", "business_date", "status"),
+        Index("ix_journal_entries_business_date", "business_date"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

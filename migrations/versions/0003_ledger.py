@@ -65,9 +65,11 @@ SQLITE_TRIGGERS = [
     BEGIN SELECT RAISE(ABORT, 'member-account line must use its control GL account'); END""",
 ]
 
+# PostgreSQL: cheap per-row guards for immutability, and statement-level checks
+# (transition tables) for balance, closed periods and sub-ledger GLs, so a bulk
+# flip of many entries or a COPY of many lines is checked in one query.
 PG_TRIGGERS = [
     """CREATE OR REPLACE FUNCTION coopctl_je_guard() RETURNS trigger AS $$
-    DECLARE dr BIGINT; cr BIGINT; nd INT; nc INT;
     BEGIN
       IF TG_OP = 'INSERT' THEN
         IF NEW.status = 'posted' THEN
@@ -87,31 +89,43 @@ PG_TRIGGERS = [
                AND NEW.reversed_by_id IS DISTINCT FROM OLD.reversed_by_id) THEN
           RAISE EXCEPTION 'posted journal entries are immutable';
         END IF;
-        RETURN NEW;
-      END IF;
-      IF NEW.status = 'posted' THEN
-        SELECT COALESCE(SUM(debit), 0), COALESCE(SUM(credit), 0),
-               COUNT(*) FILTER (WHERE debit > 0), COUNT(*) FILTER (WHERE credit > 0)
-          INTO dr, cr, nd, nc FROM journal_lines WHERE entry_id = NEW.id;
-        IF dr <> cr OR nd = 0 OR nc = 0 THEN
-          RAISE EXCEPTION 'unbalanced journal entry %', NEW.id;
-        END IF;
-        IF EXISTS (SELECT 1 FROM periods WHERE status = 'closed'
-                   AND NEW.business_date BETWEEN start_date AND end_date) THEN
-          RAISE EXCEPTION 'posting dated in a closed period';
-        END IF;
       END IF;
       RETURN NEW;
     END $$ LANGUAGE plpgsql""",
     """CREATE TRIGGER je_guard BEFORE INSERT OR UPDATE OR DELETE ON journal_entries
     FOR EACH ROW EXECUTE FUNCTION coopctl_je_guard()""",
+    """CREATE OR REPLACE FUNCTION coopctl_je_post_check() RETURNS trigger AS $$
+    DECLARE bad BIGINT;
+    BEGIN
+      SELECT n.id INTO bad
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        LEFT JOIN journal_lines l ON l.entry_id = n.id
+       WHERE n.status = 'posted' AND o.status <> 'posted'
+       GROUP BY n.id
+      HAVING COALESCE(SUM(l.debit), 0) <> COALESCE(SUM(l.credit), 0)
+          OR COUNT(*) FILTER (WHERE l.debit > 0) = 0
+          OR COUNT(*) FILTER (WHERE l.credit > 0) = 0
+       LIMIT 1;
+      IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'unbalanced journal entry %', bad;
+      END IF;
+      IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id
+                   JOIN periods p ON p.status = 'closed'
+                    AND n.business_date BETWEEN p.start_date AND p.end_date
+                  WHERE n.status = 'posted' AND o.status <> 'posted') THEN
+        RAISE EXCEPTION 'posting dated in a closed period';
+      END IF;
+      RETURN NULL;
+    END $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER je_post_check AFTER UPDATE ON journal_entries
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION coopctl_je_post_check()""",
     """CREATE OR REPLACE FUNCTION coopctl_jl_guard() RETURNS trigger AS $$
     BEGIN
-      IF TG_OP IN ('UPDATE', 'DELETE') AND
-         (SELECT status FROM journal_entries WHERE id = OLD.entry_id) = 'posted' THEN
+      IF (SELECT status FROM journal_entries WHERE id = OLD.entry_id) = 'posted' THEN
         RAISE EXCEPTION 'lines of a posted entry are immutable';
       END IF;
-      IF TG_OP IN ('INSERT', 'UPDATE') THEN
+      IF TG_OP = 'UPDATE' THEN
         IF (SELECT status FROM journal_entries WHERE id = NEW.entry_id) = 'posted' THEN
           RAISE EXCEPTION 'lines of a posted entry are immutable';
         END IF;
@@ -123,8 +137,23 @@ PG_TRIGGERS = [
       END IF;
       RETURN OLD;
     END $$ LANGUAGE plpgsql""",
-    """CREATE TRIGGER jl_guard BEFORE INSERT OR UPDATE OR DELETE ON journal_lines
+    """CREATE TRIGGER jl_guard BEFORE UPDATE OR DELETE ON journal_lines
     FOR EACH ROW EXECUTE FUNCTION coopctl_jl_guard()""",
+    """CREATE OR REPLACE FUNCTION coopctl_jl_insert_check() RETURNS trigger AS $$
+    BEGIN
+      IF EXISTS (SELECT 1 FROM new_rows l JOIN journal_entries e ON e.id = l.entry_id
+                  WHERE e.status = 'posted') THEN
+        RAISE EXCEPTION 'lines of a posted entry are immutable';
+      END IF;
+      IF EXISTS (SELECT 1 FROM new_rows l JOIN accounts a ON a.id = l.account_id
+                  WHERE l.gl_account_id <> a.gl_account_id) THEN
+        RAISE EXCEPTION 'member-account line must use its control GL account';
+      END IF;
+      RETURN NULL;
+    END $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER jl_insert_check AFTER INSERT ON journal_lines
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION coopctl_jl_insert_check()""",
     """CREATE OR REPLACE FUNCTION coopctl_no_truncate() RETURNS trigger AS $$
     BEGIN RAISE EXCEPTION 'the journal cannot be truncated'; END $$ LANGUAGE plpgsql""",
     """CREATE TRIGGER je_no_truncate BEFORE TRUNCATE ON journal_entries
@@ -148,11 +177,13 @@ def _create_triggers() -> None:
 
 def _drop_triggers() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        for t, table in (("je_guard", "journal_entries"), ("jl_guard", "journal_lines"),
+        for t, table in (("je_guard", "journal_entries"), ("je_post_check", "journal_entries"),
+                         ("jl_guard", "journal_lines"), ("jl_insert_check", "journal_lines"),
                          ("je_no_truncate", "journal_entries"),
                          ("jl_no_truncate", "journal_lines")):
             op.execute(f"DROP TRIGGER IF EXISTS {t} ON {table}")
-        for f in ("coopctl_je_guard", "coopctl_jl_guard", "coopctl_no_truncate"):
+        for f in ("coopctl_je_guard", "coopctl_je_post_check", "coopctl_jl_guard",
+                  "coopctl_jl_insert_check", "coopctl_no_truncate"):
             op.execute(f"DROP FUNCTION IF EXISTS {f}()")
     else:
         for t in _SQLITE_NAMES:
@@ -208,7 +239,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('reverses_id', name=op.f('uq_journal_entries_reverses_id'))
     )
     with op.batch_alter_table('journal_entries', schema=None) as batch_op:
-        batch_op.create_index('ix_journal_entries_date_status', ['business_date', 'status'], unique=False)
+        batch_op.create_index('ix_journal_entries_business_date', ['business_date'], unique=False)
 
     op.create_table('periods',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -308,7 +339,7 @@ def downgrade() -> None:
     op.drop_table('accounts')
     op.drop_table('periods')
     with op.batch_alter_table('journal_entries', schema=None) as batch_op:
-        batch_op.drop_index('ix_journal_entries_date_status')
+        batch_op.drop_index('ix_journal_entries_business_date')
 
     op.drop_table('journal_entries')
     op.drop_table('gl_accounts')
