@@ -47,6 +47,7 @@ class PlannedLine:
     split: checkoff.Split
     savings_account: Account
     shares_account: Account | None
+    owners: dict[str, str]  # loan_no → name of the provider that reported it
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,18 +75,18 @@ def load_providers() -> dict[str, checkoff.LoanDueProvider]:
     return checkoff.DUE_PROVIDERS
 
 
-def loan_dues(uow: UnitOfWork, member_id: int, as_of: date) -> list[tuple[str, Decimal]]:
+def loan_dues(
+    uow: UnitOfWork, member_id: int, as_of: date
+) -> tuple[list[tuple[str, Decimal]], dict[str, str]]:
+    """The member's loans due (every provider, in registration order) and, per loan,
+    the name of the provider that reported it."""
     dues: list[tuple[str, Decimal]] = []
-    for provider in load_providers().values():
-        dues.extend(provider.due(uow, member_id, as_of))
-    return dues
-
-
-def _provider_for(uow: UnitOfWork, member_id: int, loan_no: str, as_of: date) -> Any:
-    for provider in load_providers().values():
-        if any(n == loan_no for n, _ in provider.due(uow, member_id, as_of)):
-            return provider
-    raise NotFoundError(f"no loan provider knows loan {loan_no}")
+    owners: dict[str, str] = {}
+    for pname, provider in load_providers().items():
+        for loan_no, amount in provider.due(uow, member_id, as_of):
+            dues.append((loan_no, amount))
+            owners.setdefault(loan_no, pname)
+    return dues, owners
 
 
 def _plan(
@@ -148,10 +149,10 @@ def _plan(
             continue
         shr = accounts.get((member.id, shr_code))
         try:
-            dues = (
+            dues, owners = (
                 loan_dues(uow, member.id, on)
                 if ("loan_due" in priority or (ln.explicit and ln.explicit["loan"] > 0))
-                else []
+                else ([], {})
             )
             if ln.explicit is not None:
                 if ln.explicit["shares"] > 0 and shr is None:
@@ -181,7 +182,7 @@ def _plan(
         except CoopError as exc:
             errors.append(f"{where}:member_no: {exc.message}")
             continue
-        planned.append(PlannedLine(ln.line_no, member, ln.amount, split, sav, shr))
+        planned.append(PlannedLine(ln.line_no, member, ln.amount, split, sav, shr, owners))
     return planned, errors
 
 
@@ -259,7 +260,7 @@ def import_file(
     entry_lines = [LineDraft(bank_gl, debit=total, memo=f"check-off {ref}"[:200])]
     for p in planned:
         for loan_no, amount in p.split.loans:
-            provider = _provider_for(uow, p.member.id, loan_no, on)
+            provider = load_providers()[p.owners[loan_no]]
             entry_lines.extend(provider.apply(uow, loan_no, amount, on, ref))
         for acct, amount in (
             (p.shares_account, p.split.shares),

@@ -63,9 +63,7 @@ def pending_exit(uow: UnitOfWork, member_id: int) -> ExitRequest | None:
     ).first()
 
 
-def check_credit(
-    uow: UnitOfWork, acct: Account, member: Member, amount: Decimal, *, first_ok: bool = False
-) -> DepositAccount:
+def check_credit(uow: UnitOfWork, acct: Account, member: Member, amount: Decimal) -> DepositAccount:
     """Money may be paid into ``acct``: open deposit account, member not exited, KYC when
     configured, the minimum opening balance on the first payment, one fixed-deposit
     placement."""
@@ -81,7 +79,7 @@ def check_credit(
             f"account {acct.account_no} is a fixed deposit already placed; open another"
         )
     minimum = details.product.min_opening_balance
-    if not active_before and not first_ok and amount < minimum:
+    if not active_before and amount < minimum:
         raise MinimumOpeningBalanceError(
             f"account {acct.account_no}: the first payment must be at least {minimum:,.2f} "
             f"(product {details.product.code})"
