@@ -155,17 +155,9 @@ def import_(
         emit(summary, fmt, rows_key="lines", columns=None if fmt == "json" else IMPORT_COLS)
 
 
-def _load_hooks() -> None:
-    """Register the approval hooks of withdrawals and transfers before any postings
-    command runs (``postings approve`` must re-check KYC and account status)."""
-    import coopctl.deposits.teller  # noqa: F401
-
-
 def register(app: typer.Typer) -> None:
     """Add the teller commands to the ``postings`` app."""
     app.command("deposit", context_settings=_CTX)(deposit)
     app.command("withdraw", context_settings=_CTX)(withdraw)
     app.command("transfer", context_settings=_CTX)(transfer)
     app.command("import", context_settings=_CTX)(import_)
-    if app.registered_callback is None:
-        app.callback()(_load_hooks)

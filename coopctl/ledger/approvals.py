@@ -29,6 +29,20 @@ from coopctl.ledger.rules import EntryDraft, LineDraft
 # Other contexts hook into approvals of their own kinds (e.g. a pending
 # withdrawal re-checks the member's KYC): kind → callable(uow, entry).
 ON_APPROVE: dict[str, Callable[[UnitOfWork, JournalEntry], None]] = {}
+# Modules that register ON_APPROVE hooks when imported (loaded before any approval,
+# so a fresh process, a job or a script gets the same re-checks as the CLI).
+HOOK_MODULES = ("coopctl.deposits.teller",)
+
+
+def load_hooks() -> None:
+    import importlib
+
+    for name in HOOK_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
 
 
 def get_entry(uow: UnitOfWork, entry_no: str, *, lock: bool = False) -> JournalEntry:
@@ -79,6 +93,7 @@ def approve(uow: UnitOfWork, entry_no: str, *, otp: str | None = None) -> Journa
         raise InvalidStateError(f"entry {entry.entry_no} is {entry.display_status}, not pending")
     check_checker(uow, entry.maker, entry.approval_kind, otp)
     check_date(uow, entry.business_date)
+    load_hooks()
     hook = ON_APPROVE.get(entry.kind)
     if hook:
         hook(uow, entry)

@@ -55,7 +55,6 @@ __all__ = [
 ]
 
 
-
 # --- trial balance ---------------------------------------------------------------------
 def build_trial_balance(uow: UnitOfWork, as_of: date) -> Report:
     """Each posting account's net debit or credit as of a date; the totals agree."""
