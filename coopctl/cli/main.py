@@ -49,14 +49,11 @@ class LazyGroup(click.Group):
         if ctx.resilient_parsing or _only_listing(ctx):
             # Listing for --help: a stub carrying the help line, no import.
             return click.Command(cmd_name, help=help_line, short_help=help_line)
-        import importlib
+        from coopctl.core.plugins import optional_import
 
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                return None
-            raise
+        module = optional_import(module_name)
+        if module is None:
+            return None
         import typer.main
 
         cmd = typer.main.get_command(module.app)

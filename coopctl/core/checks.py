@@ -7,10 +7,11 @@ nightly job run the same named list.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from coopctl.core.plugins import optional_import
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,7 @@ def check(name: str, group: str = "ledger") -> Callable[[CheckFn], CheckFn]:
 
 def load_checks() -> None:
     for name in CHECK_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        optional_import(name)
 
 
 def run(session: Any, groups: tuple[str, ...] = ("ledger",)) -> list[Problem]:

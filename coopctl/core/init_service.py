@@ -8,7 +8,6 @@ initialised database it refuses (exit 5) and changes nothing.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from coopctl.core.context import AppContext
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import AlreadyInitialisedError, ValidationError
 from coopctl.core.models import CoopSetting, Operator
+from coopctl.core.plugins import optional_import
 
 # Contexts that seed defaults at init: module with ``seed(uow) -> str`` (a summary line).
 SEED_MODULES = ("coopctl.deposits.seed", "coopctl.loans.seed")
@@ -101,13 +101,9 @@ def initialise(
                 n_gl = seed_chart(uow)
                 seeded = []
                 for mod_name in SEED_MODULES:
-                    try:
-                        mod = importlib.import_module(mod_name)
-                    except ModuleNotFoundError as exc:
-                        if exc.name != mod_name:
-                            raise
-                        continue
-                    seeded.append(mod.seed(uow))
+                    mod = optional_import(mod_name)
+                    if mod is not None:
+                        seeded.append(mod.seed(uow))
                 audit.record(
                     uow,
                     "coop.init",

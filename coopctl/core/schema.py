@@ -6,9 +6,8 @@ imports only the models it needs.
 
 from __future__ import annotations
 
-import importlib
-
 from coopctl.core.db import Base
+from coopctl.core.plugins import optional_import
 
 MODEL_MODULES = (
     "coopctl.core.models",
@@ -26,9 +25,5 @@ MODEL_MODULES = (
 
 def load_all() -> type[Base]:
     for name in MODEL_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        optional_import(name)
     return Base

@@ -35,14 +35,10 @@ HOOK_MODULES = ("coopctl.deposits.teller",)
 
 
 def load_hooks() -> None:
-    import importlib
+    from coopctl.core.plugins import optional_import
 
     for name in HOOK_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        optional_import(name)
 
 
 def get_entry(uow: UnitOfWork, entry_no: str, *, lock: bool = False) -> JournalEntry:
