@@ -61,6 +61,32 @@ class Money(TypeDecorator[Decimal]):
         return money.from_minor(int(value))
 
 
+RATE_PLACES = Decimal("0.0001")
+
+
+class Rate(TypeDecorator[Decimal]):
+    """A percentage (or multiple) with up to four decimals, stored exactly as BIGINT
+    ten-thousandths; never a float, and more than four decimals is refused."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError("Rate columns take Decimal")
+        q = value.quantize(RATE_PLACES)
+        if q != value:
+            raise ValueError(f"rate {value} has more than four decimals")
+        return int(q * 10000)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(int(value)) / 10000).quantize(RATE_PLACES)
+
+
 class UTCDateTime(TypeDecorator[Any]):
     """Timezone-aware UTC timestamps on both databases."""
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -23,9 +21,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
-from coopctl.core.db import Base, BigId, Money, UTCDateTime
+from coopctl.core.db import Base, BigId, Money, Rate, UTCDateTime
 from coopctl.core.money import ZERO
 from coopctl.ledger.models import Account, GLAccount
 
@@ -35,29 +32,6 @@ from coopctl.recon.models import BankAccount  # noqa: F401
 PRODUCT_KINDS = ("savings", "shares", "fixed_deposit")
 INTEREST_METHODS = ("daily_balance", "average_daily_balance", "minimum_monthly_balance")
 POSTING_FREQUENCIES = ("monthly", "quarterly", "annually")
-RATE_PLACES = Decimal("0.0001")
-
-
-class Rate(TypeDecorator[Decimal]):
-    """A percentage with up to four decimals, stored exactly as BIGINT ten-thousandths."""
-
-    impl = BigInteger
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Any) -> int | None:
-        if value is None:
-            return None
-        if not isinstance(value, Decimal):
-            raise TypeError("Rate columns take Decimal")
-        q = value.quantize(RATE_PLACES)
-        if q != value:
-            raise ValueError(f"rate {value} has more than four decimals")
-        return int(q * 10000)
-
-    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
-        if value is None:
-            return None
-        return (Decimal(int(value)) / 10000).quantize(RATE_PLACES)
 
 
 class DepositProduct(Base):

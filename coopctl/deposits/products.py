@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from coopctl.core import audit, clock
-from coopctl.core.db import UnitOfWork
+from coopctl.core.db import RATE_PLACES, UnitOfWork
 from coopctl.core.errors import DuplicateError, NotFoundError, ValidationError
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
@@ -26,7 +26,6 @@ from coopctl.deposits.models import (
     INTEREST_METHODS,
     POSTING_FREQUENCIES,
     PRODUCT_KINDS,
-    RATE_PLACES,
     DepositProduct,
 )
 from coopctl.ledger.coa import GL

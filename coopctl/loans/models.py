@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -26,37 +25,17 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
-from coopctl.core.db import Base, BigId, Money, UTCDateTime
+from coopctl.core.db import RATE_PLACES, Base, BigId, Money, Rate, UTCDateTime
 from coopctl.core.money import CENT, ZERO
 
-PERCENT_PLACES = Decimal("0.0001")
+PERCENT_PLACES = RATE_PLACES
 LOAN_STATUSES = ("applied", "approved", "active", "closed", "written_off", "rejected")
 OPEN_STATUSES = ("applied", "approved", "active")
 COMPONENTS = ("principal", "interest", "fees", "penalty")
 
 
-class Percent(TypeDecorator[Decimal]):
-    """A percentage (or multiple) with up to four decimals, stored as BIGINT ten-thousandths."""
-
-    impl = BigInteger
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Any) -> int | None:
-        if value is None:
-            return None
-        if not isinstance(value, Decimal):
-            raise TypeError("Percent columns take Decimal")
-        q = value.quantize(PERCENT_PLACES)
-        if q != value:
-            raise ValueError(f"percentage {value} has more than four decimals")
-        return int(q * 10000)
-
-    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
-        if value is None:
-            return None
-        return (Decimal(int(value)) / 10000).quantize(PERCENT_PLACES)
+Percent = Rate  # the shared exact percentage type
 
 
 class LoanProduct(Base):
