@@ -94,18 +94,38 @@ PG_TRIGGERS = [
     END $$ LANGUAGE plpgsql""",
     """CREATE TRIGGER je_guard BEFORE INSERT OR UPDATE OR DELETE ON journal_entries
     FOR EACH ROW EXECUTE FUNCTION coopctl_je_guard()""",
+    # Small statements (a teller's posting) check each flipped entry through the
+    # index on journal_lines(entry_id); large ones (bulk flips) in one hash join.
     """CREATE OR REPLACE FUNCTION coopctl_je_post_check() RETURNS trigger AS $$
-    DECLARE bad BIGINT;
+    DECLARE bad BIGINT; flipped BIGINT;
     BEGIN
-      SELECT n.id INTO bad
-        FROM new_rows n JOIN old_rows o ON o.id = n.id
-        LEFT JOIN journal_lines l ON l.entry_id = n.id
-       WHERE n.status = 'posted' AND o.status <> 'posted'
-       GROUP BY n.id
-      HAVING COALESCE(SUM(l.debit), 0) <> COALESCE(SUM(l.credit), 0)
-          OR COUNT(*) FILTER (WHERE l.debit > 0) = 0
-          OR COUNT(*) FILTER (WHERE l.credit > 0) = 0
-       LIMIT 1;
+      SELECT COUNT(*) INTO flipped FROM new_rows n JOIN old_rows o ON o.id = n.id
+       WHERE n.status = 'posted' AND o.status <> 'posted';
+      IF flipped = 0 THEN
+        RETURN NULL;
+      END IF;
+      IF flipped < 500 THEN
+        SELECT n.id INTO bad
+          FROM new_rows n JOIN old_rows o ON o.id = n.id
+          CROSS JOIN LATERAL (
+            SELECT COALESCE(SUM(l.debit), 0) AS dr, COALESCE(SUM(l.credit), 0) AS cr,
+                   COUNT(*) FILTER (WHERE l.debit > 0) AS nd,
+                   COUNT(*) FILTER (WHERE l.credit > 0) AS nc
+              FROM journal_lines l WHERE l.entry_id = n.id) t
+         WHERE n.status = 'posted' AND o.status <> 'posted'
+           AND (t.dr <> t.cr OR t.nd = 0 OR t.nc = 0)
+         LIMIT 1;
+      ELSE
+        SELECT n.id INTO bad
+          FROM new_rows n JOIN old_rows o ON o.id = n.id
+          LEFT JOIN journal_lines l ON l.entry_id = n.id
+         WHERE n.status = 'posted' AND o.status <> 'posted'
+         GROUP BY n.id
+        HAVING COALESCE(SUM(l.debit), 0) <> COALESCE(SUM(l.credit), 0)
+            OR COUNT(*) FILTER (WHERE l.debit > 0) = 0
+            OR COUNT(*) FILTER (WHERE l.credit > 0) = 0
+         LIMIT 1;
+      END IF;
       IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'unbalanced journal entry %', bad;
       END IF;
@@ -141,12 +161,14 @@ PG_TRIGGERS = [
     FOR EACH ROW EXECUTE FUNCTION coopctl_jl_guard()""",
     """CREATE OR REPLACE FUNCTION coopctl_jl_insert_check() RETURNS trigger AS $$
     BEGIN
-      IF EXISTS (SELECT 1 FROM new_rows l JOIN journal_entries e ON e.id = l.entry_id
-                  WHERE e.status = 'posted') THEN
+      IF EXISTS (SELECT 1 FROM new_rows l
+                  WHERE (SELECT e.status FROM journal_entries e WHERE e.id = l.entry_id)
+                        = 'posted') THEN
         RAISE EXCEPTION 'lines of a posted entry are immutable';
       END IF;
-      IF EXISTS (SELECT 1 FROM new_rows l JOIN accounts a ON a.id = l.account_id
-                  WHERE l.gl_account_id <> a.gl_account_id) THEN
+      IF EXISTS (SELECT 1 FROM new_rows l
+                  WHERE l.account_id IS NOT NULL AND l.gl_account_id <>
+                        (SELECT a.gl_account_id FROM accounts a WHERE a.id = l.account_id)) THEN
         RAISE EXCEPTION 'member-account line must use its control GL account';
       END IF;
       RETURN NULL;
