@@ -362,10 +362,14 @@ def run_demo(
                 if code != 0:
                     continue
                 loan_no = loan["loan_no"]
-                guarantors = rng.sample([q for q in people if q is not p], k=2)
                 share = Decimal(amount) / 2
-                for g in guarantors:
-                    r.run(
+                accepted = 0
+                candidates = [q for q in people if q is not p and not q.loans]
+                rng.shuffle(candidates)
+                for g in candidates:
+                    if accepted == 2:
+                        break
+                    added = r.run(
                         "demo-officer",
                         "loans",
                         "guarantors",
@@ -375,19 +379,33 @@ def run_demo(
                         "--amount",
                         str(share),
                         check=False,
-                    )
-                    r.run(
-                        "demo-officer",
-                        "loans",
-                        "guarantors",
-                        "accept",
-                        loan_no,
-                        g.member_no,
-                        check=False,
-                    )
+                    )[0]
+                    if (
+                        added == 0
+                        and r.run(
+                            "demo-officer",
+                            "loans",
+                            "guarantors",
+                            "accept",
+                            loan_no,
+                            g.member_no,
+                            check=False,
+                        )[0]
+                        == 0
+                    ):
+                        accepted += 1
                 ok1 = r.run("demo-officer2", "loans", "approve", loan_no, check=False)[0]
                 ok2 = r.run("demo-manager", "loans", "approve", loan_no, check=False)[0]
                 if ok1 or ok2:
+                    r.run(
+                        "demo-manager",
+                        "loans",
+                        "reject",
+                        loan_no,
+                        "--reason",
+                        "guarantees not complete",
+                        check=False,
+                    )
                     continue
                 r.run("demo-manager", "loans", "disburse", loan_no, "--to-account", p.sav)
                 p.loans.append(loan_no)
@@ -433,7 +451,7 @@ def run_demo(
     progress("verifying the books and writing the month-end pack")
     code, verify, _ = r.run("demo-accountant", "ledger", "verify", check=False)
     _, tb, _ = r.run("demo-accountant", "ledger", "trial-balance")
-    last_full = month_starts[-2] if len(month_starts) > 1 else month_starts[-1]
+    last_full = month_starts[-1]  # every simulated month is complete
     code_p, pack_data, err = r.run(
         "demo-accountant",
         "reports",
