@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from coopctl.core import clock
 from coopctl.core.errors import AlreadyInitialisedError, BusinessRuleError
 
 FIRST = [
@@ -121,7 +122,7 @@ class Runner:
         }
         self.progress = progress
         self.count = 0
-        self.today = date.today()
+        self.today = clock.today()
 
     @contextlib.contextmanager
     def _environ(self, operator: str) -> Iterator[None]:
@@ -199,7 +200,7 @@ def run_demo(
         )
     rng = random.Random(seed)
     r = Runner(folder, progress)
-    end = end or date.today()
+    end = end or clock.today()
     first_month = _month_starts(date(end.year, end.month, 1), 1)[0]
     for _ in range(months):
         first_month = (first_month - timedelta(days=1)).replace(day=1)

@@ -165,3 +165,31 @@ class ExitRequest(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+NOTICE_STATUSES = ("open", "used", "expired")
+
+
+class WithdrawalNotice(Base):
+    """A member's notice of withdrawal on an account whose product needs ``notice_days``.
+
+    Open until one withdrawal uses it up (``used``, with that entry) or it lapses
+    ``notice_days + 30`` days after it was given (``expired``).
+    """
+
+    __tablename__ = "withdrawal_notices"
+    __table_args__ = (
+        CheckConstraint("status IN ('open','used','expired')", name="status_known"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    given_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    used_entry_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("journal_entries.id"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
