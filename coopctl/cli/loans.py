@@ -60,15 +60,22 @@ def _int(value: str, field: str) -> int:
 
 @app.command("quote")
 def quote(
-    product: Annotated[str, typer.Option("--product", help="Loan product code, e.g. LN-DEI.")],
     amount: Annotated[str, typer.Option("--amount", help="Principal, e.g. 1,000,000.")],
     term: Annotated[str, typer.Option("--term", help="Number of installments.")],
+    product: Annotated[
+        str,
+        typer.Option(
+            "--product", help="Loan product code (default LN-DEI, declining equal installment)."
+        ),
+    ] = "LN-DEI",
     start: Annotated[
         str | None, typer.Option("--start", help="Disbursement date YYYY-MM-DD (default today).")
     ] = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Preview a loan's repayment schedule; nothing is written.
+
+    Without --product the default declining-balance product (LN-DEI) is used.
 
     Example:
 

@@ -80,3 +80,8 @@ class DuplicateImportError(DuplicateError):
 
 class BankAccountError(BusinessRuleError):
     """A bank account maps to one active, postable asset GL account of the cash category."""
+
+
+class WithdrawalNoticeError(BusinessRuleError):
+    """A withdrawal from a product with ``notice_days`` needs an open notice, given at least
+    that many days before and for at least the amount, which the withdrawal uses up."""

@@ -1,4 +1,5 @@
-"""Deposit tables: products, deposit-account details, check-off imports, member exits.
+"""Deposit tables: products, deposit-account details, check-off imports, member exits,
+withdrawal notices.
 
 Member accounts themselves are rows of the ledger's ``accounts`` table
 (:class:`coopctl.ledger.models.Account`); :class:`DepositAccount` holds what only

@@ -1,4 +1,5 @@
-"""Deposit products, deposit accounts, bank accounts, check-off imports, member exits
+"""Deposit products, deposit accounts, bank accounts, check-off imports, member exits,
+withdrawal notices
 
 Revision ID: 0004
 Revises: 0003
@@ -143,10 +144,32 @@ def upgrade() -> None:
     with op.batch_alter_table('deposit_accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deposit_accounts_product_id'), ['product_id'], unique=False)
 
+    op.create_table('withdrawal_notices',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount', coopctl.core.db.Money(), nullable=False),
+    sa.Column('given_on', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('used_entry_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', coopctl.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.CheckConstraint("status IN ('open','used','expired')", name=op.f('ck_withdrawal_notices_status_known')),
+    sa.CheckConstraint('amount > 0', name=op.f('ck_withdrawal_notices_amount_positive')),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_withdrawal_notices_account_id_accounts')),
+    sa.ForeignKeyConstraint(['used_entry_id'], ['journal_entries.id'], name=op.f('fk_withdrawal_notices_used_entry_id_journal_entries')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_withdrawal_notices'))
+    )
+    with op.batch_alter_table('withdrawal_notices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_withdrawal_notices_account_id'), ['account_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('withdrawal_notices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_withdrawal_notices_account_id'))
+
+    op.drop_table('withdrawal_notices')
     with op.batch_alter_table('deposit_accounts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deposit_accounts_product_id'))
 

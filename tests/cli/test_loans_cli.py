@@ -282,3 +282,19 @@ def test_a_failed_command_writes_nothing(coop: Coop, tmp_path: Path) -> None:
         ).exit_code
         == 4
     )
+
+
+def test_quote_defaults_to_the_declining_balance_product(coop) -> None:  # type: ignore[no-untyped-def]
+    """Done-when of the loans issue: no --product, the default declining-balance product."""
+    from decimal import ROUND_HALF_EVEN, Decimal
+    from fractions import Fraction
+
+    q = coop.ok("loans", "quote", "--amount", "1000000", "--term", "12")
+    assert q["product"] == "LN-DEI"
+    r = Fraction(24, 100 * 12)
+    exact = Fraction(1_000_000) * r / (1 - (1 + r) ** -12)
+    expected = (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_EVEN
+    )
+    assert Decimal(q["installment_amount"]) == expected == Decimal("94559.60")
+    assert sum(Decimal(i["principal"]) for i in q["installments"]) == Decimal("1000000.00")
