@@ -9,6 +9,7 @@ import typer
 
 from coopctl.cli.common import (
     DateOpt,
+    DryRunOpt,
     FormatOpt,
     OutputOpt,
     ReportFormatOpt,
@@ -16,6 +17,7 @@ from coopctl.cli.common import (
     emit,
     message,
     new_app,
+    parse_amount,
     parse_date_opt,
     uow,
 )
@@ -123,6 +125,68 @@ def close(
         if result:
             message(f"balance moved by {result.entry_no}")
         emit(data, fmt, columns=None if fmt == "json" else SHOW_COLS)
+
+
+@app.command("notice", context_settings={"ignore_unknown_options": True})
+def notice(
+    account_no: Annotated[str, typer.Argument(help="Account number, e.g. A0000000013.")],
+    amount: Annotated[str, typer.Argument(help="Amount the member means to withdraw.")],
+    date: DateOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Record a member's notice of withdrawal (products with notice days).
+
+    One withdrawal of at most AMOUNT may be made from the day the notice matures
+    (--date + the product's notice days) until 30 days later; it uses the notice up.
+
+    Example:
+
+        coopctl accounts notice A0000000013 50,000 --date 2026-11-01
+    """
+    from coopctl.deposits import notices
+
+    amt = parse_amount(amount, "AMOUNT")
+    on = parse_date_opt(date)
+    with uow("teller.post") as u:
+        data = notices.give_notice(u, account_no, amt, on=on)
+        u.commit()
+        message(f"notice {data['notice_id']} matures on {data['matures_on']}")
+        emit(data, fmt)
+
+
+@app.command("interest")
+def interest(
+    month: Annotated[str, typer.Option("--month", help="Calendar month YYYY-MM (ended).")],
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Compute and post savings interest for an ended month (net of WHT).
+
+    One entry per account (Dr interest expense, Cr the account net, Cr WHT
+    payable), dated the month's last day; a second run posts nothing.
+
+    Example:
+
+        coopctl accounts interest --month 2026-06 --dry-run
+    """
+    from coopctl.deposits import interest_service
+
+    with uow("deposits.interest") as u:
+        data = interest_service.run_interest(u, month, dry_run=dry_run)
+        if dry_run:
+            message(f"dry run: {len(data['accounts'])} account(s), nothing written")
+        else:
+            u.commit()
+            if data["posted"] == 0:
+                why = (
+                    f"{data['skipped_existing']} account(s) already credited"
+                    if data["skipped_existing"]
+                    else "no interest due"
+                )
+                message(f"nothing posted for {data['month']}: {why}")
+            else:
+                message(f"posted {data['posted']} interest entr(ies) for {data['month']}")
+        emit(data, fmt, columns=interest_service.COLUMNS, rows_key="accounts")
 
 
 @app.command("statement")

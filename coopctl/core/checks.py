@@ -32,6 +32,7 @@ CHECK_MODULES = (
     "coopctl.ledger.checks",
     "coopctl.deposits.checks",
     "coopctl.loans.checks",
+    "coopctl.members.checks",
 )
 
 

@@ -30,5 +30,6 @@ def run_doctor(ctx: AppContext) -> dict[str, Any]:
 
         with ctx.uow() as u:
             require(u.operator, "system.doctor")
-            problems += checks.run(u.session, groups=("ledger", "deposits", "loans"))
+            u.session.info["data_dir"] = ctx.settings.data_dir  # for the document store check
+            problems += checks.run(u.session, groups=("ledger", "deposits", "loans", "members"))
     return {"ok": not problems, "problems": [p.as_dict() for p in problems]}

@@ -7,7 +7,8 @@ approves them; the approval hooks registered here re-check the member's KYC and
 the accounts' status at that moment (the posting engine re-checks the funds).
 
 Fixed deposits withdrawn before maturity pay out the amount less the early-
-withdrawal penalty, which is credited to fee income (GL 4200).
+withdrawal penalty, which is credited to fee income (GL 4200). A withdrawal from a
+product with ``notice_days`` uses up a matured notice (:mod:`coopctl.deposits.notices`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import NotFoundError, ValidationError
 from coopctl.core.money import ZERO, is_exact
 from coopctl.core.security import require
-from coopctl.deposits import rules
+from coopctl.deposits import notices, rules
 from coopctl.deposits.errors import AccountNotActiveError, AccountNotEmptyError
 from coopctl.deposits.service import (
     business_today,
@@ -143,6 +144,7 @@ def withdraw(
     (acct,) = _lock(uow, (account_no, "ACCOUNT_NO"))
     member = member_of(uow, acct)
     penalty = rules.check_debit(uow, acct, member, amount, on)
+    notice = notices.notice_for(uow, acct, rules.details_of(uow, acct).product, amount, on)
     lines = [
         LineDraft(
             acct.gl_account.code, debit=amount, account_no=acct.account_no, memo="withdrawal"
@@ -154,7 +156,7 @@ def withdraw(
         )
     if penalty > 0:
         lines.append(LineDraft(PENALTY_GL, credit=penalty, memo="early withdrawal penalty"))
-    return post(
+    result = post(
         uow,
         EntryDraft(
             business_date=on,
@@ -168,6 +170,9 @@ def withdraw(
             lines=lines,
         ),
     )
+    if notice is not None:
+        notices.use_notice(uow, notice, result.entry)
+    return result
 
 
 def transfer(
