@@ -89,6 +89,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "str", "NG", "region for phone numbers written without +country code (E.164 stored)"
         ),
     },
+    "deposits": {
+        "wht_percent": Key("percent", "10", "withholding tax on savings interest (Nigeria: 10%)"),
+    },
     "checkoff": {
         "priority": Key(
             "list[str]",

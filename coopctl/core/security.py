@@ -39,6 +39,7 @@ _MATRIX: dict[str, str] = {
     "accounts.manage":       "AMT",
     "teller.post":           "AMT",
     "checkoff.import":       "AMC",
+    "deposits.interest":     "AMCS",
     "loans.view":            "AMCTLU",
     "loans.apply":           "AML",
     "loans.approve":         "AML",
