@@ -33,6 +33,7 @@ from typing import Any
 import polars as pl
 
 from coopctl.core import money
+from coopctl.core.frames import round_up
 from coopctl.core.money import from_minor
 from coopctl.loans.aging import (
     COMPONENTS,
@@ -167,24 +168,7 @@ def _provision_expr(table: ClassTable) -> pl.Expr:
     q1, r1 = out // den, out % den
     q2, r = (r1 * num) // den, (r1 * num) % den
     q = q1 * num + q2
-    return (q + _round_up(q, r, den, money.rounding_mode()).cast(pl.Int64)).alias("provision")
-
-
-def _round_up(q: pl.Expr, r: pl.Expr, den: int, mode: str) -> pl.Expr:
-    """Whether ``q + r/den`` (q, r ≥ 0, r < den) rounds up to ``q + 1`` under ``mode``."""
-    if mode == "ROUND_HALF_EVEN":
-        return (2 * r > den) | ((2 * r == den) & (q % 2 == 1))
-    if mode == "ROUND_HALF_UP":
-        return 2 * r >= den
-    if mode == "ROUND_HALF_DOWN":
-        return 2 * r > den
-    if mode in ("ROUND_UP", "ROUND_CEILING"):
-        return r > 0
-    if mode in ("ROUND_DOWN", "ROUND_FLOOR"):
-        return pl.lit(False)
-    if mode == "ROUND_05UP":
-        return (r > 0) & ((q % 10 == 0) | (q % 10 == 5))
-    raise ValueError(f"unknown rounding mode {mode}")  # pragma: no cover
+    return (q + round_up(q, r, den, money.rounding_mode()).cast(pl.Int64)).alias("provision")
 
 
 class FrameMapping(Mapping[int, LoanAging]):
