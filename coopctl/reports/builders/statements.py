@@ -22,9 +22,8 @@ from sqlalchemy import select
 
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import NotFoundError
-from coopctl.core.money import ZERO
 from coopctl.core.security import require
-from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine, entry_no_of
+from coopctl.ledger.models import Account, entry_no_of
 from coopctl.reports.builders.common import Window, money
 from coopctl.reports.model import Column, Report, Row, Table
 
@@ -51,41 +50,20 @@ class AccountStatement:
 
 # --- scalar reference ----------------------------------------------------------------
 def statement_for_account(uow: UnitOfWork, account_no: str, window: Window) -> AccountStatement:
-    """One account's statement, line by line in Decimal (the reference implementation)."""
+    """One account's statement, line by line in Decimal: the scalar reference. It is the
+    very code ``accounts statement`` uses (:mod:`coopctl.deposits.statements`), so the
+    bulk cross-check also proves the single-account command."""
+    from coopctl.deposits.statements import opening_balance, statement_lines
+
     acct = uow.session.scalars(select(Account).where(Account.account_no == account_no)).first()
     if acct is None:
         raise NotFoundError(f"account {account_no} not found")
-    side = uow.session.get(GLAccount, acct.gl_account_id).normal_balance  # type: ignore[union-attr]
-    q = (
-        select(
-            JournalEntry.business_date,
-            JournalEntry.id,
-            JournalEntry.narration,
-            JournalLine.memo,
-            JournalLine.debit,
-            JournalLine.credit,
-        )
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .where(
-            JournalLine.account_id == acct.id,
-            JournalEntry.status == "posted",
-            JournalEntry.business_date <= window.end,
-        )
-        .order_by(JournalEntry.business_date, JournalEntry.id, JournalLine.line_no)
-    )
-    balance = ZERO
-    st = AccountStatement(acct.account_no, acct.product_code, acct.kind, ZERO, ZERO)
-    for d, eid, narration, memo, dr, cr in uow.session.execute(q):
-        delta = dr - cr if side == "debit" else cr - dr
-        balance += delta
-        if d < window.start:
-            st.opening = balance
-            continue
-        st.lines.append(StatementLine(d, entry_no_of(eid), narration or memo, dr, cr, balance))
-    if not st.lines:
-        st.opening = balance
-    st.closing = balance
-    return st
+    opening = opening_balance(uow, acct, window.start)
+    lines = [
+        StatementLine(**ln) for ln in statement_lines(uow, acct, window.start, window.end, opening)
+    ]
+    closing = lines[-1].balance if lines else opening
+    return AccountStatement(acct.account_no, acct.product_code, acct.kind, opening, closing, lines)
 
 
 # --- bulk ------------------------------------------------------------------------------
