@@ -35,7 +35,7 @@ from coopctl.core.errors import (
     ValidationError,
 )
 from coopctl.core.money import ZERO
-from coopctl.core.security import require
+from coopctl.core.security import needs_checker, require
 from coopctl.ledger.models import GLAccount
 from coopctl.ledger.periods import fiscal_year_months
 
@@ -96,11 +96,10 @@ def import_budget(
     budget.total = total
     budget.imported_by = uow.operator.username
     budget.imported_at = clock.utcnow()
-    policy = uow.settings.approval("budget") if uow.settings is not None else None
-    needs_checker = bool(policy and policy["enabled"] and total >= policy["threshold"])
-    budget.status = "draft" if needs_checker else "approved"
-    budget.approved_by = None if needs_checker else uow.operator.username
-    budget.approved_at = None if needs_checker else clock.utcnow()
+    checked = needs_checker(uow, "budget", total)
+    budget.status = "draft" if checked else "approved"
+    budget.approved_by = None if checked else uow.operator.username
+    budget.approved_at = None if checked else clock.utcnow()
     uow.session.flush()
     for r in rows:
         for m, amount in enumerate(r.amounts, start=1):

@@ -133,6 +133,15 @@ def require_any_role(operator: object, roles: Iterable[str], what: str) -> None:
         )
 
 
+def needs_checker(uow: object, kind: str, amount: object) -> bool:
+    """Whether the maker-checker policy ``[approvals.<kind>]`` applies to ``amount``."""
+    settings = getattr(uow, "settings", None)
+    if settings is None:
+        return False
+    policy = settings.approval(kind)
+    return bool(policy["enabled"] and amount >= policy["threshold"])
+
+
 # --- TOTP --------------------------------------------------------------------
 def new_totp_secret() -> str:
     import pyotp

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import NotFoundError, ValidationError
 from coopctl.core.money import ZERO, is_exact
-from coopctl.core.security import require
+from coopctl.core.security import needs_checker, require
 from coopctl.deposits import notices, rules
 from coopctl.deposits.errors import AccountNotActiveError, AccountNotEmptyError
 from coopctl.deposits.service import (
@@ -69,14 +69,6 @@ def _lock(uow: UnitOfWork, *named: tuple[str, str]) -> list[Account]:
             raise NotFoundError(f"account {n} not found")
     locked = lock_accounts(uow, [a.id for a in rows])
     return [locked[by_no[n].id] for n in wanted]
-
-
-def needs_checker(uow: UnitOfWork, kind: str, amount: Decimal) -> bool:
-    """Whether the maker-checker policy ``kind`` applies to ``amount``."""
-    if uow.settings is None:
-        return False
-    policy = uow.settings.approval(kind)
-    return bool(policy["enabled"] and amount >= policy["threshold"])
 
 
 def deposit(

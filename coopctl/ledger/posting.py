@@ -28,6 +28,7 @@ from coopctl.core.errors import (
     NotFoundError,
 )
 from coopctl.core.money import ZERO
+from coopctl.core.security import needs_checker
 from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine, Period
 from coopctl.ledger.rules import (
     ControlAccountError,
@@ -101,13 +102,10 @@ def resolve_accounts(uow: UnitOfWork, numbers: set[str]) -> dict[str, Account]:
 
 
 def _needs_approval(uow: UnitOfWork, draft: EntryDraft, total: Decimal) -> bool:
-    if not draft.approval_kind or uow.settings is None:
-        return False
-    policy = uow.settings.approval(draft.approval_kind)
-    if not policy["enabled"]:
+    if not draft.approval_kind:
         return False
     amount = draft.approval_amount if draft.approval_amount is not None else total
-    return bool(amount >= policy["threshold"])
+    return needs_checker(uow, draft.approval_kind, amount)
 
 
 def post(uow: UnitOfWork, draft: EntryDraft, *, force_pending: bool | None = None) -> PostResult:

@@ -34,7 +34,7 @@ from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import BusinessRuleError, ValidationError
 from coopctl.core.money import ZERO, allocate, round_money
-from coopctl.core.security import require
+from coopctl.core.security import needs_checker, require
 from coopctl.ledger.coa import GL
 from coopctl.ledger.posting import post
 from coopctl.ledger.rules import EntryDraft, LineDraft
@@ -52,13 +52,6 @@ def pending_request(uow: UnitOfWork, loan: Loan) -> LoanWriteoff | None:
             LoanWriteoff.loan_id == loan.id, LoanWriteoff.status == "pending"
         )
     ).first()
-
-
-def _needs_checker(uow: UnitOfWork, amount: Decimal) -> bool:
-    if uow.settings is None:
-        return False
-    policy = uow.settings.approval("writeoff")
-    return bool(policy["enabled"] and amount >= policy["threshold"])
 
 
 def request_writeoff(
@@ -101,7 +94,7 @@ def request_writeoff(
         loan.loan_no,
         after={"reason": reason.strip(), "outstanding": loan.account.balance},
     )
-    if _needs_checker(uow, loan.account.balance):
+    if needs_checker(uow, "writeoff", loan.account.balance):
         uow.note(
             f"write-off of {loan.loan_no} awaits approval by another manager: "
             f"coopctl loans writeoff {loan.loan_no} --approve"
