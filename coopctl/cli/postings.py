@@ -186,6 +186,43 @@ def reject(
         show_entry(entry, fmt)
 
 
+@app.command("expire")
+def expire(
+    date: Annotated[
+        str | None, typer.Option("--date", help="Business date (default today).")
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """End pending entries whose approval window ran out ([approvals.*] expire_days).
+
+    Expired entries become rejected ("expired"), move nothing and are audited;
+    the nightly job runs this.
+
+    Example:
+
+        coopctl postings expire --date 2026-11-30
+    """
+    from coopctl.ledger import approvals
+
+    d = business_date(date)
+    with uow("postings.expire") as u:
+        expired = approvals.expire_pending(u, d)
+        u.commit()
+        rows = [
+            {
+                "entry_no": e.entry_no,
+                "date": e.business_date,
+                "kind": e.kind,
+                "total": e.total,
+                "maker": e.maker,
+                "reason": e.reason,
+            }
+            for e in expired
+        ]
+    message(f"{len(rows)} pending entr{'y' if len(rows) == 1 else 'ies'} expired")
+    emit(rows, fmt, columns=["entry_no", "date", "kind", "total", "maker", "reason"])
+
+
 @app.command("reverse")
 def reverse(
     entry_no: str,

@@ -37,6 +37,9 @@ def _approval(threshold: str | None, doc: str, otp: bool = False) -> dict[str, K
         ),
         "approver_roles": Key("list[str]", ["manager", "admin"], "roles whose members may approve"),
         "require_otp": Key("bool", otp, "approver must give --otp when enrolled in MFA"),
+        "expire_days": Key(
+            "int", 0, "days a pending item waits before `postings expire` ends it (0 = never)"
+        ),
     }
 
 

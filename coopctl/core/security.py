@@ -28,6 +28,7 @@ _MATRIX: dict[str, str] = {
     "ledger.reopen":         "A",
     "postings.approve":      "AM",
     "postings.reverse":      "AMC",
+    "postings.expire":       "AMS",
     "members.view":          "AMCTLU",
     "members.manage":        "AMT",
     "members.reveal":        "AM",

@@ -9,6 +9,7 @@ own date; or rejects it. Reversals are contra entries linked both ways.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -23,7 +24,7 @@ from coopctl.core.errors import (
 )
 from coopctl.core.security import check_otp, require
 from coopctl.ledger.models import JournalEntry
-from coopctl.ledger.posting import PostResult, apply_posting, check_date, post
+from coopctl.ledger.posting import PostResult, apply_posting, business_today, check_date, post
 from coopctl.ledger.rules import EntryDraft, LineDraft
 
 # Other contexts hook into approvals of their own kinds (e.g. a pending
@@ -83,10 +84,23 @@ def check_checker(
         check_otp(uow, op, otp, max_failures=uow.settings["security"]["otp_max_failures"])
 
 
+def expires_on(uow: UnitOfWork, entry: JournalEntry) -> date | None:
+    """The last day a pending entry may still be approved (None: it never expires)."""
+    if uow.settings is None or not entry.approval_kind:
+        return None
+    days = int(uow.settings.approval(entry.approval_kind)["expire_days"])
+    return entry.business_date + timedelta(days=days) if days > 0 else None
+
+
 def approve(uow: UnitOfWork, entry_no: str, *, otp: str | None = None) -> JournalEntry:
     entry = get_entry(uow, entry_no, lock=True)
     if entry.status != "pending":
         raise InvalidStateError(f"entry {entry.entry_no} is {entry.display_status}, not pending")
+    last_day = expires_on(uow, entry)
+    if last_day is not None and business_today(uow) > last_day:
+        raise InvalidStateError(
+            f"entry {entry.entry_no} expired after {last_day}; the maker must enter it again"
+        )
     check_checker(uow, entry.maker, entry.approval_kind, otp)
     check_date(uow, entry.business_date)
     load_hooks()
@@ -110,6 +124,11 @@ def reject(uow: UnitOfWork, entry_no: str, reason: str) -> JournalEntry:
     if entry.status != "pending":
         raise InvalidStateError(f"entry {entry.entry_no} is {entry.display_status}, not pending")
     check_checker(uow, entry.maker, entry.approval_kind, None, need_otp=False)
+    _end_pending(uow, entry, reason, "entry.rejected")
+    return entry
+
+
+def _end_pending(uow: UnitOfWork, entry: JournalEntry, reason: str, action: str) -> None:
     entry.status = "rejected"
     entry.checker = uow.operator.username
     entry.reason = reason
@@ -117,8 +136,23 @@ def reject(uow: UnitOfWork, entry_no: str, reason: str) -> JournalEntry:
         entry.reference = entry.reference or f"reversal of JE{entry.reverses_id:08d}"
         entry.reverses_id = None
     uow.session.flush()
-    audit.record(uow, "entry.rejected", "journal_entry", entry.entry_no, after={"reason": reason})
-    return entry
+    audit.record(uow, action, "journal_entry", entry.entry_no, after={"reason": reason})
+
+
+def expire_pending(uow: UnitOfWork, as_of: date) -> list[JournalEntry]:
+    """End every pending entry whose policy's ``expire_days`` ran out before ``as_of``:
+    it becomes rejected ("expired"), moves nothing, and the expiry is audited."""
+    require(uow.operator, "postings.expire")
+    pending = uow.session.scalars(
+        select(JournalEntry).where(JournalEntry.status == "pending").order_by(JournalEntry.id)
+    ).all()
+    expired = []
+    for entry in pending:
+        last_day = expires_on(uow, entry)
+        if last_day is not None and as_of > last_day:
+            _end_pending(uow, entry, f"expired: not approved by {last_day}", "entry.expired")
+            expired.append(entry)
+    return expired
 
 
 def reverse(uow: UnitOfWork, entry_no: str, reason: str, *, same_date: bool = False) -> PostResult:
