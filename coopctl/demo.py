@@ -5,7 +5,7 @@ operators, on moving business dates): it initialises a cooperative in a fresh
 folder, onboards members with KYC documents, opens savings and share accounts,
 runs months of deposits, withdrawals, payroll check-off, loans (application,
 guarantors, committee approval, disbursement, repayments, some late), nightly
-penalties and provisioning, month-end closes, and finishes with ``ledger
+penalties and provisioning, savings interest and month-end closes, and finishes with ``ledger
 verify`` and the month-end report pack. Deterministic for a given ``--seed``.
 """
 
@@ -445,7 +445,9 @@ def run_demo(
         r.run("demo-system", "loans", "penalize", "--date", r.today.isoformat(), check=False)
         r.run("demo-system", "loans", "provision", "--date", r.today.isoformat(), check=False)
         if month_end < end:
+            # month end: savings interest (net of WHT) dated the last day, then close
             r.today = min(month_end + timedelta(days=1), end)
+            r.run("demo-accountant", "accounts", "interest", "--month", f"{start:%Y-%m}")
             r.run("demo-accountant", "ledger", "close-period", f"{start:%Y-%m}", check=False)
 
     r.today = end
