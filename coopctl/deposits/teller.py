@@ -34,7 +34,7 @@ from coopctl.deposits.service import (
 from coopctl.ledger.approvals import ON_APPROVE
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account, JournalEntry
-from coopctl.ledger.posting import PostResult, find_by_key, lock_accounts, post
+from coopctl.ledger.posting import PostResult, lock_accounts, post, replay
 from coopctl.ledger.rules import EntryDraft, LineDraft
 
 PENALTY_GL = GL.FEE_INCOME
@@ -45,17 +45,6 @@ def _check_amount(amount: Decimal) -> None:
         raise ValidationError(f"AMOUNT: {amount!r} is not an amount with at most two decimals")
     if amount <= 0:
         raise ValidationError("AMOUNT: must be more than zero")
-
-
-def _replay(uow: UnitOfWork, key: str | None) -> PostResult | None:
-    """An earlier entry under the same idempotency key: return it, do nothing else."""
-    if not key:
-        return None
-    existing = find_by_key(uow, key)
-    if existing is None:
-        return None
-    uow.note(f"already done: idempotency key {key!r} is entry {existing.entry_no}; nothing posted")
-    return PostResult(existing, created=False, pending=existing.status == "pending")
 
 
 def _lock(uow: UnitOfWork, *named: tuple[str, str]) -> list[Account]:
@@ -85,9 +74,9 @@ def deposit(
     """Pay ``amount`` into a member's deposit account (cash, or through ``bank``)."""
     require(uow.operator, "teller.post")
     _check_amount(amount)
-    replay = _replay(uow, key)
-    if replay:
-        return replay
+    earlier = replay(uow, key)
+    if earlier:
+        return earlier
     on = on or business_today(uow)
     channel = channel_gl(uow, bank)
     (acct,) = _lock(uow, (account_no, "ACCOUNT_NO"))
@@ -128,9 +117,9 @@ def withdraw(
     """Pay ``amount`` out of a member's account (pending from the approval threshold)."""
     require(uow.operator, "teller.post")
     _check_amount(amount)
-    replay = _replay(uow, key)
-    if replay:
-        return replay
+    earlier = replay(uow, key)
+    if earlier:
+        return earlier
     on = on or business_today(uow)
     channel = channel_gl(uow, bank)
     (acct,) = _lock(uow, (account_no, "ACCOUNT_NO"))
@@ -187,9 +176,9 @@ def transfer(
     """
     require(uow.operator, "teller.post")
     _check_amount(amount)
-    replay = _replay(uow, key)
-    if replay:
-        return replay
+    earlier = replay(uow, key)
+    if earlier:
+        return earlier
     if check_account_no(from_no, field="FROM_ACCOUNT") == check_account_no(
         to_no, field="TO_ACCOUNT"
     ):

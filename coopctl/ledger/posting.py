@@ -108,20 +108,28 @@ def _needs_approval(uow: UnitOfWork, draft: EntryDraft, total: Decimal) -> bool:
     return needs_checker(uow, draft.approval_kind, amount)
 
 
+def replay(uow: UnitOfWork, key: str | None) -> PostResult | None:
+    """The earlier entry under idempotency ``key`` (``created=False``), noted for the
+    operator, or None. Callers that check business rules before building a draft call
+    this first, so a repeated command is a no-op rather than a rule failure."""
+    if not key:
+        return None
+    existing = find_by_key(uow, key)
+    if existing is None:
+        return None
+    uow.note(f"already done: idempotency key {key!r} is entry {existing.entry_no}; nothing posted")
+    return PostResult(existing, created=False, pending=existing.status == "pending")
+
+
 def post(uow: UnitOfWork, draft: EntryDraft, *, force_pending: bool | None = None) -> PostResult:
     """Validate and post ``draft`` (or store it pending for a checker).
 
     A repeated idempotency key returns the original entry (``created=False``)
     and notes so; nothing else happens.
     """
-    if draft.idempotency_key:
-        existing = find_by_key(uow, draft.idempotency_key)
-        if existing is not None:
-            uow.note(
-                f"already done: idempotency key {draft.idempotency_key!r} is entry "
-                f"{existing.entry_no}; nothing posted"
-            )
-            return PostResult(existing, created=False, pending=existing.status == "pending")
+    earlier = replay(uow, draft.idempotency_key)
+    if earlier is not None:
+        return earlier
     total = validate_draft(draft)
     check_date(uow, draft.business_date)
     gls = resolve_gl(uow, {ln.gl_code for ln in draft.lines})

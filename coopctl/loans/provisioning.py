@@ -30,7 +30,7 @@ from coopctl.core.money import fmt_human, from_minor
 from coopctl.core.security import require
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import GLAccount, JournalEntry, JournalLine
-from coopctl.ledger.posting import PostResult, check_date, find_by_key, post
+from coopctl.ledger.posting import PostResult, check_date, post, replay
 from coopctl.ledger.rules import EntryDraft, LineDraft
 from coopctl.loans.aging import PortfolioAging
 
@@ -170,14 +170,9 @@ def run(uow: UnitOfWork, as_of: date, *, dry_run: bool = False) -> ProvisionOutc
     """
     require(uow.operator, "loans.provision")
     key = idempotency_key(as_of)
-    existing = find_by_key(uow, key)
-    if existing is not None:
-        uow.note(
-            f"already done: the provision for {as_of.isoformat()} is entry "
-            f"{existing.entry_no}; nothing posted"
-        )
-        result = PostResult(existing, created=False, pending=existing.status == "pending")
-        return ProvisionOutcome("already_done", None, result)
+    earlier = replay(uow, key)
+    if earlier is not None:
+        return ProvisionOutcome("already_done", None, earlier)
     check_date(uow, as_of)
     p = plan(uow, as_of)
     draft = p.draft()
