@@ -33,6 +33,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reports": ("coopctl.cli.reports", "Financial and portfolio reports, month-end pack."),
     "budgets": ("coopctl.cli.budgets", "Annual budgets and variance."),
     "demo": ("coopctl.cli.demo_cmd", "A simulated cooperative, end to end."),
+    "approvals": ("coopctl.cli.approvals", "Pending maker-checker actions: list, approve, reject."),
+    "jobs": ("coopctl.cli.jobs", "Batch jobs: list, run, history, retry."),
+    "daemon": ("coopctl.cli.daemon_cmd", "The scheduler daemon that runs the job catalogue."),
+    "notify": ("coopctl.cli.notify", "Notifications outbox: list, send, test."),
+    "backup": ("coopctl.cli.backup", "Encrypted, verified backups: create, verify, restore."),
+    "payments": ("coopctl.cli.payments", "Payment gateways: webhooks, processing, settlements."),
+    "standing-orders": ("coopctl.cli.standing_orders", "Members' standing orders."),
+    "dividends": ("coopctl.cli.dividends", "Dividends and interest rebates."),
+    "docs": ("coopctl.cli.docs", "Documents attached to members, loans, entries."),
+    "golive": ("coopctl.cli.golive", "Go-live from spreadsheets: templates, imports, check."),
 }
 
 

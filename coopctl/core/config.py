@@ -131,6 +131,23 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "smtp_password_env": Key("str", "COOPCTL_SMTP_PASSWORD", "env var holding the password"),
         "sender": Key("str", "", "From: address"),
     },
+    # --- security+hardening (issue 9) (add this context's sections here; keep the marker line)
+    #
+    # --- approvals (issue 10) (add this context's sections here; keep the marker line)
+    #
+    # --- jobs+notify (issue 11) (add this context's sections here; keep the marker line)
+    #
+    # --- backup (issue 12) (add this context's sections here; keep the marker line)
+    #
+    # --- recon (issue 13) (add this context's sections here; keep the marker line)
+    #
+    # --- payments (issue 14) (add this context's sections here; keep the marker line)
+    #
+    # --- member products (issue 15) (add this context's sections here; keep the marker line)
+    #
+    # --- scale (issue 16) (add this context's sections here; keep the marker line)
+    #
+    # --- golive (issue 17) (add this context's sections here; keep the marker line)
 }
 
 SEARCH_PATHS = (

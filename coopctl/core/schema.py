@@ -16,10 +16,17 @@ MODEL_MODULES = (
     "coopctl.ledger.models",
     "coopctl.deposits.models",
     "coopctl.recon.models",
-    "coopctl.recon.models",
     "coopctl.loans.models",
     "coopctl.budgets.models",
     "coopctl.jobs.models",
+    "coopctl.approvals.models",
+    "coopctl.notify.models",
+    "coopctl.backup.models",
+    "coopctl.payments.models",
+    "coopctl.golive.models",
+    "coopctl.docs.models",
+    "coopctl.standing_orders.models",
+    "coopctl.dividends.models",
 )
 
 
