@@ -45,12 +45,15 @@ def init(
         message(f"new field-encryption key: {result.key_file} (mode 0600) — back it up")
     else:
         message(f"using the existing key file {result.key_file}")
+    if result.audit_key_file is not None:
+        message(f"new audit key: {result.audit_key_file} (mode 0600) — back it up")
     emit(
         {
             "name": result.name,
             "database": result.database,
             "admin": result.admin,
             "key_file": str(result.key_file),
+            "audit_key_file": str(result.audit_key_file) if result.audit_key_file else None,
             "gl_accounts": result.gl_accounts,
             "seeded": result.seeded,
         },

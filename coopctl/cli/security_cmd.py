@@ -72,3 +72,64 @@ def key_status(fmt: FormatOpt = "table") -> None:
         path = u.settings.key_file
     problems = crypto.key_file_problems(path)
     emit({"key_file": str(path), "ok": not problems, "problems": problems}, fmt)
+
+
+@app.command("upgrade")
+def upgrade_cmd(fmt: FormatOpt = "table") -> None:
+    """One-time: bring a cooperative initialised before key ids to the current formats.
+
+    Checks that the key file decrypts every stored value (else exit 4 and nothing
+    changes), rewrites old ciphertexts with the key id, stores the key check values,
+    creates the audit key (DATA/audit.key, 0600) if there is none and starts the keyed,
+    anchored audit chain. Running it again changes nothing. Needs security.upgrade
+    (admin). Then run `coopctl security encrypt-documents` for the document store.
+
+    Example:
+
+        coopctl security upgrade --format json
+    """
+    from coopctl.members import rotation
+
+    with uow("security.upgrade") as u:
+        res = rotation.upgrade(u)
+        u.commit()
+    if res.audit_key_created is not None:
+        message(f"new audit key: {res.audit_key_created} (mode 0600) — back it up")
+    if res.changed:
+        message(f"upgraded: data under key id {res.key_id}, audit chain keyed")
+    else:
+        message("already up to date; nothing changed")
+    emit(res.as_dict(), fmt)
+
+
+@app.command("encrypt-documents")
+def encrypt_documents(fmt: FormatOpt = "table") -> None:
+    """Encrypt a document store written before encryption, in place; resumable.
+
+    Each plain file is encrypted to its keyed address, decrypted back and compared
+    with its SHA-256, and its rows are switched over in one transaction per file;
+    plain files are deleted once no row needs them. Interrupted, it simply continues
+    where it stopped when run again. Needs security.upgrade (admin).
+
+    Example:
+
+        coopctl security encrypt-documents --format json
+    """
+    from coopctl.members import doc_crypto
+
+    ctx = app_context()
+    with uow("security.upgrade") as u:
+        todo = doc_crypto.legacy_hashes(u)
+    files = rows = 0
+    for sha in todo:
+        with uow("security.upgrade") as u:
+            rows += doc_crypto.convert_one(u, sha)
+            u.commit()
+        files += 1
+    with uow("security.upgrade") as u:
+        removed = doc_crypto.remove_plain(u)
+    message(
+        f"encrypted {files} stored file(s) ({rows} document row(s)); "
+        f"removed {len(removed)} plain file(s) from {ctx.settings.data_dir / 'documents'}"
+    )
+    emit({"files_encrypted": files, "rows": rows, "plain_removed": len(removed)}, fmt)

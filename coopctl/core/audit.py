@@ -1,27 +1,42 @@
-"""The audit log: append-only and hash-chained.
+"""The audit log: append-only, chained under a keyed MAC, anchored outside the database.
 
 Services call :func:`record`; the rows are written when the unit of work
 commits, in the same transaction, after taking the chain lock (so the chain
 stays linear under concurrent writers on PostgreSQL; SQLite writers are
-already serialised). Each row's hash covers its content and the previous
-row's hash, so an edited, deleted or hand-inserted row breaks the chain at
-that row, which :func:`verify_chain` names.
+already serialised). Each row's MAC (HMAC-SHA256 under the *audit key*, kept
+outside the database: ``<data dir>/audit.key`` or ``$COOPCTL_AUDIT_KEY``)
+covers its content, its position and the previous row's MAC, so an edited,
+deleted or hand-inserted row breaks the chain at that row, and someone holding
+only the database cannot recompute it.
+
+After each commit that wrote audit rows the new head (row id, count, MAC) is
+appended to the *anchor log* (``[security] audit_anchor_path``, default
+``<data dir>/audit-anchors.log``; optionally also syslog), so deleting the tail
+of the log is noticed too: :func:`verify_chain` checks the chain and then the
+latest anchor. Rows written before the keyed chain (``alg = 'sha256'``) are
+verified with the plain hash; the first keyed row after them seals them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import event, func, select, text
 
 from coopctl.core.clock import utcnow
 
 GENESIS = "0" * 64
+KEYED = "hmac1"
+LEGACY = "sha256"
 PII_KEYS = {"bvn", "nin", "phone", "dob", "date_of_birth", "totp_secret", "secret", "password"}
 _PG_AUDIT_LOCK = 0x434F4F50  # "COOP"
 
@@ -76,6 +91,23 @@ def record(
     pending.append(PendingAudit(action, entity, str(entity_id), redact(before), redact(after)))
 
 
+def _payload(
+    prev_hash: str,
+    at: str,
+    operator: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: str | None,
+    after: str | None,
+) -> bytes:
+    return json.dumps(
+        [prev_hash, at, operator, action, entity, entity_id, before, after],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()
+
+
 def row_hash(
     prev_hash: str,
     at: str,
@@ -86,20 +118,173 @@ def row_hash(
     before: str | None,
     after: str | None,
 ) -> str:
-    payload = json.dumps(
-        [prev_hash, at, operator, action, entity, entity_id, before, after],
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """The legacy (unkeyed) row hash: anyone can recompute it, hence the keyed MAC."""
+    payload = _payload(prev_hash, at, operator, action, entity, entity_id, before, after)
+    return hashlib.sha256(payload).hexdigest()
+
+
+def row_mac(key: bytes, seq: int, *fields: Any) -> str:
+    """HMAC-SHA256 of a row (its position ``seq`` included) under the audit key."""
+    msg = f"{KEYED}|{seq}|".encode() + _payload(*fields)
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()
 
 
 def _canonical_at(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# --- the audit key and the anchor log -------------------------------------------------
+def audit_key_path(settings: Any) -> Path:
+    configured = settings["security"]["audit_key_file"]
+    return Path(configured) if configured else settings.data_dir / "audit.key"
+
+
+def anchor_path(settings: Any) -> Path:
+    configured = settings["security"]["audit_anchor_path"]
+    return Path(configured) if configured else settings.data_dir / "audit-anchors.log"
+
+
+def audit_key_source(settings: Any) -> str:
+    return (
+        "COOPCTL_AUDIT_KEY"
+        if os.environ.get("COOPCTL_AUDIT_KEY")
+        else str(audit_key_path(settings))
+    )
+
+
+def load_audit_key(settings: Any) -> bytes | None:
+    """The audit key from ``$COOPCTL_AUDIT_KEY`` (base64) or its file; None if neither."""
+    from coopctl.core import crypto
+
+    env = os.environ.get("COOPCTL_AUDIT_KEY")
+    if env:
+        return crypto.decode_key(env, "COOPCTL_AUDIT_KEY")
+    path = audit_key_path(settings)
+    return crypto.read_key(path) if path.is_file() else None
+
+
+def checked_audit_key(uow: Any) -> bytes | None:
+    """The audit key when the cooperative's log is keyed (None: a legacy log not yet
+    upgraded). A keyed log with the key missing or another key refuses the commit."""
+    from coopctl.core import crypto
+    from coopctl.core.security import key_check_row, wrong_key
+
+    row = key_check_row(uow, "audit")
+    if row is None:
+        return None
+    if uow.settings is None:
+        raise crypto.KeyFileError("the audit log is keyed but no settings name the audit key")
+    key = load_audit_key(uow.settings)
+    if key is None:
+        raise crypto.KeyFileError(
+            f"{audit_key_path(uow.settings)}: audit key missing; this cooperative's audit log is "
+            f"keyed (key id {row.key_id}): restore the key file or set COOPCTL_AUDIT_KEY"
+        )
+    if crypto.check_value(key) != row.check_value:
+        raise wrong_key(audit_key_source(uow.settings), crypto.key_id(key), row.key_id, "audit key")
+    return key
+
+
+@dataclass(frozen=True)
+class Anchor:
+    at: str
+    row_id: int
+    count: int
+    head: str
+    key_id: str
+    mac: str
+    line: int = 0
+
+    def message(self) -> str:
+        return f"anchor|{self.at}|{self.row_id}|{self.count}|{self.head}|{self.key_id}"
+
+
+def make_anchor(key: bytes, row_id: int, count: int, head: str) -> Anchor:
+    from coopctl.core import crypto
+
+    a = Anchor(_canonical_at(utcnow()), row_id, count, head, crypto.key_id(key), "")
+    mac = hmac.new(key, a.message().encode(), hashlib.sha256).hexdigest()
+    return Anchor(a.at, row_id, count, head, a.key_id, mac)
+
+
+def append_anchor(settings: Any, anchor: Anchor) -> Path:
+    """Append one line to the anchor log (O_APPEND, locked, fsync'd); copy to syslog."""
+    import fcntl
+
+    path = anchor_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(
+        {
+            "at": anchor.at,
+            "row_id": anchor.row_id,
+            "count": anchor.count,
+            "head": anchor.head,
+            "key_id": anchor.key_id,
+            "mac": anchor.mac,
+        },
+        separators=(",", ":"),
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, (line + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if settings["security"]["audit_anchor_syslog"]:
+        import syslog
+
+        syslog.openlog("coopctl", 0, syslog.LOG_AUTHPRIV)
+        syslog.syslog(syslog.LOG_NOTICE, f"audit anchor {line}")
+    return path
+
+
+def read_anchors(path: Path) -> tuple[list[Anchor], list[str]]:
+    """Every anchor line, and problems with lines that do not parse."""
+    anchors: list[Anchor] = []
+    problems: list[str] = []
+    if not path.is_file():
+        return anchors, problems
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        for n, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            try:
+                d = json.loads(raw)
+                anchors.append(
+                    Anchor(
+                        str(d["at"]),
+                        int(d["row_id"]),
+                        int(d["count"]),
+                        str(d["head"]),
+                        str(d["key_id"]),
+                        str(d["mac"]),
+                        n,
+                    )
+                )
+            except (ValueError, KeyError, TypeError):
+                problems.append(f"{path}:{n}: not an anchor line")
+    return anchors, problems
+
+
+def _anchor_after_commit(uow: Any, key: bytes, row_id: int, count: int, head: str) -> None:
+    settings = uow.settings
+
+    def write(_session: Any) -> None:
+        try:
+            append_anchor(settings, make_anchor(key, row_id, count, head))
+        except OSError as exc:  # the rows are committed; the next anchor covers them
+            print(
+                f"warning: could not append the audit anchor to {anchor_path(settings)}: {exc}; "
+                "the next command's anchor will cover these rows",
+                file=sys.stderr,
+            )
+
+    event.listen(uow.session, "after_commit", write, once=True)
+
+
 def flush(uow: Any) -> None:
-    """Write queued audit rows (called by UnitOfWork.commit)."""
+    """Write queued audit rows (called by UnitOfWork.commit); anchor them after commit."""
     from coopctl.core.models import AuditLog
 
     pending: list[PendingAudit] = uow.__dict__.pop("_audit", [])
@@ -108,44 +293,85 @@ def flush(uow: Any) -> None:
     s = uow.session
     if uow.dialect == "postgresql":
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
-    last = s.scalars(select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).first()
-    prev = last or GENESIS
+    key = checked_audit_key(uow)
+    last = s.execute(
+        select(AuditLog.hash, AuditLog.seq).order_by(AuditLog.id.desc()).limit(1)
+    ).first()
+    prev = last[0] if last else GENESIS
+    seq = 0
+    if key is not None:
+        seq = last[1] if last is not None and last[1] is not None else 0
+        if last is not None and last[1] is None:  # first keyed row after legacy rows
+            seq = int(s.scalar(select(func.count()).select_from(AuditLog)) or 0)
     op = getattr(uow.operator, "username", None) or "system"
+    row = None
     for p in pending:
         at = utcnow()
         before = json.dumps(p.before, sort_keys=True) if p.before is not None else None
         after = json.dumps(p.after, sort_keys=True) if p.after is not None else None
-        h = row_hash(prev, _canonical_at(at), op, p.action, p.entity, p.entity_id, before, after)
-        s.add(
-            AuditLog(
-                at=at,
-                operator=op,
-                action=p.action,
-                entity=p.entity,
-                entity_id=p.entity_id,
-                before=before,
-                after=after,
-                prev_hash=prev,
-                hash=h,
-            )
+        fields = (prev, _canonical_at(at), op, p.action, p.entity, p.entity_id, before, after)
+        if key is not None:
+            seq += 1
+            h = row_mac(key, seq, *fields)
+        else:
+            h = row_hash(*fields)
+        row = AuditLog(
+            at=at,
+            operator=op,
+            action=p.action,
+            entity=p.entity,
+            entity_id=p.entity_id,
+            before=before,
+            after=after,
+            prev_hash=prev,
+            hash=h,
+            alg=KEYED if key is not None else LEGACY,
+            seq=seq if key is not None else None,
         )
+        s.add(row)
         prev = h
     s.flush()
+    if key is not None and row is not None:
+        _anchor_after_commit(uow, key, row.id, seq, prev)
 
 
-def verify_chain(session: Any) -> list[str]:
-    """Recompute the chain; return problems, the first broken row named first."""
-    from coopctl.core.models import AuditLog
+def verify_chain(session: Any, settings: Any = None) -> list[str]:
+    """Recompute the chain, then check it against the latest anchor; return problems,
+    the first broken row named first. Settings come from ``session.info`` if not given."""
+    from coopctl.core import crypto
+    from coopctl.core.models import AuditLog, KeyCheck
 
+    settings = settings if settings is not None else session.info.get("settings")
+    kc = session.get(KeyCheck, "audit")
+    key: bytes | None = None
+    if settings is not None:
+        try:
+            key = load_audit_key(settings)
+        except crypto.KeyFileError as exc:
+            return [str(exc)]
+    if kc is not None:
+        if key is None:
+            return [
+                "the audit log is keyed (key id "
+                f"{kc.key_id}) but the audit key is not available: keyed rows cannot be verified"
+            ]
+        if crypto.check_value(key) != kc.check_value:
+            return [
+                f"the audit key in use has key id {crypto.key_id(key)}, the log is keyed "
+                f"under {kc.key_id}"
+            ]
     problems: list[str] = []
     prev = GENESIS
+    count, last_id, keyed_seen = 0, 0, False
+    heads: dict[int, tuple[str, int]] = {}
     for row in session.scalars(select(AuditLog).order_by(AuditLog.id)):
+        count += 1
         if row.prev_hash != prev:
             problems.append(
                 f"audit row {row.id}: previous-hash link broken (row deleted or inserted)"
             )
             return problems
-        h = row_hash(
+        fields = (
             row.prev_hash,
             _canonical_at(row.at),
             row.operator,
@@ -155,8 +381,73 @@ def verify_chain(session: Any) -> list[str]:
             row.before,
             row.after,
         )
-        if h != row.hash:
-            problems.append(f"audit row {row.id}: content does not match its hash (edited)")
+        if row.alg == KEYED:
+            keyed_seen = True
+            if key is None:
+                problems.append(f"audit row {row.id}: keyed, but no audit key to verify it")
+                return problems
+            if row.seq != count or row_mac(key, count, *fields) != row.hash:
+                problems.append(
+                    f"audit row {row.id}: content does not match its MAC "
+                    "(edited, or the chain was recomputed without the audit key)"
+                )
+                return problems
+        elif row.alg == LEGACY and not keyed_seen:
+            if row_hash(*fields) != row.hash:
+                problems.append(f"audit row {row.id}: content does not match its hash (edited)")
+                return problems
+        else:
+            problems.append(
+                f"audit row {row.id}: not keyed ({row.alg}) where the log is keyed "
+                "(hand-inserted, edited, or the chain was recomputed with a plain hash)"
+            )
             return problems
+        heads[row.id] = (row.hash, count)
+        last_id = row.id
         prev = row.hash
+    if key is None or settings is None:
+        return problems
+    return problems + _check_anchor(
+        settings, key, heads, last_id, count, keyed_seen or kc is not None
+    )
+
+
+def _check_anchor(
+    settings: Any,
+    key: bytes,
+    heads: dict[int, tuple[str, int]],
+    last_id: int,
+    count: int,
+    keyed_seen: bool,
+) -> list[str]:
+    path = anchor_path(settings)
+    anchors, problems = read_anchors(path)
+    good = []
+    for a in anchors:
+        mac = hmac.new(key, a.message().encode(), hashlib.sha256).hexdigest()
+        if hmac.compare_digest(mac, a.mac):
+            good.append(a)
+        else:
+            problems.append(f"{path}:{a.line}: anchor MAC does not verify (forged or edited)")
+    if not good:
+        if keyed_seen:
+            problems.append(
+                f"{path}: no audit anchor (the anchor log is missing or empty), so a deleted "
+                "tail cannot be ruled out"
+            )
+        return problems
+    latest = max(good, key=lambda a: a.row_id)
+    where = f"the anchor of {latest.at} ({path}:{latest.line})"
+    if latest.row_id not in heads:
+        missing = latest.count - sum(1 for i in heads if i <= latest.row_id)
+        problems.append(
+            f"audit rows missing: {where} names row {latest.row_id} (row count "
+            f"{latest.count}), but the log ends at row {last_id or 'none'} with {count} "
+            f"row(s): {missing} row(s) up to row {latest.row_id} were deleted"
+        )
+    elif heads[latest.row_id] != (latest.head, latest.count):
+        problems.append(
+            f"audit row {latest.row_id}: does not match {where} "
+            f"(count {heads[latest.row_id][1]} vs {latest.count}; the chain was rewritten)"
+        )
     return problems

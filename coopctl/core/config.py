@@ -63,6 +63,17 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "key_file": Key("str", "", "field-encryption key file (default <data dir>/secret.key)"),
         "otp_max_failures": Key("int", 5, "bad TOTP codes before the operator is locked"),
         "otp_issuer": Key("str", "coopctl", "issuer name shown in authenticator apps"),
+        "audit_key_file": Key(
+            "str",
+            "",
+            "audit MAC key file (default <data dir>/audit.key); $COOPCTL_AUDIT_KEY (base64) wins",
+        ),
+        "audit_anchor_path": Key(
+            "str", "", "append-only audit anchor log (default <data dir>/audit-anchors.log)"
+        ),
+        "audit_anchor_syslog": Key(
+            "bool", False, "also send each audit anchor to syslog/journald (a copy off the box)"
+        ),
     },
     "money": {
         "rounding": Key("str", "ROUND_HALF_EVEN", "decimal rounding mode for every rounding"),

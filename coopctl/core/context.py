@@ -46,8 +46,11 @@ class AppContext:
 
 
 def cipher_for(uow: UnitOfWork) -> Any:
-    """The field cipher of the unit of work's application context."""
-    return uow.ctx.cipher()  # type: ignore[attr-defined]
+    """The field cipher of the unit of work's application context, checked against the
+    key check value the database stores (wrong key: exit 4, nothing read or written)."""
+    from coopctl.core.security import verified_cipher
+
+    return verified_cipher(uow)
 
 
 def build(config_path: str | None = None, db_url: str | None = None) -> AppContext:

@@ -174,6 +174,7 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
+        self.session.info["settings"] = self.settings  # for checks that need config (audit)
         self._committed = False
         if getattr(self, "resolve_operator", False) and self.operator is None:
             from coopctl.core.security import load_operator

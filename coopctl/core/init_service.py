@@ -35,6 +35,7 @@ class InitResult:
     key_created: bool
     gl_accounts: int
     seeded: list[str]
+    audit_key_file: Path | None = None
 
 
 def is_initialised(engine: Any) -> bool:
@@ -75,7 +76,13 @@ def initialise(
     if not key_file.exists():
         crypto.create_key_file(key_file)
         key_created = True
+    from coopctl.core.security import ensure_audit_key_file, install_key_checks
+
+    audit_key_created: Path | None = None
+    anchors = audit.anchor_path(ctx.settings)
+    anchors_existed = anchors.exists()
     try:
+        audit_key_created = ensure_audit_key_file(ctx.settings)
         with engine.begin() as conn:
             migrate.upgrade_on(conn)
             uow = UnitOfWork(conn, settings=ctx.settings)  # type: ignore[arg-type]
@@ -98,6 +105,7 @@ def initialise(
                     uow.session.add(CoopSetting(key=k, value=v))
                 from coopctl.ledger.service import seed_chart
 
+                install_key_checks(uow, crypto.read_key(key_file))
                 n_gl = seed_chart(uow)
                 seeded = []
                 for mod_name in SEED_MODULES:
@@ -115,6 +123,10 @@ def initialise(
     except BaseException:
         if key_created:
             key_file.unlink(missing_ok=True)
+        if audit_key_created is not None:
+            audit_key_created.unlink(missing_ok=True)
+        if not anchors_existed:
+            anchors.unlink(missing_ok=True)
         raise
     return InitResult(
         name=name.strip(),
@@ -122,6 +134,7 @@ def initialise(
         admin=admin,
         key_file=key_file,
         key_created=key_created,
+        audit_key_file=audit_key_created,
         gl_accounts=n_gl,
         seeded=seeded,
     )

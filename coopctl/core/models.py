@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coopctl.core.db import Base, BigId, UTCDateTime
@@ -60,3 +60,25 @@ class AuditLog(Base):
     after: Mapped[str | None] = mapped_column(Text, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "hmac1": HMAC-SHA256 under the audit key; "sha256": rows written before the
+    # keyed chain (legacy, sealed by the first keyed row after them).
+    alg: Mapped[str] = mapped_column(String(8), server_default="sha256")
+    # keyed rows: position in the log (1-based), covered by the MAC; NULL on legacy rows
+    seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class KeyCheck(Base):
+    """The key each kind of protected data is under: its public id and check value.
+
+    ``field``: the key file (PII, TOTP secrets, the wrapped document key);
+    ``audit``: the audit MAC key (kept outside the database); ``documents``: the
+    document key, stored here wrapped (encrypted) under the field key.
+    """
+
+    __tablename__ = "key_checks"
+
+    purpose: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    check_value: Mapped[str] = mapped_column(String(64))
+    wrapped: Mapped[str | None] = mapped_column(Text, nullable=True)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from coopctl.core.errors import OtpError, PermissionDeniedError
 
@@ -61,6 +63,7 @@ _MATRIX: dict[str, str] = {
     "backup.manage":         "AS",
     "system.doctor":         "AMCU",
     "security.rotate_key":   "A",
+    "security.upgrade":      "A",
 }  # fmt: skip
 
 _ROLE_LETTER = {
@@ -198,3 +201,159 @@ def _record_otp_failure(uow: object, operator_id: int, max_failures: int) -> Non
         if op.otp_failures >= max_failures:
             op.locked = True
         s.commit()
+
+
+# --- key checks (which key the cooperative's data is under) ----------------------------
+def key_check_row(uow: Any, purpose: str, *, lock: bool = False, exclusive: bool = False) -> Any:
+    """The ``key_checks`` row of ``purpose`` (None before ``init``/``security upgrade``).
+
+    With ``lock`` on PostgreSQL the row is read FOR SHARE: a key rotation updates it
+    first, so a writer either finishes before the rotation starts or waits for it
+    and then sees the new key id (this closes the rotation race). The rotation itself
+    takes it ``exclusive`` (FOR UPDATE) before anything else.
+    """
+    from coopctl.core.models import KeyCheck
+
+    stmt = select(KeyCheck).where(KeyCheck.purpose == purpose)
+    if exclusive and uow.dialect == "postgresql":
+        stmt = stmt.with_for_update()
+    elif lock and uow.dialect == "postgresql":
+        ro = uow.session.execute(text("SELECT current_setting('transaction_read_only')")).scalar()
+        if ro == "off":
+            stmt = stmt.with_for_update(read=True)
+    return uow.session.scalars(stmt).first()
+
+
+def store_key_check(uow: Any, purpose: str, key: bytes, *, wrapped: str | None = None) -> Any:
+    """Record (or replace, at rotation) the key id and check value of ``purpose``."""
+    from coopctl.core import clock, crypto
+    from coopctl.core.models import KeyCheck
+
+    row = uow.session.get(KeyCheck, purpose)
+    if row is None:
+        row = KeyCheck(purpose=purpose)
+        uow.session.add(row)
+    row.key_id = crypto.key_id(key)
+    row.check_value = crypto.check_value(key)
+    row.wrapped = wrapped
+    row.set_at = clock.utcnow()
+    uow.session.flush()
+    return row
+
+
+def wrong_key(path: object, have: str, want: str, what: str = "key file") -> Exception:
+    from coopctl.core.crypto import KeyMismatchError
+
+    return KeyMismatchError(
+        f"the {what} {path} holds key id {have}, but this cooperative's data is under key "
+        f"id {want}: put the right key back (from a backup or a *.old-* copy); "
+        "nothing was read or written"
+    )
+
+
+def verified_cipher(uow: Any) -> Any:
+    """The field cipher, after checking it is the key the database expects (once per
+    unit of work). Wrong key → KeyMismatchError (exit 4) naming the expected key id."""
+    cached = uow.__dict__.get("_verified_cipher")
+    if cached is not None:
+        return cached
+    ctx = uow.ctx
+    cipher = ctx.cipher()
+    row = key_check_row(uow, "field", lock=True)
+    if row is None:
+        _legacy_probe(uow, cipher)
+    elif row.check_value != cipher.check_value:
+        ctx._cipher = None  # a long-running process: the key may have been rotated since
+        cipher = ctx.cipher()
+        if row.check_value != cipher.check_value:
+            raise wrong_key(uow.settings.key_file, cipher.key_id, row.key_id)
+    uow.__dict__["_verified_cipher"] = cipher
+    return cipher
+
+
+def legacy_probe(uow: Any) -> tuple[str, str] | None:
+    """One stored ciphertext and its associated data (members' phone, else a TOTP secret)."""
+    from coopctl.core.models import Operator
+    from coopctl.members.models import Member
+
+    row = uow.session.execute(
+        select(Member.phone_enc, Member.member_no).order_by(Member.id).limit(1)
+    ).first()
+    if row is not None and row[0]:
+        return str(row[0]), f"member:{row[1]}:phone"
+    token = uow.session.scalars(
+        select(Operator.totp_secret).where(Operator.totp_secret.is_not(None)).limit(1)
+    ).first()
+    return (str(token), "totp") if token else None
+
+
+def _legacy_probe(uow: Any, cipher: Any) -> None:
+    """No key check stored yet (a cooperative from before key ids): the key must at
+    least decrypt a stored value."""
+    from coopctl.core.crypto import KeyFileError, KeyMismatchError
+
+    probe = legacy_probe(uow)
+    if probe is None:
+        return
+    try:
+        cipher.decrypt(probe[0], context=probe[1])
+    except KeyFileError:
+        raise KeyMismatchError(
+            f"the key file {uow.settings.key_file} (key id {cipher.key_id}) does not decrypt "
+            "this cooperative's data; put the right key back, then run "
+            "`coopctl security upgrade` once to store its key check"
+        ) from None
+
+
+def ensure_audit_key_file(settings: Any) -> Path | None:
+    """Create the audit key file (0600) unless a key is already available; returns the
+    path created (None when the file or ``$COOPCTL_AUDIT_KEY`` already provides one)."""
+    from coopctl.core import audit, crypto
+
+    if os.environ.get("COOPCTL_AUDIT_KEY"):
+        return None
+    path = audit.audit_key_path(settings)
+    if path.exists():
+        return None
+    crypto.create_key_file(path)
+    return path
+
+
+def install_key_checks(uow: Any, field_key: bytes) -> None:
+    """Record the key checks of a new (or upgraded) cooperative: the field key, the audit
+    key and a fresh document key wrapped under the field key."""
+    from coopctl.core import audit, crypto
+
+    store_key_check(uow, "field", field_key)
+    audit_key = audit.load_audit_key(uow.settings)
+    if audit_key is None:
+        raise crypto.KeyFileError(f"{audit.audit_key_path(uow.settings)}: audit key missing")
+    store_key_check(uow, "audit", audit_key)
+    if key_check_row(uow, "documents") is None:
+        doc_key = os.urandom(crypto.KEY_BYTES)
+        wrapped = crypto.FieldCipher(field_key).wrap(doc_key, context="document key")
+        store_key_check(uow, "documents", doc_key, wrapped=wrapped)
+
+
+def document_cipher(uow: Any) -> Any:
+    """The cooperative's document cipher (its key unwrapped with the verified field key);
+    the key is created here on first use if ``init``/``upgrade`` did not make one."""
+    from coopctl.core import crypto
+
+    cached = uow.__dict__.get("_document_cipher")
+    if cached is not None:
+        return cached
+    field = verified_cipher(uow)
+    row = key_check_row(uow, "documents")
+    if row is None or not row.wrapped:
+        doc_key = os.urandom(crypto.KEY_BYTES)
+        row = store_key_check(
+            uow, "documents", doc_key, wrapped=field.wrap(doc_key, context="document key")
+        )
+    else:
+        doc_key = field.unwrap(row.wrapped, context="document key")
+        if crypto.check_value(doc_key) != row.check_value:
+            raise crypto.KeyFileError("the stored document key does not match its check value")
+    cipher = crypto.DocumentCipher(doc_key)
+    uow.__dict__["_document_cipher"] = cipher
+    return cipher

@@ -1,4 +1,6 @@
-"""KYC documents, stored content-addressed: ``<data dir>/documents/<sha[:2]>/<sha>``.
+"""KYC documents, encrypted and stored content-addressed:
+``<data dir>/documents/<addr[:2]>/<addr>``, where ``addr`` is an HMAC of the plaintext
+under the document key (see ``doc_crypto``), so the store reveals nothing.
 
 A document row records SHA-256, size, the MIME type sniffed from the magic
 bytes (never the file name), original name, kind, a version per member+kind
@@ -10,8 +12,9 @@ passed, and removed again if the transaction rolls back.
 
 from __future__ import annotations
 
-import hashlib
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,12 +25,9 @@ from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import NotFoundError, ValidationError
 from coopctl.core.security import require
-from coopctl.members.errors import (
-    DocumentIntegrityError,
-    DocumentRejectedError,
-    MemberStatusError,
-)
-from coopctl.members.files import atomic_write, remove_on_rollback
+from coopctl.members import doc_crypto
+from coopctl.members.errors import DocumentRejectedError, MemberStatusError
+from coopctl.members.files import fsync_dir, remove_on_rollback
 from coopctl.members.models import Member, MemberDocument
 
 MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -47,8 +47,30 @@ def sniff(head: bytes) -> str:
     return OCTET
 
 
-def store_path(data_dir: Path, sha256: str) -> Path:
-    return data_dir / "documents" / sha256[:2] / sha256
+def store_path(data_dir: Path, name: str) -> Path:
+    """``<data dir>/documents/<name[:2]>/<name>`` (name: keyed address, or legacy SHA-256)."""
+    return doc_crypto.store_path(data_dir, name)
+
+
+def _write_plaintext(uow: UnitOfWork, doc: MemberDocument, output: Path) -> None:
+    """Decrypt (and verify) into a temporary file beside ``output``, then rename it."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in doc_crypto.plaintext(uow, doc):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o600)
+        existed = output.exists()
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(output.parent)
+    if not existed:
+        remove_on_rollback(uow, output)
 
 
 def normalise_kind(kind: str) -> str:
@@ -82,32 +104,32 @@ def as_dict(doc: MemberDocument, member_no: str) -> dict[str, Any]:
     }
 
 
-def _read_checked(uow: UnitOfWork, path: Path) -> tuple[bytes, str]:
+def _open_checked(uow: UnitOfWork, path: Path) -> tuple[Any, str]:
+    """Open the upload and check what can be checked before reading it all: it exists,
+    is not empty and has an allowed (sniffed) type. The size is checked while streaming."""
     cfg = uow.settings["members"]
-    limit = int(cfg["max_document_bytes"])
     if not path.is_file():
         raise NotFoundError(f"FILE: {path} not found")
-    with path.open("rb") as fh:
-        data = fh.read(limit + 1)
-    if not data:
+    fh = path.open("rb")
+    head = fh.read(8)
+    if not head:
+        fh.close()
         raise DocumentRejectedError(f"FILE: {path.name} is empty")
-    if len(data) > limit:
-        raise DocumentRejectedError(
-            f"FILE: {path.name} is larger than the limit of {limit:,} bytes "
-            "(members.max_document_bytes)"
-        )
-    mime = sniff(data[:8])
+    mime = sniff(head)
     allowed = list(cfg["allowed_document_types"])
     if mime not in allowed:
+        fh.close()
         raise DocumentRejectedError(
             f"FILE: {path.name} is {mime}; allowed types (members.allowed_document_types): "
             f"{', '.join(allowed)}"
         )
-    return data, mime
+    fh.seek(0)
+    return fh, mime
 
 
 def add_document(uow: UnitOfWork, member_no: str, path: Path, kind: str) -> AddResult:
     """Attach a document to a member (see the module doc for storage rules)."""
+    from coopctl.core.security import document_cipher
     from coopctl.members.service import get_member
 
     require(uow.operator, "members.manage")
@@ -115,12 +137,32 @@ def add_document(uow: UnitOfWork, member_no: str, path: Path, kind: str) -> AddR
     member = get_member(uow, member_no, lock=True)  # serialises versions per member
     if member.status == "exited":
         raise MemberStatusError(f"member {member.member_no} has exited; the record is closed")
-    data, mime = _read_checked(uow, path)
-    sha = hashlib.sha256(data).hexdigest()
-    if uow.dialect == "postgresql":  # one writer per content until commit (see _store)
+    cipher = document_cipher(uow)
+    fh, mime = _open_checked(uow, path)
+    with fh:
+        ing = doc_crypto.ingest(
+            uow.settings.data_dir,
+            cipher,
+            fh,
+            path.name,
+            int(uow.settings["members"]["max_document_bytes"]),
+        )
+    try:
+        return _add_ingested(uow, member, k, path, mime, ing)
+    finally:
+        ing.tmp.unlink(missing_ok=True)  # (moved into place unless refused or a duplicate)
+
+
+def _add_ingested(
+    uow: UnitOfWork, member: Member, k: str, path: Path, mime: str, ing: doc_crypto.Ingested
+) -> AddResult:
+    sha = ing.sha256
+    if uow.dialect == "postgresql":  # one writer per content until commit (see place)
         from sqlalchemy import text
 
-        uow.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int(sha[:15], 16)})
+        uow.session.execute(
+            text("SELECT pg_advisory_xact_lock(:k)"), {"k": int(ing.address[:15], 16)}
+        )
     same = uow.session.scalars(
         select(MemberDocument).where(
             MemberDocument.member_id == member.id,
@@ -140,15 +182,17 @@ def add_document(uow: UnitOfWork, member_no: str, path: Path, kind: str) -> AddR
         kind=k,
         version=(last or 0) + 1,
         sha256=sha,
-        size=len(data),
+        size=ing.size,
         mime=mime,
         original_name=path.name[:255],
         uploaded_by=uow.operator.username,
         uploaded_at=clock.utcnow(),
+        address=ing.address,
+        key_id=document_key_id(uow),
     )
     uow.session.add(doc)
     uow.session.flush()
-    written = _store(uow, data, sha)
+    written = doc_crypto.place(uow, ing)
     audit.record(
         uow,
         "document.add",
@@ -159,26 +203,17 @@ def add_document(uow: UnitOfWork, member_no: str, path: Path, kind: str) -> AddR
             "kind": k,
             "version": doc.version,
             "sha256": sha,
-            "size": len(data),
+            "size": ing.size,
             "mime": mime,
         },
     )
     return AddResult(doc, created=True, file_written=written)
 
 
-def _store(uow: UnitOfWork, data: bytes, sha: str) -> bool:
-    """Write the bytes under their hash (atomically) unless already stored; a file
-    written here is removed again if the unit of work rolls back."""
-    dest = store_path(uow.settings.data_dir, sha)
-    existed = dest.is_file()
-    if existed and dest.stat().st_size == len(data):
-        return False
-    dest.parent.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    dest.parent.mkdir(exist_ok=True, mode=0o700)
-    atomic_write(dest, data, mode=0o600)
-    if not existed:  # (a damaged copy that was repaired stays)
-        remove_on_rollback(uow, dest)
-    return True
+def document_key_id(uow: UnitOfWork) -> str:
+    from coopctl.core.security import document_cipher
+
+    return str(document_cipher(uow).key_id)
 
 
 def member_no_of(uow: UnitOfWork, doc: MemberDocument) -> str:
@@ -225,7 +260,7 @@ def parse_doc_id(text: str) -> int:
 def get_document(
     uow: UnitOfWork, doc_id: str, output: Path, *, force: bool = False
 ) -> dict[str, Any]:
-    """Copy a stored document to ``output`` after verifying its SHA-256.
+    """Decrypt a stored document to ``output`` after verifying it (SHA-256 and address).
 
     Documents show identity numbers in clear, so this needs members.reveal and
     leaves an audit row.
@@ -236,18 +271,7 @@ def get_document(
         raise NotFoundError(f"document {doc_id} not found")
     if output.exists() and not force:
         raise ValidationError(f"-o: {output} exists; give --force to overwrite")
-    src = store_path(uow.settings.data_dir, doc.sha256)
-    if not src.is_file():
-        raise DocumentIntegrityError(f"document {doc.id}: stored file {src} is missing")
-    data = src.read_bytes()
-    if hashlib.sha256(data).hexdigest() != doc.sha256:
-        raise DocumentIntegrityError(
-            f"document {doc.id}: stored file {src} no longer matches its SHA-256 (altered?)"
-        )
-    existed = output.exists()
-    atomic_write(output, data, mode=0o600)
-    if not existed:
-        remove_on_rollback(uow, output)
+    _write_plaintext(uow, doc, output)
     member = uow.session.get(Member, doc.member_id)
     assert member is not None
     audit.record(

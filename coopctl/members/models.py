@@ -80,6 +80,10 @@ class MemberDocument(Base):
     original_name: Mapped[str] = mapped_column(String(255))
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Encrypted store: the keyed address (HMAC of the plaintext; the file name) and
+    # the document key id. Both NULL: a plain file stored under its SHA-256 (legacy).
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class MemberImport(Base):

@@ -9,9 +9,14 @@
    ``<key>.old-<UTC timestamp>`` (0600, a hard link so the key file never
    disappears) and atomically renames ``<key>.new`` over ``<key>``.
 
-If the process dies between commit and install, the database is encrypted
-under ``<key>.new``; the next ``rotate-key`` notices (the new key decrypts,
-the old one does not) and finishes the install instead of rotating again.
+The database's key check (``key_checks``, purpose ``field``) is replaced in the
+same transaction, and it is updated first: on PostgreSQL that row lock makes
+every writer that checked the old key finish first, and every later writer
+wait and then refuse the old key (the rotation race). If the process dies
+between commit and install, the database is under ``<key>.new``; the next
+``rotate-key`` notices (its key check names the new key) and finishes the
+install instead of rotating again. The document key is stored wrapped under the
+field key and is re-wrapped; document files do not change.
 
 Protected fields are registered in :data:`REENCRYPTORS` (members' PII and
 operators' TOTP secrets here); a context that adds encrypted columns
@@ -20,7 +25,6 @@ registers its own function ``(uow, old, new) -> rows``.
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
 from collections.abc import Callable
@@ -34,7 +38,7 @@ from coopctl.core import audit, clock, crypto
 from coopctl.core.crypto import FieldCipher
 from coopctl.core.db import UnitOfWork
 from coopctl.core.models import Operator
-from coopctl.core.security import require
+from coopctl.core.security import key_check_row, require, store_key_check, wrong_key
 from coopctl.members import pii
 from coopctl.members.files import fsync_dir, remove_on_rollback
 from coopctl.members.models import Member
@@ -67,6 +71,16 @@ def _operators(uow: UnitOfWork, old: FieldCipher, new: FieldCipher) -> int:
         op.totp_secret = new.encrypt(old.decrypt(op.totp_secret, context="totp"), context="totp")
         n += 1
     return n
+
+
+@reencryptor("documents_key")
+def _documents_key(uow: UnitOfWork, old: FieldCipher, new: FieldCipher) -> int:
+    """The document key is wrapped under the field key: re-wrap it (files stay as they are)."""
+    row = key_check_row(uow, "documents")
+    if row is None or not row.wrapped:
+        return 0
+    row.wrapped = new.wrap(old.unwrap(row.wrapped, context="document key"), context="document key")
+    return 1
 
 
 @dataclass
@@ -105,16 +119,20 @@ def _decrypts(cipher: FieldCipher, probe: tuple[str, str]) -> bool:
     try:
         cipher.decrypt(probe[0], context=probe[1])
         return True
-    except crypto.KeyFileError:
+    except (crypto.KeyFileError, crypto.KeyMismatchError):
         return False
 
 
+def _database_uses(uow: UnitOfWork, cipher: FieldCipher, row: Any) -> bool:
+    """Whether the database's data is under ``cipher``'s key (key check, else a probe)."""
+    if row is not None:
+        return bool(row.check_value == cipher.check_value)
+    probe = _probe(uow)
+    return probe is None or _decrypts(cipher, probe)
+
+
 def _write_key(path: Path, key: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(base64.b64encode(key) + b"\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    crypto.write_key_file(path, key)
 
 
 def _lock_tables(uow: UnitOfWork) -> None:
@@ -130,11 +148,13 @@ def rotate(uow: UnitOfWork, key_file: Path | None = None) -> Rotation:
     old_key = crypto.read_key(key_file)
     old = FieldCipher(old_key)
     pending = new_path(key_file)
+    # The key check row first (PostgreSQL: a row lock): writers that checked the key
+    # finish before, later ones wait and then see the new key id (no rotation race).
+    row = key_check_row(uow, "field", exclusive=True)
     _lock_tables(uow)
     if pending.exists():
-        probe = _probe(uow)
         pending_cipher = FieldCipher(crypto.read_key(pending))
-        if probe is not None and not _decrypts(old, probe) and _decrypts(pending_cipher, probe):
+        if not _database_uses(uow, old, row) and _database_uses(uow, pending_cipher, row):
             uow.note(
                 f"{pending} holds the key the database already uses (an earlier rotation "
                 "committed but was not installed); installing it now"
@@ -143,7 +163,9 @@ def rotate(uow: UnitOfWork, key_file: Path | None = None) -> Rotation:
             return Rotation(key_file, pending, resumed=True)
         uow.note(f"removing {pending}, left over from an earlier rotation that did not commit")
         pending.unlink()
-    new_key = os.urandom(crypto.KEY_BYTES)
+    if not _database_uses(uow, old, row):
+        raise wrong_key(key_file, old.key_id, row.key_id if row is not None else "?")
+    store_key_check(uow, "field", (new_key := os.urandom(crypto.KEY_BYTES)))
     _write_key(pending, new_key)
     remove_on_rollback(uow, pending)
     new = FieldCipher(new_key)
@@ -151,7 +173,13 @@ def rotate(uow: UnitOfWork, key_file: Path | None = None) -> Rotation:
     for name, fn in REENCRYPTORS.items():
         rot.counts[name] = fn(uow, old, new)
     uow.session.flush()
-    audit.record(uow, "security.rotate_key", "key_file", key_file.name, after=dict(rot.counts))
+    audit.record(
+        uow,
+        "security.rotate_key",
+        "key_file",
+        key_file.name,
+        after={"reencrypted": dict(rot.counts), "old_key_id": old.key_id, "key_id": new.key_id},
+    )
     return rot
 
 
@@ -171,3 +199,86 @@ def install(rot: Rotation, ctx: Any = None) -> Rotation:
     if ctx is not None:
         ctx._cipher = None  # the next unit of work reads the new key
     return rot
+
+
+# --- one-time upgrade of a cooperative initialised before key ids ---------------------------
+@dataclass
+class Upgrade:
+    key_id: str
+    audit_key_id: str
+    converted: dict[str, int] = field(default_factory=dict)
+    key_checks_stored: bool = False
+    audit_key_created: Path | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.key_checks_stored or any(self.converted.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key_id": self.key_id,
+            "audit_key_id": self.audit_key_id,
+            "key_checks_stored": self.key_checks_stored,
+            "audit_key_created": str(self.audit_key_created) if self.audit_key_created else None,
+            "converted": dict(self.converted),
+        }
+
+
+def upgrade(uow: UnitOfWork) -> Upgrade:
+    """Bring a cooperative from before key ids to the current formats, in one transaction:
+    every ``v1`` ciphertext must decrypt under the key file (else nothing changes) and
+    is rewritten as ``v2`` (with the key id); the key checks of the field key, the audit
+    key (created if missing) and a new document key are stored; the audit row of this
+    upgrade is the first keyed row of the chain and seals the plain-hash rows before it.
+    Running it again changes nothing."""
+    from coopctl.core.security import ensure_audit_key_file, install_key_checks
+
+    require(uow.operator, "security.upgrade")
+    key_file = uow.settings.key_file
+    key = crypto.read_key(key_file)
+    cipher = FieldCipher(key)
+    row = key_check_row(uow, "field", exclusive=True)
+    _lock_tables(uow)
+    if row is not None and row.check_value != cipher.check_value:
+        raise wrong_key(key_file, cipher.key_id, row.key_id)
+    res = Upgrade(cipher.key_id, "")
+    try:
+        res.converted["members"] = _upgrade_members(uow, cipher)
+        res.converted["operators"] = _upgrade_operators(uow, cipher)
+    except crypto.KeyFileError:
+        raise crypto.KeyMismatchError(
+            f"the key file {key_file} (key id {cipher.key_id}) does not decrypt every stored "
+            "value: put the cooperative's key back; nothing was changed"
+        ) from None
+    res.audit_key_created = ensure_audit_key_file(uow.settings)
+    if res.audit_key_created is not None:
+        remove_on_rollback(uow, res.audit_key_created)
+    needs_checks = any(key_check_row(uow, p) is None for p in ("field", "audit", "documents"))
+    if needs_checks:
+        install_key_checks(uow, key)
+        res.key_checks_stored = True
+    audit_row = key_check_row(uow, "audit")
+    res.audit_key_id = audit_row.key_id if audit_row is not None else ""
+    if res.changed:
+        audit.record(uow, "security.upgrade", "key_file", key_file.name, after=res.as_dict())
+    return res
+
+
+def _upgrade_members(uow: UnitOfWork, cipher: FieldCipher) -> int:
+    n = 0
+    for m in uow.session.scalars(select(Member).order_by(Member.id)):
+        tokens = [getattr(m, f"{f}_enc") for f in pii.PII_FIELDS]
+        if any(t and t.startswith("v1:") for t in tokens):
+            pii.reencrypt_member(cipher, cipher, m)
+            n += 1
+    return n
+
+
+def _upgrade_operators(uow: UnitOfWork, cipher: FieldCipher) -> int:
+    n = 0
+    for op in uow.session.scalars(select(Operator).where(Operator.totp_secret.like("v1:%"))):
+        op.totp_secret = cipher.encrypt(
+            cipher.decrypt(op.totp_secret, context="totp"), context="totp"
+        )
+        n += 1
+    return n

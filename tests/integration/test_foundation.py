@@ -99,7 +99,7 @@ def test_mfa_enroll_prints_otpauth_uri_and_stores_secret_encrypted(coop: Coop) -
     assert uri.startswith("otpauth://totp/")
     secret = uri.split("secret=")[1].split("&")[0]
     stored = coop.sql("SELECT totp_secret FROM operators WHERE username='manager1'")[0][0]
-    assert stored.startswith("v1:") and secret not in stored
+    assert stored.startswith("v2:") and secret not in stored
 
 
 def test_audit_rows_are_refused_by_the_database(coop: Coop) -> None:

@@ -61,9 +61,9 @@ def test_documents_are_stored_once_by_hash_and_versioned(coop: Coop, tmp_path: P
         "uploaded_by": "teller1",
         "created": True,
     }
-    path = coop.data_dir / "documents" / sha[:2] / sha
-    assert stored(coop) == [path]
-    assert path.read_bytes() == PDF
+    (path,) = stored(coop)  # encrypted, under a keyed address (not the SHA-256)
+    assert path.name != sha and path.parent.name == path.name[:2]
+    assert PDF not in path.read_bytes()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
     # the same bytes for the same member and kind: the same row, not stored twice

@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from coopctl.core.crypto import FieldCipher, KeyFileError
+from coopctl.core.crypto import FieldCipher, KeyFileError, KeyMismatchError
 from coopctl.members import pii, rotation, service
 from coopctl.members.models import Member
 from tests.conftest import Coop
@@ -100,7 +100,7 @@ def test_rotate_key_reencrypts_everything_and_retires_the_old_key(coop: Coop) ->
     r = coop.cli("security", "rotate-key", "--yes", "--format", "json", operator="manager1")
     assert r.exit_code == 4 and "security.rotate_key" in r.stderr
     res = coop.ok("security", "rotate-key", "--yes")
-    assert res["reencrypted"] == {"members": 2, "operators": 1}
+    assert res["reencrypted"] == {"members": 2, "operators": 1, "documents_key": 1}
     assert res["resumed"] is False
 
     new_key = key_file.read_bytes()
@@ -126,14 +126,14 @@ def test_rotate_key_reencrypts_everything_and_retires_the_old_key(coop: Coop) ->
     # the operator's TOTP secret survived; the old key no longer decrypts anything
     assert _totp_secret(coop, FieldCipher.from_file(key_file)) == totp_before
     old = FieldCipher(base64.b64decode(old_key.strip()))
-    with pytest.raises(KeyFileError):
+    with pytest.raises(KeyMismatchError):
         _totp_secret(coop, old)
     with coop.uow() as u:
         members = u.session.scalars(select(Member)).all()
         assert len(members) == 2
         for m in members:
             for field in ("phone", "bvn"):
-                with pytest.raises(KeyFileError):
+                with pytest.raises(KeyMismatchError):
                     pii.get_field(old, m, field)
     assert coop.sql("SELECT COUNT(*) FROM audit_log WHERE action = 'security.rotate_key'") == [(1,)]
     assert coop.ok("audit", "verify")["ok"] is True
@@ -170,7 +170,9 @@ def test_an_interrupted_rotation_is_finished_not_repeated(coop: Coop) -> None:
         u.commit()
     assert rot.new_file.exists()
     r = coop.cli("members", "show", no, "--reveal", operator="manager1")
-    assert r.exit_code == 5  # the installed key no longer matches the database
+    # the installed key no longer matches the database's key check: refused, naming it
+    assert r.exit_code == 4 and rot.new_file.name not in r.stderr
+    assert FieldCipher.from_file(rot.new_file).key_id in r.stderr
     res = coop.ok("security", "rotate-key", "--yes")
     assert res["resumed"] is True and res["reencrypted"] == {}
     assert not rot.new_file.exists()
