@@ -1,8 +1,8 @@
 """Payroll check-off import: one bank receipt, one balanced journal entry.
 
 The entry debits the bank's GL with the declared total (what the bank received)
-and credits each member's accounts (loans through the registered providers,
-shares, savings). A file total different from the declared total is booked to
+and credits each member's accounts: loans (booked by :mod:`coopctl.loans.shared`
+and linked to the entry once it is posted), shares, savings. A file total different from the declared total is booked to
 suspense (GL 2900) with a warning. The import is all-or-nothing: every bad line is
 reported (exit 2) and nothing is written; the same file (SHA-256) is refused the
 second time (exit 5).
@@ -32,11 +32,10 @@ from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account
 from coopctl.ledger.posting import post
 from coopctl.ledger.rules import EntryDraft, LineDraft
+from coopctl.loans import shared as shared_loans
 from coopctl.members.models import Member
 
 MEMBER_PREFIX = "M"
-# Modules that register loan-due providers when imported (the loans context).
-PROVIDER_MODULES = ("coopctl.loans.seams",)
 
 
 @dataclass
@@ -47,7 +46,6 @@ class PlannedLine:
     split: checkoff.Split
     savings_account: Account
     shares_account: Account | None
-    owners: dict[str, str]  # loan_no → name of the provider that reported it
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,32 +59,6 @@ class PlannedLine:
             "savings": self.split.savings,
             "savings_account": self.savings_account.account_no,
         }
-
-
-def load_providers() -> dict[str, checkoff.LoanDueProvider]:
-    import importlib
-
-    for name in PROVIDER_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name not in (name, name.rsplit(".", 1)[0]):
-                raise
-    return checkoff.DUE_PROVIDERS
-
-
-def loan_dues(
-    uow: UnitOfWork, member_id: int, as_of: date
-) -> tuple[list[tuple[str, Decimal]], dict[str, str]]:
-    """The member's loans due (every provider, in registration order) and, per loan,
-    the name of the provider that reported it."""
-    dues: list[tuple[str, Decimal]] = []
-    owners: dict[str, str] = {}
-    for pname, provider in load_providers().items():
-        for loan_no, amount in provider.due(uow, member_id, as_of):
-            dues.append((loan_no, amount))
-            owners.setdefault(loan_no, pname)
-    return dues, owners
 
 
 def _plan(
@@ -149,10 +121,10 @@ def _plan(
             continue
         shr = accounts.get((member.id, shr_code))
         try:
-            dues, owners = (
-                loan_dues(uow, member.id, on)
+            dues = (
+                shared_loans.member_dues(uow, member.id, on)
                 if ("loan_due" in priority or (ln.explicit and ln.explicit["loan"] > 0))
-                else ([], {})
+                else []
             )
             if ln.explicit is not None:
                 if ln.explicit["shares"] > 0 and shr is None:
@@ -182,7 +154,7 @@ def _plan(
         except CoopError as exc:
             errors.append(f"{where}:member_no: {exc.message}")
             continue
-        planned.append(PlannedLine(ln.line_no, member, ln.amount, split, sav, shr, owners))
+        planned.append(PlannedLine(ln.line_no, member, ln.amount, split, sav, shr))
     return planned, errors
 
 
@@ -258,10 +230,12 @@ def import_file(
         summary.update(status="dry-run", entry_no=None)
         return summary
     entry_lines = [LineDraft(bank_gl, debit=total, memo=f"check-off {ref}"[:200])]
+    loan_parts: list[shared_loans.SharedRepayment] = []
     for p in planned:
         for loan_no, amount in p.split.loans:
-            provider = load_providers()[p.owners[loan_no]]
-            entry_lines.extend(provider.apply(uow, loan_no, amount, on, ref))
+            part = shared_loans.book(uow, loan_no, amount, on, ref, channel="checkoff")
+            loan_parts.append(part)
+            entry_lines.extend(part.lines)
         for acct, amount in (
             (p.shares_account, p.split.shares),
             (p.savings_account, p.split.savings),
@@ -290,6 +264,7 @@ def import_file(
             lines=entry_lines,
         ),
     )
+    shared_loans.attach(uow, loan_parts, result.entry)
     batch = CheckoffImport(
         file_sha256=sha,
         file_name=path.name[:255],
