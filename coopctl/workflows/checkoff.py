@@ -2,10 +2,13 @@
 
 The entry debits the bank's GL with the declared total (what the bank received)
 and credits each member's accounts: loans (booked by :mod:`coopctl.loans.shared`
-and linked to the entry once it is posted), shares, savings. A file total different from the declared total is booked to
-suspense (GL 2900) with a warning. The import is all-or-nothing: every bad line is
-reported (exit 2) and nothing is written; the same file (SHA-256) is refused the
-second time (exit 5).
+and linked to the entry once it is posted), shares, savings. A file total different
+from the declared total is booked to suspense (GL 2900) with a warning. The import
+is all-or-nothing: every bad line is reported (exit 2) and nothing is written.
+
+Duplicates (:mod:`coopctl.core.imports`): the same file (SHA-256) or the same bank
+and reference is refused (exit 5, naming the first import); equal lines under
+another reference post, with a warning printed and recorded on the import.
 """
 
 from __future__ import annotations
@@ -19,17 +22,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from coopctl.core import audit, clock, ids
+from coopctl.core import audit, clock, ids, imports
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import CoopError, NotFoundError, ValidationError
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
 from coopctl.deposits import checkoff, rules
-from coopctl.deposits.errors import CheckoffFileError, DuplicateImportError
+from coopctl.deposits.errors import CheckoffFileError
 from coopctl.deposits.models import CheckoffImport, CheckoffLine
 from coopctl.deposits.service import business_today
 from coopctl.ledger.coa import GL
-from coopctl.ledger.models import Account
+from coopctl.ledger.models import Account, entry_no_of
 from coopctl.ledger.posting import post
 from coopctl.ledger.rules import EntryDraft, LineDraft
 from coopctl.loans import shared as shared_loans
@@ -183,14 +186,15 @@ def import_file(
     except OSError as exc:
         raise ValidationError(f"{path}: cannot read ({exc.strerror})") from None
     sha = hashlib.sha256(data).hexdigest()
-    done = uow.session.scalars(
-        select(CheckoffImport).where(CheckoffImport.file_sha256 == sha)
-    ).first()
-    if done is not None:
-        raise DuplicateImportError(
-            f"{path.name}: already imported on {done.business_date} (ref {done.reference}, "
-            f"sha256 {sha[:12]}…); nothing imported"
-        )
+    imports.refuse_repeat(
+        uow,
+        CheckoffImport,
+        what=path.name,
+        sha256=sha,
+        bank=bank,
+        reference=ref,
+        describe=_describe,
+    )
     bank_gl = get_bank(uow, bank).gl_account.code
     on = on or business_today(uow)
     try:
@@ -204,6 +208,17 @@ def import_file(
         raise CheckoffFileError(
             f"{path.name}: {len(errors)} problem(s); nothing imported", details=errors
         )
+    fingerprint = imports.content_fingerprint((p.member.member_no, p.amount) for p in planned)
+    repeat = imports.same_content(
+        uow,
+        CheckoffImport,
+        what=path.name,
+        fingerprint=fingerprint,
+        reference=ref,
+        describe=_describe,
+    )
+    if repeat.warning:
+        uow.note(repeat.warning)
     file_total = parsed.total
     difference = total - file_total
     if difference != 0:
@@ -214,6 +229,8 @@ def import_file(
     summary: dict[str, Any] = {
         "file": path.name,
         "file_sha256": sha,
+        "content_sha256": fingerprint,
+        "warning": repeat.warning,
         "bank": bank.strip().upper(),
         "reference": ref,
         "date": on,
@@ -268,8 +285,11 @@ def import_file(
     batch = CheckoffImport(
         file_sha256=sha,
         file_name=path.name[:255],
-        bank_code=bank.strip().upper(),
+        bank_code=imports.bank_key(bank),
         reference=ref,
+        reference_key=imports.reference_key(ref),
+        content_sha256=fingerprint,
+        warning=repeat.warning,
         business_date=on,
         declared_total=total,
         file_total=file_total,
@@ -298,10 +318,24 @@ def import_file(
         "checkoff.import",
         "checkoff_import",
         sha[:16],
-        after={"file": path.name, "reference": ref, "total": total, "entry": result.entry_no},
+        after={
+            "file": path.name,
+            "reference": ref,
+            "total": total,
+            "entry": result.entry_no,
+            "same_content_as": repeat.same_content_id,
+        },
     )
     summary.update(status="posted", entry_no=result.entry_no)
     return summary
+
+
+def _describe(done: CheckoffImport) -> str:
+    entry = entry_no_of(done.entry_id)
+    return (
+        f"import {done.id} of {done.business_date} (bank {done.bank_code}, ref "
+        f"{done.reference!r}, file {done.file_name}, entry {entry})"
+    )
 
 
 def _line_order(err: str) -> tuple[int, str]:

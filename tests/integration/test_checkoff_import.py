@@ -27,6 +27,9 @@ D = Decimal
 
 
 def _import(coop: Coop, path: Path, total: str, *extra: str, **env: str) -> Any:
+    """Import under the reference NOV-PAYROLL (nov.csv) or PAY-<FILE NAME> (one receipt
+    per file: a receipt's bank and reference are imported once)."""
+    ref = "NOV-PAYROLL" if path.name == "nov.csv" else f"PAY-{path.stem.upper()}"
     return coop.cli(
         "postings",
         "import",
@@ -34,7 +37,7 @@ def _import(coop: Coop, path: Path, total: str, *extra: str, **env: str) -> Any:
         "--bank",
         "GTB",
         "--ref",
-        "NOV-PAYROLL",
+        ref,
         "--total",
         total,
         *extra,
