@@ -35,7 +35,7 @@ def exit_(
 
         coopctl members exit M00000013 --cash --dry-run
     """
-    from coopctl.deposits.exit import request_exit
+    from coopctl.workflows.member_exit import request_exit
 
     with uow("members.exit") as u:
         data = request_exit(u, member_no, cash=cash, bank=to_account_bank, dry_run=dry_run)
@@ -62,7 +62,7 @@ def exit_approve(
 
         coopctl members exit-approve X00000013
     """
-    from coopctl.deposits.exit import approve_exit
+    from coopctl.workflows.member_exit import approve_exit
 
     with uow("postings.approve") as u:
         data = approve_exit(u, request_id, otp=otp)
@@ -84,7 +84,7 @@ def exit_reject(
 
         coopctl members exit-reject X00000013 --reason "loan dispute"
     """
-    from coopctl.deposits.exit import reject_exit
+    from coopctl.workflows.member_exit import reject_exit
 
     with uow("postings.approve") as u:
         data = reject_exit(u, request_id, reason)

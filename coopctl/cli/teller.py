@@ -140,7 +140,7 @@ def import_(
     """
     from pathlib import Path
 
-    from coopctl.deposits.checkoff_import import import_file
+    from coopctl.workflows.checkoff import import_file
 
     amt = parse_amount(total, "--total")
     on = business_date(date)

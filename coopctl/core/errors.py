@@ -103,6 +103,10 @@ class DuplicateError(BusinessRuleError):
     """Something unique (an imported file, a BVN, a code) may exist only once."""
 
 
+class DuplicateImportError(DuplicateError):
+    """A file (by SHA-256) and a bank receipt (by bank and reference) are imported once."""
+
+
 class InvalidStateError(BusinessRuleError):
     """An object moves only along its allowed state transitions."""
 

@@ -8,8 +8,8 @@ in one bank transfer::
 Each line's amount is applied by the configured priority (``checkoff.priority``):
 
 ``loan_due``
-    what the member's loans have due (asked of the registered
-    :data:`DUE_PROVIDERS`; none is registered by default, so nothing goes to loans);
+    what the member's loans have due (the workflow asks the loans context:
+    :func:`coopctl.loans.shared.member_dues`);
 ``fixed_savings``
     the fixed monthly contribution ``checkoff.monthly_savings`` into the member's
     shares account, up to that amount (skipped when the member has none);
@@ -20,7 +20,9 @@ Each line's amount is applied by the configured priority (``checkoff.priority``)
 When a line fills any of the optional ``savings``, ``shares``, ``loan`` columns, those
 amounts are used instead (empty cells count as zero) and must add up to ``amount``.
 A ``loan`` amount is spread over the loans due in order, each up to its due; any
-excess goes to the first loan (a prepayment the loan provider accepts or refuses).
+excess goes to the first loan (a prepayment the loans context accepts or refuses).
+
+The import itself (database, posting) is the workflow :mod:`coopctl.workflows.checkoff`.
 """
 
 from __future__ import annotations
@@ -29,39 +31,15 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
 
 from coopctl.core import money
 from coopctl.core.errors import MoneyFormatError
 from coopctl.core.money import ZERO
 
-if TYPE_CHECKING:
-    from coopctl.ledger.rules import LineDraft
-
 PRIORITY_ITEMS = ("loan_due", "fixed_savings", "savings")
 REQUIRED_COLUMNS = ("member_no", "amount")
 SPLIT_COLUMNS = ("savings", "shares", "loan")
-
-
-# --- the seam for the loans context --------------------------------------------------
-class LoanDueProvider(Protocol):
-    """What the check-off import asks of the loans context."""
-
-    def due(self, uow: Any, member_id: int, as_of: date) -> list[tuple[str, Decimal]]:
-        """The member's loans with the amount due as of ``as_of``, in paying order."""
-        ...
-
-    def apply(self, uow: Any, loan_no: str, amount: Decimal, on: date, ref: str) -> list[LineDraft]:
-        """Book ``amount`` against ``loan_no`` (installments, arrears...) and return the
-        credit lines (summing to ``amount``) to put in the check-off entry, whose debit
-        is the bank. The entry is posted in the same transaction, after every apply."""
-        ...
-
-
-# name → provider. Empty by default: the ``loan_due`` part is then skipped.
-DUE_PROVIDERS: dict[str, LoanDueProvider] = {}
 
 
 # --- the split ------------------------------------------------------------------------

@@ -74,10 +74,6 @@ class CheckoffFileError(FileFormatError):
     """A check-off file must be entirely valid: every bad line is named and nothing is imported."""
 
 
-class DuplicateImportError(DuplicateError):
-    """The same check-off file (by SHA-256) is imported once."""
-
-
 class BankAccountError(BusinessRuleError):
     """A bank account maps to one active, postable asset GL account of the cash category."""
 

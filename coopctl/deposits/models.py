@@ -16,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -101,15 +102,24 @@ class DepositAccount(Base):
 
 
 class CheckoffImport(Base):
-    """One imported payroll check-off file (unique by SHA-256), posted as one entry."""
+    """One imported payroll check-off file, posted as one entry. Unique by SHA-256 and by
+    (bank, reference); ``content_sha256`` fingerprints the parsed lines, and
+    ``warning`` records that an earlier import had equal lines (it posted anyway; see
+    :mod:`coopctl.core.imports`)."""
 
     __tablename__ = "checkoff_imports"
+    __table_args__ = (
+        Index("ux_checkoff_imports_bank_reference", "bank_code", "reference_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     file_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     file_name: Mapped[str] = mapped_column(String(255))
     bank_code: Mapped[str] = mapped_column(String(20))
     reference: Mapped[str] = mapped_column(String(100))
+    reference_key: Mapped[str] = mapped_column(String(100))
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    warning: Mapped[str | None] = mapped_column(Text, nullable=True)
     business_date: Mapped[date] = mapped_column(Date)
     declared_total: Mapped[Decimal] = mapped_column(Money)
     file_total: Mapped[Decimal] = mapped_column(Money)

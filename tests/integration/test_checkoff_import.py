@@ -4,16 +4,12 @@ bad line reported with nothing written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from coopctl.deposits import checkoff
-from coopctl.ledger.rules import LineDraft
 from tests.conftest import Coop
 from tests.integration.deposits_support import (
     add_bank,
@@ -31,6 +27,9 @@ D = Decimal
 
 
 def _import(coop: Coop, path: Path, total: str, *extra: str, **env: str) -> Any:
+    """Import under the reference NOV-PAYROLL (nov.csv) or PAY-<FILE NAME> (one receipt
+    per file: a receipt's bank and reference are imported once)."""
+    ref = "NOV-PAYROLL" if path.name == "nov.csv" else f"PAY-{path.stem.upper()}"
     return coop.cli(
         "postings",
         "import",
@@ -38,7 +37,7 @@ def _import(coop: Coop, path: Path, total: str, *extra: str, **env: str) -> Any:
         "--bank",
         "GTB",
         "--ref",
-        "NOV-PAYROLL",
+        ref,
         "--total",
         total,
         *extra,
@@ -248,46 +247,3 @@ def test_bad_options_and_files(coop: Coop, staff: dict[str, Any], tmp_path: Path
     )
     assert r.exit_code == 4
     assert snapshot(coop) == before
-
-
-class FakeLoans:
-    """A stand-in loan-due provider (the loans context registers the real one)."""
-
-    def __init__(self, dues: dict[int, list[tuple[str, Decimal]]]) -> None:
-        self.dues = dues
-        self.applied: list[tuple[str, Decimal, str]] = []
-
-    def due(self, uow: Any, member_id: int, as_of: date) -> list[tuple[str, Decimal]]:
-        return self.dues.get(member_id, [])
-
-    def apply(self, uow: Any, loan_no: str, amount: Decimal, on: date, ref: str) -> list[LineDraft]:
-        self.applied.append((loan_no, amount, ref))
-        return [LineDraft("1410", credit=amount, memo=f"repay {loan_no}")]
-
-
-@pytest.fixture
-def fake_loans() -> Iterator[FakeLoans]:
-    fake = FakeLoans({})
-    checkoff.DUE_PROVIDERS["fake"] = fake
-    yield fake
-    del checkoff.DUE_PROVIDERS["fake"]
-
-
-def test_loan_due_comes_first_through_the_provider(
-    coop: Coop, staff: dict[str, Any], tmp_path: Path, fake_loans: FakeLoans
-) -> None:
-    """Ada owes 12,000 on L1 this month: of her 20,000, 12,000 goes to the loan (lines
-    from the provider), the rest to savings. A member without loans is untouched."""
-    a, b = staff["Ada"]["member_no"], staff["Bola"]["member_no"]
-    ada_id = coop.sql("SELECT id FROM members WHERE member_no = :n", n=a)[0][0]
-    fake_loans.dues[ada_id] = [("L1", D("12000.00"))]
-    f = _file(tmp_path, "loans.csv", [f"{a},20000", f"{b},5000"])
-    dry = _import(coop, f, "25000", "--dry-run", "--format", "json").ok().json
-    assert dry["lines"][0]["loans"] == [{"loan_no": "L1", "amount": "12000.00"}]
-    assert fake_loans.applied == []  # a dry run applies nothing
-    out = _import(coop, f, "25000", "--format", "json").ok().json
-    assert fake_loans.applied == [("L1", D("12000.00"), "NOV-PAYROLL")]
-    entry = coop.ok("postings", "show", out["entry_no"])
-    assert ("1410", None, "0.00", "12000.00") in lines_of(entry)
-    assert balance(coop, staff["Ada"]["SAV"]) == D("8000.00")
-    verify(coop)

@@ -1,19 +1,13 @@
-"""Member exit on both databases: maker-checker, settlement entry, loan offsets through
-the provider seam, refund channels, fixed-deposit penalty, and the refusals."""
+"""Member exit on both databases: maker-checker, settlement entry, refund channels,
+fixed-deposit penalty, and the refusals (loan offsets with real loans:
+tests/integration/test_loans_deposits.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
 from decimal import Decimal
-from typing import Any
 
-import pytest
-
-from coopctl.deposits import exit as member_exit
 from coopctl.deposits.holds import place_hold
 from coopctl.deposits.service import get_account
-from coopctl.ledger.rules import LineDraft
 from tests.conftest import Coop
 from tests.integration.deposits_support import (
     add_bank,
@@ -182,54 +176,6 @@ def test_fixed_deposit_closed_early_pays_the_penalty(coop: Coop) -> None:
         ("2120", fd, "100000.00", "0.00"),
         ("2260", None, "0.00", "98000.00"),
         ("4200", None, "0.00", "2000.00"),
-    ]
-    verify(coop)
-
-
-class FakeLoanBook:
-    """Stand-in exit-offset provider: loans are booked to sundry receivables 1410."""
-
-    def __init__(self) -> None:
-        self.loans: dict[int, list[tuple[str, Decimal]]] = {}
-        self.applied: list[tuple[str, Decimal]] = []
-
-    def outstanding(self, uow: Any, member_id: int, as_of: date) -> list[tuple[str, Decimal]]:
-        return self.loans.get(member_id, [])
-
-    def apply(self, uow: Any, loan_no: str, amount: Decimal, on: date, ref: str) -> list[LineDraft]:
-        self.applied.append((loan_no, amount))
-        return [LineDraft("1410", credit=amount, memo=f"exit offset {loan_no}")]
-
-
-@pytest.fixture
-def loan_book() -> Iterator[FakeLoanBook]:
-    fake = FakeLoanBook()
-    member_exit.EXIT_OFFSET_PROVIDERS["fake"] = fake
-    yield fake
-    del member_exit.EXIT_OFFSET_PROVIDERS["fake"]
-
-
-def test_loans_are_offset_and_the_rest_refunded(coop: Coop, loan_book: FakeLoanBook) -> None:
-    """Ngozi owes 25,000 on L7: it is offset from her 40,000; 15,000 is refunded.
-    Owing 45,000 instead, she cannot exit (5,000 must be repaid first)."""
-    m, sav, shr = _saver(coop)
-    member_id = coop.sql("SELECT id FROM members WHERE member_no = :n", n=m)[0][0]
-    loan_book.loans[member_id] = [("L7", D("45000.00"))]
-    before = snapshot(coop)
-    r = coop.cli("members", "exit", m, operator="manager1")
-    assert r.exit_code == 5 and "5,000.00 must be repaid first" in r.stderr
-    assert snapshot(coop) == before
-    loan_book.loans[member_id] = [("L7", D("25000.00"))]
-    coop.ok("members", "exit", m, operator="manager1")
-    done = coop.ok("members", "exit-approve", "X00000013", operator="admin")
-    assert (done["loans_offset"], done["refund"]) == ("25000.00", "15000.00")
-    assert done["loans"] == [{"loan_no": "L7", "amount": "25000.00"}]
-    assert loan_book.applied == [("L7", D("25000.00"))]
-    assert lines_of(coop.ok("postings", "show", done["entry_no"])) == [
-        ("1410", None, "0.00", "25000.00"),
-        ("2110", sav, "30000.00", "0.00"),
-        ("2260", None, "0.00", "15000.00"),
-        ("3100", shr, "10000.00", "0.00"),
     ]
     verify(coop)
 

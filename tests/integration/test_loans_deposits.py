@@ -152,3 +152,17 @@ def test_member_exit_offsets_the_loan(coop: Coop) -> None:
     for g in c.guarantors:
         assert account(coop, g.account_no)[1] == D("0.00")
     verify(coop)
+
+
+def test_exit_refused_while_loans_exceed_savings(coop: Coop) -> None:
+    """The borrower spent 100,000 of the loan: savings 50,000 against 102,000 owed on
+    10 Dec. The exit is refused (52,000 must be repaid first) and nothing is written."""
+    c = cast(coop, borrower_savings="50000", guarantor_savings="100000")
+    active_loan(coop, c, "100000", 3, cover=["25000", "25000"])
+    env = {"COOPCTL_TODAY": "2026-12-10"}
+    coop.ok("postings", "withdraw", c.borrower.account_no, "100000", operator="teller1", **env)
+    before = coop.sql("SELECT COUNT(*) FROM journal_entries")[0][0]
+    r = coop.cli("members", "exit", c.borrower.member_no, "--cash", operator="manager1", **env)
+    assert r.exit_code == 5 and "52,000.00 must be repaid first" in r.stderr
+    assert coop.sql("SELECT COUNT(*) FROM journal_entries")[0][0] == before
+    assert coop.sql("SELECT COUNT(*) FROM loan_repayments")[0][0] == 0

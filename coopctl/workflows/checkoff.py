@@ -1,11 +1,14 @@
 """Payroll check-off import: one bank receipt, one balanced journal entry.
 
 The entry debits the bank's GL with the declared total (what the bank received)
-and credits each member's accounts (loans through the registered providers,
-shares, savings). A file total different from the declared total is booked to
-suspense (GL 2900) with a warning. The import is all-or-nothing: every bad line is
-reported (exit 2) and nothing is written; the same file (SHA-256) is refused the
-second time (exit 5).
+and credits each member's accounts: loans (booked by :mod:`coopctl.loans.shared`
+and linked to the entry once it is posted), shares, savings. A file total different
+from the declared total is booked to suspense (GL 2900) with a warning. The import
+is all-or-nothing: every bad line is reported (exit 2) and nothing is written.
+
+Duplicates (:mod:`coopctl.core.imports`): the same file (SHA-256) or the same bank
+and reference is refused (exit 5, naming the first import); equal lines under
+another reference post, with a warning printed and recorded on the import.
 """
 
 from __future__ import annotations
@@ -19,24 +22,23 @@ from typing import Any
 
 from sqlalchemy import select
 
-from coopctl.core import audit, clock, ids
+from coopctl.core import audit, clock, ids, imports
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import CoopError, NotFoundError, ValidationError
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
 from coopctl.deposits import checkoff, rules
-from coopctl.deposits.errors import CheckoffFileError, DuplicateImportError
+from coopctl.deposits.errors import CheckoffFileError
 from coopctl.deposits.models import CheckoffImport, CheckoffLine
 from coopctl.deposits.service import business_today
 from coopctl.ledger.coa import GL
-from coopctl.ledger.models import Account
+from coopctl.ledger.models import Account, entry_no_of
 from coopctl.ledger.posting import post
 from coopctl.ledger.rules import EntryDraft, LineDraft
+from coopctl.loans import shared as shared_loans
 from coopctl.members.models import Member
 
 MEMBER_PREFIX = "M"
-# Modules that register loan-due providers when imported (the loans context).
-PROVIDER_MODULES = ("coopctl.loans.seams",)
 
 
 @dataclass
@@ -47,7 +49,6 @@ class PlannedLine:
     split: checkoff.Split
     savings_account: Account
     shares_account: Account | None
-    owners: dict[str, str]  # loan_no → name of the provider that reported it
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,32 +62,6 @@ class PlannedLine:
             "savings": self.split.savings,
             "savings_account": self.savings_account.account_no,
         }
-
-
-def load_providers() -> dict[str, checkoff.LoanDueProvider]:
-    import importlib
-
-    for name in PROVIDER_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name not in (name, name.rsplit(".", 1)[0]):
-                raise
-    return checkoff.DUE_PROVIDERS
-
-
-def loan_dues(
-    uow: UnitOfWork, member_id: int, as_of: date
-) -> tuple[list[tuple[str, Decimal]], dict[str, str]]:
-    """The member's loans due (every provider, in registration order) and, per loan,
-    the name of the provider that reported it."""
-    dues: list[tuple[str, Decimal]] = []
-    owners: dict[str, str] = {}
-    for pname, provider in load_providers().items():
-        for loan_no, amount in provider.due(uow, member_id, as_of):
-            dues.append((loan_no, amount))
-            owners.setdefault(loan_no, pname)
-    return dues, owners
 
 
 def _plan(
@@ -149,10 +124,10 @@ def _plan(
             continue
         shr = accounts.get((member.id, shr_code))
         try:
-            dues, owners = (
-                loan_dues(uow, member.id, on)
+            dues = (
+                shared_loans.member_dues(uow, member.id, on)
                 if ("loan_due" in priority or (ln.explicit and ln.explicit["loan"] > 0))
-                else ([], {})
+                else []
             )
             if ln.explicit is not None:
                 if ln.explicit["shares"] > 0 and shr is None:
@@ -182,7 +157,7 @@ def _plan(
         except CoopError as exc:
             errors.append(f"{where}:member_no: {exc.message}")
             continue
-        planned.append(PlannedLine(ln.line_no, member, ln.amount, split, sav, shr, owners))
+        planned.append(PlannedLine(ln.line_no, member, ln.amount, split, sav, shr))
     return planned, errors
 
 
@@ -211,14 +186,15 @@ def import_file(
     except OSError as exc:
         raise ValidationError(f"{path}: cannot read ({exc.strerror})") from None
     sha = hashlib.sha256(data).hexdigest()
-    done = uow.session.scalars(
-        select(CheckoffImport).where(CheckoffImport.file_sha256 == sha)
-    ).first()
-    if done is not None:
-        raise DuplicateImportError(
-            f"{path.name}: already imported on {done.business_date} (ref {done.reference}, "
-            f"sha256 {sha[:12]}…); nothing imported"
-        )
+    imports.refuse_repeat(
+        uow,
+        CheckoffImport,
+        what=path.name,
+        sha256=sha,
+        bank=bank,
+        reference=ref,
+        describe=_describe,
+    )
     bank_gl = get_bank(uow, bank).gl_account.code
     on = on or business_today(uow)
     try:
@@ -232,6 +208,17 @@ def import_file(
         raise CheckoffFileError(
             f"{path.name}: {len(errors)} problem(s); nothing imported", details=errors
         )
+    fingerprint = imports.content_fingerprint((p.member.member_no, p.amount) for p in planned)
+    repeat = imports.same_content(
+        uow,
+        CheckoffImport,
+        what=path.name,
+        fingerprint=fingerprint,
+        reference=ref,
+        describe=_describe,
+    )
+    if repeat.warning:
+        uow.note(repeat.warning)
     file_total = parsed.total
     difference = total - file_total
     if difference != 0:
@@ -242,6 +229,8 @@ def import_file(
     summary: dict[str, Any] = {
         "file": path.name,
         "file_sha256": sha,
+        "content_sha256": fingerprint,
+        "warning": repeat.warning,
         "bank": bank.strip().upper(),
         "reference": ref,
         "date": on,
@@ -258,10 +247,12 @@ def import_file(
         summary.update(status="dry-run", entry_no=None)
         return summary
     entry_lines = [LineDraft(bank_gl, debit=total, memo=f"check-off {ref}"[:200])]
+    loan_parts: list[shared_loans.SharedRepayment] = []
     for p in planned:
         for loan_no, amount in p.split.loans:
-            provider = load_providers()[p.owners[loan_no]]
-            entry_lines.extend(provider.apply(uow, loan_no, amount, on, ref))
+            part = shared_loans.book(uow, loan_no, amount, on, ref, channel="checkoff")
+            loan_parts.append(part)
+            entry_lines.extend(part.lines)
         for acct, amount in (
             (p.shares_account, p.split.shares),
             (p.savings_account, p.split.savings),
@@ -290,11 +281,15 @@ def import_file(
             lines=entry_lines,
         ),
     )
+    shared_loans.attach(uow, loan_parts, result.entry)
     batch = CheckoffImport(
         file_sha256=sha,
         file_name=path.name[:255],
-        bank_code=bank.strip().upper(),
+        bank_code=imports.bank_key(bank),
         reference=ref,
+        reference_key=imports.reference_key(ref),
+        content_sha256=fingerprint,
+        warning=repeat.warning,
         business_date=on,
         declared_total=total,
         file_total=file_total,
@@ -323,10 +318,24 @@ def import_file(
         "checkoff.import",
         "checkoff_import",
         sha[:16],
-        after={"file": path.name, "reference": ref, "total": total, "entry": result.entry_no},
+        after={
+            "file": path.name,
+            "reference": ref,
+            "total": total,
+            "entry": result.entry_no,
+            "same_content_as": repeat.same_content_id,
+        },
     )
     summary.update(status="posted", entry_no=result.entry_no)
     return summary
+
+
+def _describe(done: CheckoffImport) -> str:
+    entry = entry_no_of(done.entry_id)
+    return (
+        f"import {done.id} of {done.business_date} (bank {done.bank_code}, ref "
+        f"{done.reference!r}, file {done.file_name}, entry {entry})"
+    )
 
 
 def _line_order(err: str) -> tuple[int, str]:

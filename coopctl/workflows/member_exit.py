@@ -13,9 +13,10 @@ GL (``--to-account-bank CODE``) or, by default, Members' refunds payable (GL 226
 to be paid later. Fixed deposits closed before maturity pay the early-withdrawal
 penalty (to fee income, GL 4200), as a withdrawal would.
 
-Loans are offset through :data:`EXIT_OFFSET_PROVIDERS` (filled by the loans
-context; none by default). A member whose loans exceed their savings and shares,
-or whose accounts carry holds (e.g. guarantees) or pending entries, cannot exit.
+Loans are offset by the loans context directly (:mod:`coopctl.loans.shared`): each
+open loan is settled inside the exit entry, whose debits are the member's deposit
+accounts. A member whose loans exceed their savings and shares, or whose accounts
+carry holds (e.g. guarantees) or pending entries, cannot exit.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -49,42 +50,13 @@ from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account
 from coopctl.ledger.posting import lock_accounts, post
 from coopctl.ledger.rules import EntryDraft, LineDraft
+from coopctl.loans import shared as shared_loans
 from coopctl.members.models import Member
 
 if TYPE_CHECKING:
     from coopctl.ledger.models import JournalEntry
 
 REQUEST_PREFIX = "X"
-# Modules that register exit-offset providers when imported (the loans context).
-PROVIDER_MODULES = ("coopctl.loans.seams",)
-
-
-class ExitOffsetProvider(Protocol):
-    """What the member exit asks of the loans context."""
-
-    def outstanding(self, uow: Any, member_id: int, as_of: date) -> list[tuple[str, Decimal]]:
-        """Every open loan of the member with the amount that settles it as of ``as_of``."""
-        ...
-
-    def apply(self, uow: Any, loan_no: str, amount: Decimal, on: date, ref: str) -> list[LineDraft]:
-        """Settle ``loan_no`` with ``amount`` and return the credit lines (summing to
-        ``amount``) for the exit entry, whose debits are the member's deposit accounts."""
-        ...
-
-
-EXIT_OFFSET_PROVIDERS: dict[str, ExitOffsetProvider] = {}
-
-
-def load_providers() -> dict[str, ExitOffsetProvider]:
-    import importlib
-
-    for name in PROVIDER_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name not in (name, name.rsplit(".", 1)[0]):
-                raise
-    return EXIT_OFFSET_PROVIDERS
 
 
 @dataclass
@@ -101,7 +73,7 @@ class Settlement:
     channel: str  # cash | bank | payable
     bank_code: str | None
     accounts: list[AccountPayout] = field(default_factory=list)
-    loans: list[tuple[str, str, Decimal]] = field(default_factory=list)  # provider, loan, amount
+    loans: list[tuple[str, Decimal]] = field(default_factory=list)  # loan_no, amount
 
     @property
     def total_deposits(self) -> Decimal:
@@ -113,7 +85,7 @@ class Settlement:
 
     @property
     def loans_offset(self) -> Decimal:
-        return sum((amt for _, _, amt in self.loans), ZERO)
+        return sum((amt for _, amt in self.loans), ZERO)
 
     @property
     def refund(self) -> Decimal:
@@ -133,7 +105,7 @@ class Settlement:
                 }
                 for a in self.accounts
             ],
-            "loans": [{"loan_no": n, "amount": amt} for _, n, amt in self.loans],
+            "loans": [{"loan_no": n, "amount": amt} for n, amt in self.loans],
             "total_deposits": self.total_deposits,
             "penalties": self.penalties,
             "loans_offset": self.loans_offset,
@@ -187,14 +159,10 @@ def compute_settlement(
         ):
             penalty = round_money(acct.balance * details.product.early_withdrawal_penalty / 100)
         s.accounts.append(AccountPayout(acct, acct.balance, penalty))
-    providers = load_providers()
-    for pname, provider in providers.items():
-        for loan_no, amount in provider.outstanding(uow, member.id, on):
-            if amount > 0:
-                s.loans.append((pname, loan_no, amount))
-    if not providers and any(a.balance != 0 for a in others):
+    s.loans.extend(shared_loans.member_outstanding(uow, member.id, on))
+    if not s.loans and any(a.balance != 0 for a in others):
         raise ExitBlockedError(
-            f"member {member.member_no} has open loan accounts and no loan offset is available"
+            f"member {member.member_no} has open loan accounts that no loan settles"
         )
     if s.refund < 0:
         raise ExitBlockedError(
@@ -224,9 +192,12 @@ def _execute(uow: UnitOfWork, s: Settlement, ref: str) -> JournalEntry | None:
             )
     if s.penalties > 0:
         lines.append(LineDraft(GL.FEE_INCOME, credit=s.penalties, memo="early withdrawal penalty"))
-    providers = load_providers()
-    for pname, loan_no, amount in s.loans:
-        lines.extend(providers[pname].apply(uow, loan_no, amount, s.on, ref))
+    loan_parts = [
+        shared_loans.book(uow, loan_no, amount, s.on, ref, channel="exit")
+        for loan_no, amount in s.loans
+    ]
+    for part in loan_parts:
+        lines.extend(part.lines)
     if s.refund > 0:
         gl = {"cash": GL.CASH, "payable": GL.REFUNDS_PAYABLE}.get(s.channel) or channel_gl(
             uow, s.bank_code
@@ -245,6 +216,7 @@ def _execute(uow: UnitOfWork, s: Settlement, ref: str) -> JournalEntry | None:
                 lines=lines,
             ),
         ).entry
+        shared_loans.attach(uow, loan_parts, entry)
     for a in s.accounts:
         acct = locked[a.account.id]
         if acct.balance != 0:  # pragma: no cover - the entry emptied it
