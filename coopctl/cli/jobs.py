@@ -38,13 +38,12 @@ def list_jobs(fmt: FormatOpt = "table") -> None:
 
     with uow("jobs.view") as u:
         jobs = load(u.settings)
-        state = {s.job: s for s in u.session.query(JobState).all()}
+        state = {s.job: s.last_date for s in u.session.query(JobState).all()}
         steps = registry.load()
     rows = []
     for j in jobs.values():
         d = j.as_dict()
-        st = state.get(j.name)
-        d["last_date"] = st.last_date if st else None
+        d["last_date"] = state.get(j.name)
         d["missing_steps"] = [s for s in j.steps if s not in steps]
         rows.append(d)
     emit(rows, fmt, columns=["name", "schedule", "calendar", "enabled", "last_date", "description"])

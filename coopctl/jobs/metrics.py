@@ -48,7 +48,7 @@ def render(ctx: Any) -> str:
             s.execute(
                 select(JobRun.job, func.count()).where(JobRun.status.in_(("failed", "interrupted")))
                 .group_by(JobRun.job)
-            ).tuples().all()
+            ).all()
         )  # fmt: skip
         beats = s.scalars(select(DaemonHeartbeat)).all()
         _emit_all(metric, states, last_runs, steps, fails, beats)

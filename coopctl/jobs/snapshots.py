@@ -35,7 +35,7 @@ def take_snapshot(uow: UnitOfWork, as_of: date) -> tuple[int, int]:
     if existing:
         return 0, int(existing or 0)
     aging = compute(uow, as_of)
-    products = dict(uow.session.execute(select(Loan.id, Loan.product_code)).tuples().all())
+    products = dict(uow.session.execute(select(Loan.id, Loan.product_code)).all())
     rows = [
         LoanClassSnapshot(
             business_date=as_of,

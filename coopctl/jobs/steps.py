@@ -217,8 +217,12 @@ def _report_pack(uow: UnitOfWork, d: date) -> Counts:
     from coopctl.reports.pack import build_pack
 
     folder = uow.settings.data_dir / "packs"
-    out = build_pack(uow, d.year, d.month, folder)
     label = f"{d.year}-{d.month:02d}"
+    pdf, xlsx = folder / f"pack-{label}.pdf", folder / f"pack-{label}.xlsx"
+    if pdf.is_file() and xlsx.is_file():
+        uow.note(f"the {label} pack is already in {folder}; delete it to build it again")
+        return Counts(items=1, skipped=1)
+    out = build_pack(uow, d.year, d.month, folder)
     for addr in uow.settings["jobs"]["pack_recipients"]:
         enqueue(uow, "email", addr, "report_pack", f"pack:{label}:{addr}",
                 {"month": label, "files": [out["pdf"], out.get("xlsx", "")]},

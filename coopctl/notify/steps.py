@@ -28,7 +28,7 @@ def _reminders(run: StepRun) -> None:
     with run.uow() as u:
         loans = list(u.session.execute(
             select(Loan.id, Loan.loan_no).where(Loan.status == "active").order_by(Loan.id)
-        ).tuples())  # fmt: skip
+        ))  # fmt: skip
 
     def one(u: UnitOfWork, loan: tuple[int, str]) -> Counts:
         loan_id, loan_no = loan
