@@ -44,4 +44,4 @@ def interest_entries(coop: Coop) -> list[tuple[str, str]]:
         " JOIN journal_entries e ON e.id = l.entry_id JOIN accounts a ON a.id = l.account_id"
         " WHERE e.kind = 'interest' AND e.status = 'posted' ORDER BY a.account_no"
     )
-    return [(str(r[0]), str(D(int(r[1])) / 100)) for r in rows]
+    return [(str(r[0]), str((D(int(r[1])) / 100).quantize(D("0.01")))) for r in rows]
