@@ -134,6 +134,19 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "jobs": {
         "catalogue": Key("str", "", "override job catalogue file (default: shipped jobs/)"),
         "max_retries": Key("int", 3, "retries before a failed run is left for an operator"),
+        "chunk_size": Key("int", 2000, "items per transaction in bulk steps (interest)"),
+        "chunk_pause_ms": Key("int", 0, "pause between chunks, to go easy on a shared database"),
+        "max_catch_up_days": Key(
+            "int", 62, "most missed business dates one run catches up (more: exit 5)"
+        ),
+        "close_periods": Key("bool", True, "month_end closes the month when verify is clean"),
+        "pack_recipients": Key("list[str]", [], "e-mail addresses that receive the report pack"),
+        "staff_recipients": Key(
+            "list[str]", [], "e-mail addresses told of job failures and verify problems"
+        ),
+        "metrics_file": Key(
+            "str", "", "Prometheus textfile (default <data dir>/metrics/coopctl.prom)"
+        ),
     },
     "notify": {
         "smtp_host": Key("str", "", "SMTP server; empty disables e-mail"),
@@ -141,13 +154,29 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "smtp_user": Key("str", "", "SMTP user"),
         "smtp_password_env": Key("str", "COOPCTL_SMTP_PASSWORD", "env var holding the password"),
         "sender": Key("str", "", "From: address"),
+        "smtp_tls": Key("str", "starttls", "starttls, implicit (SMTPS, port 465) or none"),
+        "smtp_timeout_seconds": Key("int", 30, "SMTP connect/send timeout"),
+        "max_per_run": Key("int", 500, "most messages one dispatch sends (bounce-safe cap)"),
+        "max_attempts": Key("int", 5, "send attempts before a message is marked failed"),
+        "templates_dir": Key("str", "", "folder whose templates override the shipped ones"),
+        "due_days": Key("int", 3, "remind members this many days before a repayment is due"),
+        "sms_command": Key(
+            "str", "", "SMS hook: command run with the number and text as arguments"
+        ),
+        "sms_url": Key("str", "", "SMS hook: URL that receives a JSON POST {to, text}"),
     },
     # --- security+hardening (issue 9) (add this context's sections here; keep the marker line)
     #
     # --- approvals (issue 10) (add this context's sections here; keep the marker line)
     #
     # --- jobs+notify (issue 11) (add this context's sections here; keep the marker line)
-    #
+    "daemon": {
+        "heartbeat_seconds": Key("int", 30, "how often the daemon writes its heartbeat row"),
+        "misfire_grace_seconds": Key(
+            "int", 3600, "a run that fires this late still runs (later: the next catch-up does)"
+        ),
+        "lock_poll_seconds": Key("int", 15, "how often a standby daemon tries to take over"),
+    },
     # --- backup (issue 12) (add this context's sections here; keep the marker line)
     #
     # --- recon (issue 13) (add this context's sections here; keep the marker line)

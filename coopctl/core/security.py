@@ -77,7 +77,11 @@ _ROLE_LETTER = {
 }
 
 # System jobs post interest, penalties and provisions: they need these too.
-_SYSTEM_EXTRA = {"teller.post", "loans.repay", "loans.manage", "ledger.journal"}
+# The month_end job also closes the verified month and writes the report pack.
+_SYSTEM_EXTRA = {
+    "teller.post", "loans.repay", "loans.manage", "ledger.journal", "ledger.close", "reports.view",
+    "jobs.view",
+}  # fmt: skip
 
 
 def permissions_of(role: str) -> frozenset[str]:

@@ -22,9 +22,9 @@ NOTE_NGN = "Amounts in Nigerian naira (NGN); outstanding = principal on the loan
 
 
 def _aging(uow: UnitOfWork, as_of: date) -> PortfolioAging:
-    from coopctl.loans.portfolio import compute
+    from coopctl.jobs.snapshots import aging_as_of
 
-    return compute(uow, as_of)
+    return aging_as_of(uow, as_of)  # type: ignore[no-any-return]
 
 
 def _days(b: Bucket) -> str:

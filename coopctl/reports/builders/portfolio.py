@@ -34,9 +34,9 @@ def portfolio_aging(uow: UnitOfWork, as_of: date) -> Any:
     """The loans context's bulk aging (None when loans are not installed)."""
     if not loans_available(uow):
         return None
-    from coopctl.loans.portfolio import compute
+    from coopctl.jobs.snapshots import aging_as_of
 
-    return compute(uow, as_of)
+    return aging_as_of(uow, as_of)
 
 
 def _group_table(title: str, key_title: str, groups: dict[str, list[Any]]) -> Table:

@@ -1,0 +1,82 @@
+"""Notification steps of the job catalogue: ``notify.reminders`` (repayment due soon,
+installment overdue; queued in the same transaction that detects the event) and
+``notify.dispatch`` (send the outbox, capped per run)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from coopctl.core import money
+from coopctl.core.db import UnitOfWork
+from coopctl.jobs.registry import register
+from coopctl.jobs.runner import Counts, StepRun
+
+
+def _reminders(run: StepRun) -> None:
+    """Per active loan (one transaction each): queue a reminder for each unpaid
+    installment due in ``[notify] due_days`` days and an overdue notice for each unpaid
+    installment past its due date. Keys ``due:{id}`` / ``overdue:{id}``: once each."""
+    from coopctl.loans.models import Loan, LoanInstallment
+    from coopctl.members.models import Member
+    from coopctl.notify.outbox import notify_member
+
+    d = run.business_date
+    ahead = d + timedelta(days=int(run.ctx.settings["notify"]["due_days"]))
+    with run.uow() as u:
+        loans = list(u.session.execute(
+            select(Loan.id, Loan.loan_no).where(Loan.status == "active").order_by(Loan.id)
+        ))  # fmt: skip
+
+    def one(u: UnitOfWork, loan: tuple[int, str]) -> Counts:
+        loan_id, loan_no = loan
+        c = Counts()
+        rows = u.session.scalars(
+            select(LoanInstallment).where(
+                LoanInstallment.loan_id == loan_id,
+                LoanInstallment.superseded.is_(False),
+                LoanInstallment.due_date <= ahead,
+            ).order_by(LoanInstallment.no)
+        ).all()
+        member: Any = None
+        for inst in rows:
+            unpaid = inst.total_unpaid
+            if unpaid <= 0 or (d <= inst.due_date < ahead):
+                continue
+            if member is None:
+                loan_row = u.session.get(Loan, loan_id)
+                assert loan_row is not None
+                member = u.session.get(Member, loan_row.member_id)
+            overdue = inst.due_date < d
+            template, key = ("installment_overdue", f"overdue:{inst.id}") if overdue else (
+                "repayment_due", f"due:{inst.id}")  # fmt: skip
+            ctx = {"loan_no": loan_no, "installment_no": inst.no, "due_date": inst.due_date,
+                   "amount": money.fmt_human(unpaid)}  # fmt: skip
+            if notify_member(u, member, template, key, ctx):
+                c.posted += 1
+            else:
+                c.skipped += 1
+        if not c.posted and not c.skipped:
+            c.skipped = 1
+        return c
+
+    run.each(loans, one, key=lambda loan: loan[1])
+
+
+def _dispatch(run: StepRun) -> None:
+    from coopctl.notify.service import dispatch
+
+    out = dispatch(run.ctx)
+    run.counts.items += out["sent"] + out["failed"] + out["retry"]
+    run.counts.posted += out["sent"]
+    run.counts.failed += out["failed"]
+    run.counts.skipped += out["retry"]
+    if out["retry"]:
+        run.notes.append(f"{out['retry']} message(s) will be retried")
+
+
+register("notify.reminders", _reminders, "Queue repayment reminders and overdue notices",
+         itemised=True)  # fmt: skip
+register("notify.dispatch", _dispatch, "Send queued notifications (capped per run)", itemised=True)
