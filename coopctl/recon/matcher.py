@@ -198,7 +198,7 @@ def match(items: list[Item], candidates: list[Candidate], th: Thresholds) -> lis
             scored.append((-s, abs((c.day - it.day).days), it.id, it, c, why, clear))
     scored.sort(key=lambda t: (t[0], t[1], t[2], t[4].id))
     contested: dict[int, int] = defaultdict(int)
-    for neg, _, _, it, c, _, _ in scored:
+    for neg, _, _, _it, c, _, _ in scored:
         if -neg >= th.auto:
             contested[c.id] += 1
     for neg, _, _, it, c, why, clear in scored:
@@ -230,10 +230,10 @@ def match(items: list[Item], candidates: list[Candidate], th: Thresholds) -> lis
     for it in rest:
         if it.amount >= 0 or it.id in taken_i:
             continue
-        for o in pend.get((-it.amount, normalise(it.text)), []):
-            if o.id not in taken_i and abs((o.day - it.day).days) <= th.window_days:
-                out.append(Proposal((o.id, it.id), (), 90, "auto", ("bank reversal",)))
-                taken_i |= {o.id, it.id}
+        for back in pend.get((-it.amount, normalise(it.text)), []):
+            if back.id not in taken_i and abs((back.day - it.day).days) <= th.window_days:
+                out.append(Proposal((back.id, it.id), (), 90, "auto", ("bank reversal",)))
+                taken_i |= {back.id, it.id}
                 break
     return out
 
@@ -251,7 +251,9 @@ def _groups(
     # one bank line ↔ several ledger lines
     for key, its in sorted(iday.items()):
         for it in its:
-            pool = [c for c in cday.get(key, []) if c.id not in tc and abs(c.amount) < abs(it.amount)]
+            pool = [
+                c for c in cday.get(key, []) if c.id not in tc and abs(c.amount) < abs(it.amount)
+            ]
             hit = _subset(pool, it.amount, th.max_group, lambda c: c.amount)
             if hit is None:
                 continue
@@ -275,11 +277,13 @@ def _groups(
         for c in cs:
             if c.id in tc:
                 continue
-            pool = [i for i in iday.get(key, []) if i.id not in ti and abs(i.amount) < abs(c.amount)]
-            hit = _subset(pool, c.amount, th.max_group, lambda i: i.amount)
+            ipool = [
+                i for i in iday.get(key, []) if i.id not in ti and abs(i.amount) < abs(c.amount)
+            ]
+            hit = _subset(ipool, c.amount, th.max_group, lambda i: i.amount)
             if hit is None:
                 continue
-            whole = len(hit) == len(pool)
+            whole = len(hit) == len(ipool)
             certain = all(_certain(i, c, _item_refs(i)) for i in hit)
             s = 100 if certain else (88 if whole else 86)
             out.append(

@@ -10,7 +10,7 @@ import io
 import re
 import tomllib
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -83,13 +83,13 @@ def parse_amount(text: Any, prof: dict[str, Any], where: str) -> Decimal:
         dm, ts = prof.get("decimal_mark", "."), prof.get("thousands", ",")
         m = (
             re.fullmatch(
-                r"([+-]?)(\d+|\d{1,3}(?:%s\d{3})+)(?:%s(\d+))?" % (re.escape(ts), re.escape(dm)), s
+                rf"([+-]?)(\d+|\d{{1,3}}(?:{re.escape(ts)}\d{{3}})+)(?:{re.escape(dm)}(\d+))?", s
             )
             if ts
             else None
         )
         if m is None:
-            m = re.fullmatch(r"([+-]?)(\d+)(?:%s(\d+))?" % re.escape(dm), s)
+            m = re.fullmatch(rf"([+-]?)(\d+)(?:{re.escape(dm)}(\d+))?", s)
         if m is None:
             raise StatementFormatError(f"{where}: {clean_text(s, 40)!r} is not an amount")
         digits = m.group(2).replace(ts, "") if ts else m.group(2)
@@ -176,17 +176,19 @@ def parse_rows(rows: list[list[Any]], prof: dict[str, Any], name: str) -> Statem
             continue
         where = f"{name}:{n}"
         whole = delim.join(str(c) for c in row)
-        rule = next((r for r in prof.get("rules", []) if r["_re"].search(whole)), {})
+        rule: dict[str, Any] = next(
+            (r for r in prof.get("rules", []) if r["_re"].search(whole)), {}
+        )
         if rule.get("skip"):
             continue
         if rule.get("opening") or rule.get("closing"):
-            bal = parse_amount(_cell(row, cols["balance"][0]), prof, f"{where}: balance")
+            obal = parse_amount(_cell(row, cols["balance"][0]), prof, f"{where}: balance")
             day = _cell(row, cols.get("value_date", cols["date"])[0])
             when = parse_day(day, dfmt, f"{where}: date") if str(day).strip() else None
             if rule.get("opening"):
-                stmt.opening, stmt.opening_date = bal, when
+                stmt.opening, stmt.opening_date = obal, when
             else:
-                stmt.closing, stmt.closing_date = bal, when
+                stmt.closing, stmt.closing_date = obal, when
             continue
 
         def get(key: str, row: list[Any] = row) -> Any:

@@ -53,8 +53,8 @@ def parse(data: bytes, name: str) -> list[Statement]:
     out: list[Statement] = []
     stmt: Statement | None = None
     last: BankLine | None = None
-    for tag, value, n in fields:
-        tag, value, where = str(tag), str(value), f"{name}:{n}"
+    for ftag, fvalue, fn in fields:
+        tag, value, where = str(ftag), str(fvalue), f"{name}:{fn}"
         if tag == "20":
             stmt, last = Statement(statement_id=clean_text(value, 100)), None
             out.append(stmt)
