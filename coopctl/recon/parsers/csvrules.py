@@ -151,10 +151,12 @@ def parse_rows(rows: list[list[Any]], prof: dict[str, Any], name: str) -> Statem
     fields: dict[str, Any] = prof["fields"]
     cols: dict[str, list[int]] = {}
     start = skip
+    width = 0
     if prof.get("header", True):
         if len(rows) <= skip:
             raise StatementFormatError(f"{name}: no header row")
         header = [clean_text(str(h)).lower() for h in rows[skip]]
+        width = len(header)
         start = skip + 1
     for key, spec in fields.items():
         specs = spec if isinstance(spec, list) else [spec]
@@ -175,6 +177,8 @@ def parse_rows(rows: list[list[Any]], prof: dict[str, Any], name: str) -> Statem
         if not any(str(c).strip() for c in row):
             continue
         where = f"{name}:{n}"
+        if width and len(row) > width and any(str(c).strip() for c in row[width:]):
+            raise StatementFormatError(f"{where}: {len(row)} fields, the header has {width}")
         whole = delim.join(str(c) for c in row)
         rule: dict[str, Any] = next(
             (r for r in prof.get("rules", []) if r["_re"].search(whole)), {}
