@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
@@ -238,30 +238,32 @@ def import_statement(
         )
         uow.session.add(row)
         uow.session.flush()
-        for ln in s.lines:
-            fp = fp_of[id(ln)]
-            if fp not in fresh:
-                continue
-            uow.session.add(
-                StatementLine(
-                    bank_account_id=b.id,
-                    statement_id=row.id,
-                    fingerprint=fp,
-                    booking_date=ln.booking_date,
-                    value_date=ln.value_date,
-                    amount=ln.amount,
-                    currency=(ln.currency or currency)[:3],
-                    description=ln.description[:500],
-                    reference=ln.reference[:100],
-                    bank_ref=ln.bank_id[:100],
-                    counterparty=ln.counterparty[:200],
-                    balance=ln.balance,
-                    raw=ln.raw,
-                    source=ln.source[:300],
-                    suggest_gl=ln.suggest_gl[:20],
-                    suggest_member=ln.suggest_member[:20],
-                )
-            )
+        rows = [
+            {
+                "bank_account_id": b.id,
+                "statement_id": row.id,
+                "fingerprint": fp_of[id(ln)],
+                "booking_date": ln.booking_date,
+                "value_date": ln.value_date,
+                "amount": ln.amount,
+                "currency": (ln.currency or currency)[:3],
+                "description": ln.description[:500],
+                "reference": ln.reference[:100],
+                "bank_ref": ln.bank_id[:100],
+                "counterparty": ln.counterparty[:200],
+                "balance": ln.balance,
+                "raw": ln.raw,
+                "source": ln.source[:300],
+                "suggest_gl": ln.suggest_gl[:20],
+                "suggest_member": ln.suggest_member[:20],
+                "suggestion": "",
+                "group_id": None,
+            }
+            for ln in s.lines
+            if fp_of[id(ln)] in fresh
+        ]
+        if rows:
+            uow.session.execute(insert(StatementLine), rows)
     uow.session.flush()
     audit.record(
         uow,

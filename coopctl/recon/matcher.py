@@ -238,57 +238,67 @@ def match(items: list[Item], candidates: list[Candidate], th: Thresholds) -> lis
     return out
 
 
+def _sign(x: Decimal) -> int:
+    return 1 if x > 0 else -1
+
+
 def _groups(
     items: list[Item], cands: list[Candidate], th: Thresholds, ti: set[int], tc: set[int]
 ) -> list[Proposal]:
     out: list[Proposal] = []
     cday: dict[tuple[date, int], list[Candidate]] = defaultdict(list)
-    for c in sorted(cands, key=lambda c: c.id):
-        cday[(c.day, 1 if c.amount > 0 else -1)].append(c)
+    for c in sorted(cands, key=lambda c: (abs(c.amount), c.id)):
+        cday[(c.day, _sign(c.amount))].append(c)
     iday: dict[tuple[date, int], list[Item]] = defaultdict(list)
     for i in sorted(items, key=lambda i: i.id):
-        iday[(i.day, 1 if i.amount > 0 else -1)].append(i)
-    # one bank line ↔ several ledger lines
+        iday[(i.day, _sign(i.amount))].append(i)
+    # one bank line ↔ several ledger lines of its day
     for key, its in sorted(iday.items()):
+        day_c = cday.get(key, [])
+        if len(day_c) < 2:
+            continue
+        absolute = [abs(c.amount) for c in day_c]
         for it in its:
-            pool = [
-                c for c in cday.get(key, []) if c.id not in tc and abs(c.amount) < abs(it.amount)
-            ]
-            hit = _subset(pool, it.amount, th.max_group, lambda c: c.amount)
+            smaller = day_c[: bisect.bisect_left(absolute, abs(it.amount))]
+            pool = [c for c in smaller if c.id not in tc]
+            if len(pool) <= _SMALL:
+                hit = _subset(pool, it.amount, th.max_group, lambda c: c.amount)
+                score = 88 if hit is not None and len(hit) == len(pool) else 86
+            else:  # a busy day: only a unique pair, and only as a proposal
+                hit, score = _pair(pool, it.amount), 70
             if hit is None:
                 continue
-            whole = len(hit) == len(pool)
             refs = _item_refs(it)
             certain = all(_certain(it, c, refs) for c in hit)
-            s = 100 if certain else (88 if whole else 86)
+            s = 100 if certain else score
+            why = "reference" if certain else ("whole day" if s == 88 else "sum")
             out.append(
                 Proposal(
                     (it.id,),
                     tuple(c.id for c in hit),
                     s,
                     "auto" if s >= th.auto else "suggest",
-                    ("split", "reference" if certain else ("whole day" if whole else "sum")),
+                    ("split", why),
                 )
             )
             ti.add(it.id)
             tc.update(c.id for c in hit)
-    # several bank lines ↔ one ledger line
-    for key, cs in sorted(cday.items()):
-        for c in cs:
-            if c.id in tc:
+    # several bank lines of one day ↔ one ledger line
+    for key, its in sorted(iday.items()):
+        pool_i = [i for i in its if i.id not in ti]
+        if len(pool_i) < 2 or len(pool_i) > _SMALL:
+            continue
+        sums = _subset_sums(pool_i, th.max_group)
+        for c in cday.get(key, []):
+            hit_i = sums.get(c.amount)
+            if c.id in tc or not hit_i or any(i.id in ti for i in hit_i):
                 continue
-            ipool = [
-                i for i in iday.get(key, []) if i.id not in ti and abs(i.amount) < abs(c.amount)
-            ]
-            hit = _subset(ipool, c.amount, th.max_group, lambda i: i.amount)
-            if hit is None:
-                continue
-            whole = len(hit) == len(ipool)
-            certain = all(_certain(i, c, _item_refs(i)) for i in hit)
+            whole = len(hit_i) == len(pool_i)
+            certain = all(_certain(i, c, _item_refs(i)) for i in hit_i)
             s = 100 if certain else (88 if whole else 86)
             out.append(
                 Proposal(
-                    tuple(i.id for i in hit),
+                    tuple(i.id for i in hit_i),
                     (c.id,),
                     s,
                     "auto" if s >= th.auto else "suggest",
@@ -296,18 +306,49 @@ def _groups(
                 )
             )
             tc.add(c.id)
-            ti.update(i.id for i in hit)
+            ti.update(i.id for i in hit_i)
     return out
 
 
+_SMALL = 12
+
+
+def _subset_sums(pool: list[Item], max_n: int) -> dict[Decimal, list[Item] | None]:
+    """Every sum of 2..max_n lines of ``pool`` (and the whole pool) → its lines, or None
+    where two different subsets give the same sum (ambiguous)."""
+    out: dict[Decimal, list[Item] | None] = {}
+    for n in range(2, min(max_n, len(pool)) + 1):
+        for combo in itertools.combinations(pool, n):
+            s = sum((i.amount for i in combo), Decimal(0))
+            out[s] = None if s in out else list(combo)
+    whole = sum((i.amount for i in pool), Decimal(0))
+    if len(pool) > max_n:
+        out[whole] = None if whole in out else list(pool)
+    return out
+
+
+def _pair(pool: list[Candidate], target: Decimal) -> list[Candidate] | None:
+    by_amount: dict[Decimal, list[Candidate]] = defaultdict(list)
+    for c in pool:
+        by_amount[c.amount].append(c)
+    found: list[Candidate] | None = None
+    for c in pool:
+        for d in by_amount.get(target - c.amount, []):
+            if d.id <= c.id:
+                continue
+            if found is not None:
+                return None
+            found = [c, d]
+    return found
+
+
 def _subset(pool: list, target: Decimal, max_n: int, amt) -> list | None:  # type: ignore[type-arg,no-untyped-def]
-    """The one subset (2..max_n members) of ``pool`` summing to ``target``; None when
-    there is none or more than one (ambiguous: left for a person)."""
+    """The one subset (2..max_n members, or the whole pool) of ``pool`` summing to
+    ``target``; None when there is none or more than one (ambiguous: left for a person)."""
     if len(pool) < 2:
         return None
-    if len(pool) <= 12 and sum(amt(p) for p in pool) == target:
+    if sum(amt(p) for p in pool) == target:
         return list(pool)
-    pool = pool[:12]
     found = None
     for n in range(2, min(max_n, len(pool)) + 1):
         for combo in itertools.combinations(pool, n):

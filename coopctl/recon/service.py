@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
@@ -77,17 +77,46 @@ def match_bank(uow: UnitOfWork, bank: BankAccount) -> dict[str, int]:
     cands = open_ledger_lines(uow, bank.gl_account_id, start, end)
     props = match(items, cands, th)
     entry_of = {c.id: c.entry_no for c in cands}
-    matched = suggested = 0
+    autos = [p for p in props if p.decision == "auto"]
+    if autos:
+        now, who = clock.utcnow(), _who(uow)
+        gids = list(
+            uow.session.execute(
+                insert(MatchGroup).returning(MatchGroup.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "bank_account_id": bank.id,
+                        "kind": "auto",
+                        "score": p.score,
+                        "created_at": now,
+                        "created_by": who,
+                    }
+                    for p in autos
+                ],
+            ).scalars()
+        )
+        rows = [
+            {"id": i, "group_id": g, "suggestion": ""}
+            for p, g in zip(autos, gids, strict=True)
+            for i in p.items
+        ]
+        if rows:
+            uow.session.execute(update(StatementLine), rows)
+        ledger = [
+            {"group_id": g, "journal_line_id": c}
+            for p, g in zip(autos, gids, strict=True)
+            for c in p.candidates
+        ]
+        if ledger:
+            uow.session.execute(insert(GroupLedgerLine), ledger)
+    matched = sum(len(p.items) for p in autos)
     suggestions: dict[int, str] = {}
     for p in props:
-        if p.decision == "auto":
-            _group(uow, bank, "auto", p.score, list(p.items), list(p.candidates))
-            matched += len(p.items)
-        else:
+        if p.decision != "auto":
             text = f"{' '.join(entry_of[c] for c in p.candidates)} ({p.score})"[:300]
             for i in p.items:
                 suggestions[i] = text
-            suggested += len(p.items)
+    suggested = len(suggestions)
     uow.session.execute(
         update(StatementLine)
         .where(
@@ -95,11 +124,12 @@ def match_bank(uow: UnitOfWork, bank: BankAccount) -> dict[str, int]:
             StatementLine.group_id.is_(None),
             StatementLine.suggestion != "",
         )
-        .values(suggestion="")
+        .values(suggestion=""),
+        execution_options={"synchronize_session": False},
     )
-    for lid, text in suggestions.items():
+    if suggestions:
         uow.session.execute(
-            update(StatementLine).where(StatementLine.id == lid).values(suggestion=text)
+            update(StatementLine), [{"id": i, "suggestion": t} for i, t in suggestions.items()]
         )
     uow.session.flush()
     result = {
