@@ -26,6 +26,7 @@ setup(
     },
     package_data={
         "coopctl": ["py.typed"],
+        "coopctl.recon": ["profiles/*.toml"],
         "coopctl.migrations": ["script.py.mako"],
         "coopctl.assets.jobs": ["*.toml", "*.md"],
         "coopctl.assets.reports": [

@@ -448,6 +448,10 @@ def run_demo(
             # month end: savings interest (net of WHT) dated the last day, then close
             r.today = min(month_end + timedelta(days=1), end)
             r.run("demo-accountant", "accounts", "interest", "--month", f"{start:%Y-%m}")
+            from coopctl.recon.demo import bank_month  # the bank's statement, reconciled
+
+            url = r.env["COOPCTL_DATABASE_URL"]
+            bank_month(r.run, url, folder, "UBA", "1121", start, month_end, rng)
             r.run("demo-accountant", "ledger", "close-period", f"{start:%Y-%m}", check=False)
 
     r.today = end

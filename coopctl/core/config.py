@@ -180,6 +180,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
     # --- backup (issue 12) (add this context's sections here; keep the marker line)
     #
     # --- recon (issue 13) (add this context's sections here; keep the marker line)
+    "recon": {
+        "auto_score": Key("int", 85, "matcher score (0-100) from which a bank line is matched"),
+        "suggest_score": Key("int", 60, "score from which a match is proposed for review"),
+        "window_days": Key("int", 7, "days either side of a bank line searched for ledger lines"),
+        "max_group": Key("int", 4, "most ledger (or bank) lines one match may group by sum"),
+        "profiles_dir": Key("str", "", "folder of extra CSV/XLSX rules profiles (NAME.toml)"),
+    },
     #
     # --- payments (issue 14) (add this context's sections here; keep the marker line)
     #

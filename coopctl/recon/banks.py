@@ -28,13 +28,22 @@ def normalize_code(code: str, *, field: str = "CODE") -> str:
 
 
 def add_bank(
-    uow: UnitOfWork, code: str, gl_code: str, *, name: str = "", number: str = ""
+    uow: UnitOfWork,
+    code: str,
+    gl_code: str,
+    *,
+    name: str = "",
+    number: str = "",
+    currency: str = "NGN",
 ) -> BankAccount:
     """Register a bank account on GL ``gl_code`` (one bank account per GL account)."""
     require(uow.operator, "banks.manage")
     code = normalize_code(code)
     if len(number) > 40 or len(name) > 200:
         raise ValidationError("--name/--number: too long")
+    currency = currency.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise ValidationError(f"--currency: {currency[:10]!r} is not an ISO 4217 code")
     if uow.session.scalars(select(BankAccount).where(BankAccount.code == code)).first():
         raise DuplicateError(f"bank account {code} already exists")
     gl = uow.session.scalars(select(GLAccount).where(GLAccount.code == gl_code.strip())).first()
@@ -57,12 +66,19 @@ def add_bank(
         number=number.strip(),
         gl_account_id=gl.id,
         active=True,
+        currency=currency,
         created_at=clock.utcnow(),
         created_by=getattr(uow.operator, "username", None) or "system",
     )
     uow.session.add(bank)
     uow.session.flush()
-    audit.record(uow, "bank.add", "bank_account", code, after={"gl": gl.code, "name": bank.name})
+    audit.record(
+        uow,
+        "bank.add",
+        "bank_account",
+        code,
+        after={"gl": gl.code, "name": bank.name, "currency": currency},
+    )
     return bank
 
 
@@ -86,5 +102,6 @@ def bank_as_dict(b: BankAccount) -> dict[str, Any]:
         "name": b.name,
         "number": b.number,
         "gl_code": b.gl_account.code,
+        "currency": b.currency,
         "active": b.active,
     }

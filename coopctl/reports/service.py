@@ -132,6 +132,10 @@ def _forecast(u: UnitOfWork, p: Params) -> Report:
     )
 
 
+def _bank_rec(u: UnitOfWork, p: Params) -> Report:
+    return _lazy("coopctl.recon.report", "pack_builder")(u, p)  # type: ignore[no-any-return]
+
+
 BUILT_INS: dict[str, ReportSpec] = {
     s.name: s
     for s in [
@@ -215,6 +219,13 @@ BUILT_INS: dict[str, ReportSpec] = {
             "as_of",
             _forecast,
         ),
+        ReportSpec(
+            "bank-reconciliation",
+            "Bank Reconciliation",
+            "Statement against book balance per bank, with reconciling items and ages.",
+            "as_of",
+            _bank_rec,
+        ),
     ]
 }
 
@@ -229,6 +240,7 @@ PACK_ORDER = (
     "kpis",
     "budget-variance",
     "cash-forecast",
+    "bank-reconciliation",
 )
 
 
