@@ -271,9 +271,15 @@ def check_loans(rows: list[tuple[int, dict[str, str]]], lk: Lookups, rep: Report
         a_pen = r.amount("arrears_penalty", required=False)
         since = r.day("arrears_since", required=False)
         if principal is not None and outstanding is not None and outstanding > principal:
-            r.fail("outstanding_principal", f"{outstanding} is above the principal {principal}")
+            r.fail(
+                "outstanding_principal",
+                f"{outstanding:,.2f} is above the principal {principal:,.2f}",
+            )
         if outstanding is not None and a_p is not None and a_p > outstanding:
-            r.fail("arrears_principal", f"{a_p} is above the outstanding principal {outstanding}")
+            r.fail(
+                "arrears_principal",
+                f"{a_p:,.2f} is above the outstanding principal {outstanding:,.2f}",
+            )
         arrears = sum((x for x in (a_p, a_i, a_pen) if x is not None), ZERO)
         if arrears > 0 and since is None and not r.text("arrears_since"):
             r.fail("arrears_since", "arrears without a due date: give the oldest unpaid due date")
