@@ -30,6 +30,7 @@ from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account, GLAccount
 from coopctl.ledger.rules import EntryDraft, LineDraft
 from coopctl.loans.models import Loan, LoanGuarantor, LoanInstallment, LoanProduct
+from coopctl.loans.repayment import opening_memo
 from coopctl.members.models import Member
 
 KIND = "opening_balance"
@@ -188,11 +189,17 @@ def loan_lines(r: LoanRec, loan_no: str, opening: str) -> list[LineDraft]:
     ]
     if r.arrears_interest > 0:
         lines.append(
-            LineDraft(GL.INTEREST_RECEIVABLE, debit=r.arrears_interest, memo="overdue interest")
+            LineDraft(
+                GL.INTEREST_RECEIVABLE,
+                debit=r.arrears_interest,
+                memo=opening_memo(loan_no, "interest"),
+            )
         )
     if r.arrears_penalty > 0:
         lines.append(
-            LineDraft(GL.FEES_RECEIVABLE, debit=r.arrears_penalty, memo="overdue penalties")
+            LineDraft(
+                GL.FEES_RECEIVABLE, debit=r.arrears_penalty, memo=opening_memo(loan_no, "penalty")
+            )
         )
     total = r.outstanding + r.arrears_interest + r.arrears_penalty
     lines.append(LineDraft(opening, credit=total, memo="opening balance"))

@@ -86,3 +86,20 @@ def test_small_cooperative_goes_live_and_reconciles(coop: Coop, tmp_path: Path) 
     # The guarantee is restored for the share still at risk: 300,000 × 120/300.
     g = loan["guarantors"][0]
     assert Decimal(g["hold"] if "hold" in g else g["held"]) == Decimal("120000.00")
+
+
+def test_repaying_the_arrears_clears_the_opening_receivables(coop: Coop, tmp_path: Path) -> None:
+    """The overdue 1,200 interest and 300 penalty came in as receivables; paying them
+    clears 1220/1230 instead of counting them as income a second time."""
+    go_live(coop, tmp_path)
+    loan_no = coop.ok("loans", "list")[0]["loan_no"]
+    coop.ok("loans", "repay", loan_no, "29500", operator="teller1")
+    after = coop.ok("loans", "show", loan_no)
+    assert Decimal(after["outstanding_principal"]) == Decimal("92000.00")
+    assert after["days_past_due"] == 0
+    tb = coop.ok("ledger", "trial-balance")
+    books = {r["gl_code"]: Decimal(r["debit"] or 0) - Decimal(r["credit"] or 0) for r in tb["rows"]}
+    assert books.get("1220", Decimal(0)) == 0
+    assert books.get("1230", Decimal(0)) == 0
+    assert books.get("4100", Decimal(0)) == 0 and books.get("4300", Decimal(0)) == 0
+    assert books["1110"] == Decimal("229500.00")
