@@ -125,9 +125,10 @@ def write_accounts(
         )
     for i in range(0, len(details), 5000):
         uow.session.execute(insert(DepositAccount), details[i : i + 5000])
+    day = uow_golive(uow)
     drafts = [
         EntryDraft(
-            business_date=uow_golive(uow),
+            business_date=day,
             kind=KIND,
             reference=ref,
             narration=f"Opening balance of {no} at go-live",
