@@ -67,9 +67,10 @@ def make_files(
         late = k % 3 == 0
         a_p = (principal / term).quantize(Decimal(100)) if late else Decimal(0)
         a_i = (a_p * Decimal("0.02")).quantize(Decimal(1)) if late else Decimal(0)
-        since = _add_months(golive, -1) - timedelta(days=rng.randint(1, 40)) if late else ""
-        if since and since <= disbursed:
-            since, a_p, a_i = "", Decimal(0), Decimal(0)
+        due = _add_months(golive, -1) - timedelta(days=rng.randint(1, 40))
+        since: date | str = due if late and due > disbursed else ""
+        if not since:
+            a_p, a_i = Decimal(0), Decimal(0)
         guarantee = min(principal, saved[guarantor] // 2)
         guarantors = f"{guarantor}:{guarantee}" if guarantor != borrower and guarantee > 0 else ""
         loans.append((borrower, "LN-DEI", f"{principal:.2f}", "", term, disbursed, 0,
