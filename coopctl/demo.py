@@ -184,6 +184,10 @@ def _digits(rng: random.Random, n: int) -> str:
     return str(rng.randint(1, 9)) + "".join(rng.choice("0123456789") for _ in range(n - 1))
 
 
+def docs_pair(docs: Path) -> tuple[Path, Path]:
+    return docs / "id_card.png", docs / "photo.png"
+
+
 def run_demo(
     folder: Path,
     *,
@@ -192,6 +196,7 @@ def run_demo(
     seed: int = 7,
     end: date | None = None,
     progress: Callable[[str], None] = lambda s: None,
+    from_golive: bool = False,
 ) -> DemoResult:
     folder.mkdir(parents=True, exist_ok=True)
     if (folder / "coop.db").exists():
@@ -237,7 +242,12 @@ def run_demo(
 
     progress(f"onboarding {members} members with KYC")
     people: list[DemoMember] = []
-    for i in range(members):
+    if from_golive:  # the members, balances and loans come from an old system's spreadsheets
+        from coopctl.golive.demo import onboard
+
+        got = onboard(r.run, folder, rng, members, r.today, (FIRST, LAST), docs_pair(docs))
+        people = [DemoMember(*p) for p in got]
+    for i in range(0 if from_golive else members):
         _, m, _ = r.run(
             "demo-teller",
             "members",

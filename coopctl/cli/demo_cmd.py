@@ -22,6 +22,9 @@ def demo(
     ] = 30,
     months: Annotated[int, typer.Option("--months", help="Months of history.", min=1, max=36)] = 6,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same books).")] = 7,
+    from_golive: Annotated[
+        bool, typer.Option("--from-golive", help="Start from go-live spreadsheets, not empty.")
+    ] = False,
     fmt: FormatOpt = "table",
 ) -> None:
     """Build a simulated cooperative in a fresh folder and run it end to end.
@@ -38,7 +41,14 @@ def demo(
     from coopctl.core.errors import ReviewNeededError
     from coopctl.demo import run_demo
 
-    result = run_demo(folder.resolve(), members=members, months=months, seed=seed, progress=message)
+    result = run_demo(
+        folder.resolve(),
+        members=members,
+        months=months,
+        seed=seed,
+        progress=message,
+        from_golive=from_golive,
+    )
     summary = {
         "folder": str(result.folder),
         "database": result.database,

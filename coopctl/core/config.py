@@ -195,6 +195,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
     # --- scale (issue 16) (add this context's sections here; keep the marker line)
     #
     # --- golive (issue 17) (add this context's sections here; keep the marker line)
+    "golive": {
+        "opening_gl": Key("str", "3900", "opening-balance equity account (made at first import)"),
+        "max_file_mb": Key("int", 64, "largest go-live template file accepted (MiB)"),
+    },
 }
 
 SEARCH_PATHS = (

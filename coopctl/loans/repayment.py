@@ -7,7 +7,9 @@ interest, Cr 4200 fees, Cr 4300 penalties; an overpayment beyond everything
 owed goes to the borrower's savings account (Cr 2110), or to loan overpayments
 (Cr 2250) when they have none. On a written-off loan everything received is
 recovery income (Cr 4400); it is still allocated to the installments so the
-recovered amounts stay visible.
+recovered amounts stay visible. A loan brought in at go-live carries its overdue
+interest and penalties as receivables (Dr 1220/1230 in its opening entry): what is
+received of them first clears those receivables (Cr 1220/1230), not income again.
 
 Allocation follows the product's strategy (:mod:`coopctl.loans.allocation`);
 what remains after the past-due and current installments is a prepayment: it
@@ -59,6 +61,8 @@ from coopctl.loans.models import COMPONENTS, Loan, LoanAllocation, LoanInstallme
 from coopctl.loans.schedule import LoanTerms, remaining_schedule
 
 INCOME_GL = {"interest": GL.INTEREST_INCOME, "fees": GL.FEE_INCOME, "penalty": GL.PENALTY_INCOME}
+# Receivables a go-live opening entry may carry for a loan (memo ``loan L… opening <comp>``).
+OPENING_GL = {"interest": GL.INTEREST_RECEIVABLE, "penalty": GL.FEES_RECEIVABLE}
 Source = tuple[str, str | None, Decimal]  # (gl_code, account_no, amount) of a debit line
 
 
@@ -163,15 +167,60 @@ def credit_lines(uow: UnitOfWork, loan: Loan, plan: Plan) -> list[LineDraft]:
                     memo=f"loan {loan.loan_no} principal",
                 )
             )
+        opening = _opening_receivables(uow, loan)
         for comp in ("interest", "fees", "penalty"):
             amt = plan.total(comp)
-            if amt > 0:
+            taken = min(amt, opening.get(comp, ZERO))
+            if taken > 0:
                 lines.append(
-                    LineDraft(INCOME_GL[comp], credit=amt, memo=f"loan {loan.loan_no} {comp}")
+                    LineDraft(OPENING_GL[comp], credit=taken, memo=opening_memo(loan.loan_no, comp))
+                )
+            if amt - taken > 0:
+                lines.append(
+                    LineDraft(
+                        INCOME_GL[comp], credit=amt - taken, memo=f"loan {loan.loan_no} {comp}"
+                    )
                 )
     if plan.overpayment > 0:
         lines.append(overpayment_line(uow, loan, plan.overpayment))
     return lines
+
+
+def opening_memo(loan_no: str, component: str) -> str:
+    return f"loan {loan_no} opening {component}"
+
+
+def _opening_receivables(uow: UnitOfWork, loan: Loan) -> dict[str, Decimal]:
+    """What is left of the overdue interest/penalty receivables a go-live brought in."""
+    from sqlalchemy import BigInteger, type_coerce
+
+    from coopctl.core.money import from_minor
+    from coopctl.ledger.models import GLAccount, JournalLine
+
+    golive = uow.session.scalar(
+        select(LoanInstallment.id)
+        .where(LoanInstallment.loan_id == loan.id, LoanInstallment.origin == "golive_arrears")
+        .limit(1)
+    )
+    if golive is None:
+        return {}
+    out: dict[str, Decimal] = {}
+    for comp, code in OPENING_GL.items():
+        net = uow.session.scalar(
+            select(
+                func.sum(type_coerce(JournalLine.debit, BigInteger))
+                - func.sum(type_coerce(JournalLine.credit, BigInteger))
+            )
+            .join(GLAccount, GLAccount.id == JournalLine.gl_account_id)
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .where(
+                GLAccount.code == code,
+                JournalLine.memo == opening_memo(loan.loan_no, comp),
+                JournalEntry.status == "posted",
+            )
+        )
+        out[comp] = max(from_minor(int(net or 0)), ZERO)
+    return out
 
 
 def record(
