@@ -110,7 +110,7 @@ def flush(uow: Any) -> None:
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
     last = s.scalars(select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).first()
     prev = last or GENESIS
-    op = getattr(uow.operator, "username", None) or "system"
+    op = uow.username
     for p in pending:
         at = utcnow()
         before = json.dumps(p.before, sort_keys=True) if p.before is not None else None

@@ -34,7 +34,7 @@ from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
 from coopctl.ledger.models import JournalEntry
 from coopctl.ledger.rules import LineDraft
-from coopctl.loans.common import get_loan, installments, username
+from coopctl.loans.common import get_loan, installments
 from coopctl.loans.errors import LoanStateError
 from coopctl.loans.models import Loan, LoanAllocation, LoanRepayment
 from coopctl.loans.repayment import credit_lines, due_now, make_plan, owed, record
@@ -112,7 +112,7 @@ def apply_shared(
         reference=ref[:100],
         recovery=plan.recovery,
         status="posted",
-        created_by=username(uow),
+        created_by=uow.username,
         created_at=clock.utcnow(),
     )
     uow.session.add(rep)

@@ -58,7 +58,7 @@ def add_bank(
         gl_account_id=gl.id,
         active=True,
         created_at=clock.utcnow(),
-        created_by=getattr(uow.operator, "username", None) or "system",
+        created_by=uow.username,
     )
     uow.session.add(bank)
     uow.session.flush()
