@@ -23,21 +23,24 @@ from typing import Any
 
 from sqlalchemy import select
 
+from coopctl.approvals import service as engine
+from coopctl.approvals.models import PendingAction
+from coopctl.approvals.registry import register
 from coopctl.budgets.models import Budget, BudgetLine
 from coopctl.budgets.parser import GLInfo, parse_budget_csv
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import (
     InvalidStateError,
-    MakerCheckerError,
     NotFoundError,
-    PermissionDeniedError,
     ValidationError,
 )
 from coopctl.core.money import ZERO
-from coopctl.core.security import needs_checker, require
+from coopctl.core.security import require
 from coopctl.ledger.models import GLAccount
 from coopctl.ledger.periods import fiscal_year_months
+
+KIND = "budget"
 
 
 def check_year(year: int) -> int:
@@ -96,7 +99,10 @@ def import_budget(
     budget.total = total
     budget.imported_by = uow.operator.username
     budget.imported_at = clock.utcnow()
-    checked = needs_checker(uow, "budget", total)
+    waiting = engine.find_pending(uow, KIND, str(year))
+    if waiting is not None:
+        engine.cancel(uow, waiting, "replaced by a new import")
+    checked = engine.rule_for(uow, KIND, total) is not None
     budget.status = "draft" if checked else "approved"
     budget.approved_by = None if checked else uow.operator.username
     budget.approved_at = None if checked else clock.utcnow()
@@ -125,7 +131,22 @@ def import_budget(
             "sha256": budget.file_sha256,
         },
     )
+    if checked:
+        _submit(uow, budget)
     return summary(budget, len(rows))
+
+
+def _submit(uow: UnitOfWork, budget: Budget) -> PendingAction:
+    return engine.submit(
+        uow,
+        kind=KIND,
+        subject=str(budget.year),
+        payload={"year": budget.year, "sha256": budget.file_sha256},
+        amount=budget.total,
+        maker=budget.imported_by,
+        note=f"the budget for {budget.year} awaits approval: coopctl budgets approve "
+        f"--year {budget.year}",
+    )
 
 
 def summary(budget: Budget, accounts: int | None = None) -> dict[str, Any]:
@@ -142,34 +163,53 @@ def summary(budget: Budget, accounts: int | None = None) -> dict[str, Any]:
     }
 
 
-def approve_budget(uow: UnitOfWork, year: int, *, otp: str | None = None) -> dict[str, Any]:
-    """A checker approves a draft budget (never the operator who imported it)."""
+def approve_budget(
+    uow: UnitOfWork, year: int, *, otp: str | None = None, comment: str = ""
+) -> dict[str, Any]:
+    """``budgets approve``: a checker (never the importer) approves a draft budget through
+    the approvals engine (kind ``budget``)."""
     require(uow.operator, "budgets.approve")
+    budget = _draft(uow, year)
+    action = engine.find_pending(uow, KIND, str(budget.year))
+    if action is None:
+        if engine.rule_for(uow, KIND, budget.total) is None:
+            _mark_approved(uow, budget)
+            return summary(budget)
+        action = _submit(uow, budget)
+    engine.approve(uow, action.id, otp=otp, comment=comment)
+    out = summary(budget)
+    out["approval"] = action.action_no
+    out["approval_state"] = action.state
+    return out
+
+
+def _draft(uow: UnitOfWork, year: int) -> Budget:
     budget = get_budget(uow, check_year(year))
     if budget is None:
         raise NotFoundError(f"no budget for {year}")
     if budget.status != "draft":
         raise InvalidStateError(f"the budget for {year} is {budget.status}, not draft")
-    op = uow.operator
-    if op.username == budget.imported_by:
-        raise MakerCheckerError(f"{op.username} imported this budget and cannot also approve it")
-    if uow.settings is not None:
-        policy = uow.settings.approval("budget")
-        if op.role not in policy["approver_roles"]:
-            raise PermissionDeniedError(
-                f"role {op.role} may not approve budgets (allowed: "
-                f"{', '.join(policy['approver_roles'])})"
-            )
-        if policy["require_otp"] and op.totp_secret:
-            from coopctl.core.security import check_otp
+    return budget
 
-            check_otp(uow, op, otp, max_failures=uow.settings["security"]["otp_max_failures"])
+
+def _apply(uow: UnitOfWork, action: PendingAction) -> str:
+    budget = _draft(uow, int(action.subject))
+    if budget.file_sha256 != engine.payload_of(action).get("sha256"):
+        raise InvalidStateError(f"the budget for {budget.year} was re-imported since")
+    _mark_approved(uow, budget)
+    return str(budget.year)
+
+
+def register_kinds() -> None:
+    register(KIND, apply=_apply, permission="budgets.approve", title="budgets")
+
+
+def _mark_approved(uow: UnitOfWork, budget: Budget) -> None:
     budget.status = "approved"
-    budget.approved_by = op.username
+    budget.approved_by = uow.username
     budget.approved_at = clock.utcnow()
     uow.session.flush()
-    audit.record(uow, "budget.approve", "budget", year, after={"total": budget.total})
-    return summary(budget)
+    audit.record(uow, "budget.approve", "budget", budget.year, after={"total": budget.total})
 
 
 def show_budget(uow: UnitOfWork, year: int) -> dict[str, Any]:
@@ -215,7 +255,7 @@ def variance_alerts(uow: UnitOfWork, year: int, month: int) -> list[dict[str, An
     from coopctl.core.security import permissions_of
     from coopctl.reports.builders.budget_variance import variance_lines
 
-    role = getattr(uow.operator, "role", None)
+    role = uow.operator.role
     require(
         uow.operator,
         "reports.view" if role and "reports.view" in permissions_of(role) else "jobs.run",

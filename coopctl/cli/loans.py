@@ -475,15 +475,17 @@ def writeoff(
 
         coopctl loans writeoff L00000019 --reason "Member absconded"
     """
+    from coopctl.approvals.service import raise_if_failed
     from coopctl.core.errors import ValidationError
     from coopctl.loans import writeoff as wo
     from coopctl.loans.common import get_loan
 
     if approve_ and decline:
         raise ValidationError("--approve and --decline: choose one")
+    action = None
     with uow("loans.writeoff") as u:
         if approve_:
-            req = wo.approve_writeoff(u, loan_no, otp=otp)
+            req, action = wo.approve_writeoff(u, loan_no, otp=otp)
         elif decline:
             req = wo.decline_writeoff(u, loan_no, reason or "")
         else:
@@ -492,6 +494,7 @@ def writeoff(
             req = wo.request_writeoff(u, loan_no, reason)
         u.commit()
         data = wo.writeoff_as_dict(req, get_loan(u, loan_no))
+    raise_if_failed(action)
     _show(data, fmt)
 
 

@@ -62,15 +62,18 @@ def exit_approve(
 
         coopctl members exit-approve X00000013
     """
+    from coopctl.approvals.service import raise_if_failed
     from coopctl.workflows.member_exit import approve_exit
 
     with uow("postings.approve") as u:
-        data = approve_exit(u, request_id, otp=otp)
+        data, action = approve_exit(u, request_id, otp=otp)
         u.commit()
+    raise_if_failed(action)
+    if data["status"] == "exited":
         message(
             f"member {data['member_no']} has exited; refund {data['refund']} ({data['channel']})"
         )
-        _emit(data, fmt)
+    _emit(data, fmt)
 
 
 def exit_reject(

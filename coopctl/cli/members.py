@@ -243,22 +243,31 @@ def import_(
 
 # --- KYC ---------------------------------------------------------------------------
 @kyc_app.command("approve")
-def kyc_approve(member_no: MemberNoArg, otp: OtpOpt = None, fmt: FormatOpt = "table") -> None:
+def kyc_approve(
+    member_no: MemberNoArg,
+    otp: OtpOpt = None,
+    comment: Annotated[str, typer.Option("--comment", help="Note kept with the decision.")] = "",
+    fmt: FormatOpt = "table",
+) -> None:
     """Approve a member's KYC (all required documents; not by the operator who added them).
 
-    The member becomes active.
+    A shortcut onto `approvals approve` for the member's KYC approval; at the
+    last level the member becomes active.
 
     Example:
 
         coopctl members kyc approve M00000013
     """
+    from coopctl.approvals.service import raise_if_failed
     from coopctl.members import kyc
 
     with uow("members.kyc") as u:
-        m = kyc.approve(u, member_no, otp=otp)
+        m, action = kyc.approve(u, member_no, otp=otp, comment=comment)
         data = _summary(u, m)
         u.commit()
-    message(f"member {m.member_no}: KYC approved; the member is active")
+    raise_if_failed(action)
+    if m.status == "active":
+        message(f"member {m.member_no}: KYC approved; the member is active")
     _show(data, fmt)
 
 

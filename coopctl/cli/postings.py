@@ -151,18 +151,33 @@ def show(entry_no: str, fmt: FormatOpt = "table") -> None:
 
 
 @app.command("approve")
-def approve(entry_no: str, otp: OtpOpt = None, fmt: FormatOpt = "table") -> None:
+def approve(
+    entry_no: str,
+    otp: OtpOpt = None,
+    comment: Annotated[str, typer.Option("--comment", help="Note kept with the decision.")] = "",
+    fmt: FormatOpt = "table",
+) -> None:
     """Approve a pending entry (a different operator from its maker).
+
+    A shortcut onto `approvals approve` for the entry's approval: the last level
+    posts it; when the business rules no longer hold (funds gone, period closed)
+    the approval is recorded failed and the command exits 5.
 
     Example:
 
         coopctl postings approve JE00000042 --otp 123456
     """
+    from coopctl.approvals.errors import ApprovalFailedError
     from coopctl.ledger import approvals
 
     with uow("postings.approve") as u:
-        entry = approvals.approve(u, entry_no, otp=otp)
+        entry = approvals.approve(u, entry_no, otp=otp, comment=comment)
         u.commit()
+        if entry.status == "rejected":
+            raise ApprovalFailedError(
+                f"entry {entry.entry_no} could not be posted and is recorded "
+                f"failed: {(entry.reason or '').removeprefix('failed: ')}"
+            )
         show_entry(entry, fmt)
 
 

@@ -303,7 +303,7 @@ def flush(uow: Any) -> None:
         seq = last[1] if last is not None and last[1] is not None else 0
         if last is not None and last[1] is None:  # first keyed row after legacy rows
             seq = int(s.scalar(select(func.count()).select_from(AuditLog)) or 0)
-    op = getattr(uow.operator, "username", None) or "system"
+    op = uow.username
     row = None
     for p in pending:
         at = utcnow()

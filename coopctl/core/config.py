@@ -27,20 +27,41 @@ class Key:
     doc: str
 
 
-def _approval(threshold: str | None, doc: str, otp: bool = False) -> dict[str, Key]:
-    return {
+def _approval(
+    threshold: str | None,
+    doc: str,
+    otp: bool = False,
+    *,
+    levels: int | None = 1,
+    roles: tuple[str, ...] = ("manager", "admin"),
+) -> dict[str, Key]:
+    """One workflow definition of the approvals engine (see docs/approvals.md);
+    ``levels=None``: the context sets the number of levels (loans: committee_size)."""
+    keys = {
         "enabled": Key("bool", True, f"{doc}: require a checker at all"),
         "threshold": Key(
             "money",
             threshold or "0.00",
-            "amount from which a checker is needed (0.00 = always)",
+            "amount from which the first band applies (0.00 = always)",
         ),
-        "approver_roles": Key("list[str]", ["manager", "admin"], "roles whose members may approve"),
+        "levels": Key("int", levels or 1, "levels of approval in the first band"),
+        "approver_roles": Key(
+            "list[str]", list(roles), "roles that may approve any level of the first band"
+        ),
+        "bands": Key(
+            "list[str]",
+            [],
+            'more bands, "FROM: ROLES > ROLES": from that amount up, one level per ">", '
+            'roles of a level joined by "|"; e.g. "10000000.00: manager|admin > admin"',
+        ),
         "require_otp": Key("bool", otp, "approver must give --otp when enrolled in MFA"),
         "expire_days": Key(
-            "int", 0, "days a pending item waits before `postings expire` ends it (0 = never)"
+            "int", 0, "days a pending action waits before `approvals expire` ends it (0 = never)"
         ),
     }
+    if levels is None:
+        del keys["levels"]
+    return keys
 
 
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -87,6 +108,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "approvals.dividend": _approval(None, "dividend runs"),
     "approvals.member_exit": _approval(None, "member exits"),
     "approvals.budget": _approval(None, "budget approvals"),
+    "approvals.loan": _approval(
+        None,
+        "loan applications (committee of [loans] committee_size approvers)",
+        levels=None,
+        roles=("manager", "admin", "loan_officer"),
+    ),
     "members": {
         "min_age": Key("int", 18, "minimum age in years on the join date"),
         "required_documents": Key(

@@ -8,8 +8,9 @@ PostgreSQL goes through psycopg 3. Service functions receive a
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -25,7 +26,11 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from coopctl.core import money
-from coopctl.core.errors import NotFoundError
+from coopctl.core.config import Settings
+from coopctl.core.errors import ConfigError, NotFoundError, PermissionDeniedError
+
+if TYPE_CHECKING:
+    from coopctl.core.models import Operator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -157,16 +162,50 @@ def dispose_engines() -> None:
 
 class UnitOfWork:
     """One business transaction. ``with uow:`` … ``uow.commit()``; leaving without
-    commit rolls everything back. Services receive it and never commit."""
+    commit rolls everything back. Services receive it and never commit.
 
-    def __init__(self, engine: Engine, *, operator: Any = None, settings: Any = None) -> None:
+    ``settings`` and ``operator`` are never optional: a unit of work without
+    settings cannot be made, and reading ``operator`` before one is known is an
+    error — a missing value never silently means "no checker needed"."""
+
+    def __init__(
+        self, engine: Engine, *, settings: Settings, operator: Operator | None = None
+    ) -> None:
+        if not isinstance(settings, Settings):
+            raise ConfigError("a unit of work needs the cooperative's settings")
         self.engine = engine
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         self.session: Session = None  # type: ignore[assignment]
-        self.operator = operator  # coopctl.core.security.Operator (or None before init)
-        self.settings = settings
+        self._operator: Operator | None = operator
+        self.settings: Settings = settings
         self.messages: list[str] = []  # notes for the operator (printed on stderr)
         self._committed = False
+
+    @property
+    def operator(self) -> Operator:
+        """The operator this unit of work acts for (resolved on enter)."""
+        if self._operator is None:
+            raise PermissionDeniedError("no operator: this unit of work acts for nobody")
+        return self._operator
+
+    @operator.setter
+    def operator(self, op: Operator) -> None:
+        self._operator = op
+
+    @property
+    def has_operator(self) -> bool:
+        return self._operator is not None
+
+    @property
+    def username(self) -> str:
+        """The acting operator's user name (the system's own jobs run as an operator too)."""
+        return self.operator.username
+
+    def today(self) -> date:
+        """The business date: ``COOPCTL_TODAY`` or today in the cooperative's time zone."""
+        from coopctl.core import clock
+
+        return clock.today(self.settings["cooperative"]["timezone"])
 
     @property
     def dialect(self) -> str:
@@ -176,7 +215,7 @@ class UnitOfWork:
         self.session = self._factory()
         self.session.info["settings"] = self.settings  # for checks that need config (audit)
         self._committed = False
-        if getattr(self, "resolve_operator", False) and self.operator is None:
+        if getattr(self, "resolve_operator", False) and self._operator is None:
             from coopctl.core.security import load_operator
 
             try:

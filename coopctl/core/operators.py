@@ -105,5 +105,5 @@ def mfa_enroll(uow: UnitOfWork, username: str) -> str:
     op.otp_failures = 0
     op.locked = False
     audit.record(uow, "operator.mfa_enroll", "operator", username)
-    issuer = uow.settings["security"]["otp_issuer"] if uow.settings else "coopctl"
+    issuer = uow.settings["security"]["otp_issuer"]
     return provisioning_uri(secret, username, issuer)

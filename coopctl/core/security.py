@@ -11,9 +11,15 @@ import getpass
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from coopctl.core.db import UnitOfWork
+    from coopctl.core.models import Operator
 
 from coopctl.core.errors import OtpError, PermissionDeniedError
 
@@ -31,6 +37,8 @@ _MATRIX: dict[str, str] = {
     "postings.approve":      "AM",
     "postings.reverse":      "AMC",
     "postings.expire":       "AMS",
+    "approvals.view":        "AMCTLU",
+    "approvals.expire":      "AMS",
     "members.view":          "AMCTLU",
     "members.manage":        "AMT",
     "members.reveal":        "AM",
@@ -107,8 +115,9 @@ def current_username() -> str:
         return "unknown"
 
 
-def load_operator(session: object, username: str | None = None) -> object:
+def load_operator(session: object, username: str | None = None) -> Operator:
     """The enabled operator row for ``username`` (default: current identity)."""
+
     from sqlalchemy.orm import Session
 
     from coopctl.core.models import Operator
@@ -141,13 +150,13 @@ def require_any_role(operator: object, roles: Iterable[str], what: str) -> None:
         )
 
 
-def needs_checker(uow: object, kind: str, amount: object) -> bool:
-    """Whether the maker-checker policy ``[approvals.<kind>]`` applies to ``amount``."""
-    settings = getattr(uow, "settings", None)
-    if settings is None:
-        return False
-    policy = settings.approval(kind)
-    return bool(policy["enabled"] and amount >= policy["threshold"])
+def needs_checker(uow: UnitOfWork, kind: str, amount: Decimal | None) -> bool:
+    """Whether the workflow ``[approvals.<kind>]`` needs a checker for ``amount``.
+    Settings are required (a unit of work cannot exist without them): a missing
+    workflow is an error, never "no checker needed"."""
+    from coopctl.approvals.service import rule_for
+
+    return rule_for(uow, kind, amount) is not None
 
 
 # --- TOTP --------------------------------------------------------------------
@@ -191,6 +200,7 @@ def check_otp(uow: object, operator: object, code: str | None, *, max_failures: 
 
 def _record_otp_failure(uow: object, operator_id: int, max_failures: int) -> None:
     """Count a failed code in its own transaction so a rollback cannot erase it."""
+
     from sqlalchemy.orm import Session
 
     from coopctl.core.db import UnitOfWork

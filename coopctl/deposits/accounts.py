@@ -29,7 +29,6 @@ from coopctl.deposits.service import (
     ACCOUNT_PREFIX,
     ACCOUNT_WIDTH,
     DEPOSIT_KINDS,
-    business_today,
     get_account,
     get_member,
     lock_account,
@@ -86,7 +85,7 @@ def open_account(
                 f"member {member.member_no} already has {product.code} account "
                 f"{existing.account_no}"
             )
-    on = on or business_today(uow)
+    on = on or uow.today()
     acct = Account(
         account_no=new_account_no(uow),
         member_id=member.id,
@@ -204,7 +203,7 @@ def close_account(
             f"account {acct.account_no} has pending entries: "
             + ", ".join(e.entry_no for e in pending)
         )
-    on = on or business_today(uow)
+    on = on or uow.today()
     result = None
     if acct.balance != 0:
         if transfer_to is None:

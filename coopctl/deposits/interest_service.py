@@ -37,7 +37,6 @@ from coopctl.deposits.interest import (
 from coopctl.deposits.models import DepositAccount, DepositProduct
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine, entry_no_of
-from coopctl.ledger.posting import business_today
 from coopctl.ledger.rules import EntryDraft, LineDraft
 
 COLUMNS = ["account_no", "product", "method", "months", "gross", "wht", "net", "entry_no", "status"]
@@ -53,7 +52,7 @@ def run_interest(uow: UnitOfWork, month_text: str, *, dry_run: bool = False) -> 
     year, month = clock.parse_month(month_text, field="--month")
     label = f"{year:04d}-{month:02d}"
     end = last_day(year, month)
-    today = business_today(uow)
+    today = uow.today()
     if today <= end:
         raise InterestMonthNotEndedError(
             f"--month: {label} has not ended (business date {today}); "

@@ -24,7 +24,7 @@ from coopctl.core.security import require
 from coopctl.deposits import rules
 from coopctl.deposits.errors import AccountNotActiveError, WithdrawalNoticeError
 from coopctl.deposits.models import DepositProduct, WithdrawalNotice
-from coopctl.deposits.service import business_today, get_account, member_of, require_not_exited
+from coopctl.deposits.service import get_account, member_of, require_not_exited
 from coopctl.ledger.models import Account, JournalEntry
 
 GRACE_DAYS = 30  # a matured notice stays usable this many days
@@ -79,7 +79,7 @@ def give_notice(
         raise ValidationError(f"AMOUNT: {amount!r} is not an amount with at most two decimals")
     if amount <= 0:
         raise ValidationError("AMOUNT: must be more than zero")
-    today = business_today(uow)
+    today = uow.today()
     on = on or today
     if on > today:
         raise ValidationError(f"--date: {on} is after the business date {today}")
@@ -102,7 +102,7 @@ def give_notice(
         given_on=on,
         status="open",
         created_at=clock.utcnow(),
-        created_by=getattr(uow.operator, "username", None) or "system",
+        created_by=uow.username,
     )
     uow.session.add(notice)
     uow.session.flush()

@@ -223,7 +223,7 @@ def add_product(
         interest_gl_id=interest.id,
         status="active",
         created_at=clock.utcnow(),
-        created_by=getattr(uow.operator, "username", None) or "system",
+        created_by=uow.username,
     )
     uow.session.add(p)
     uow.session.flush()

@@ -71,7 +71,7 @@ def check_credit(uow: UnitOfWork, acct: Account, member: Member, amount: Decimal
     details = details_of(uow, acct)
     if acct.status not in ("active", "dormant"):
         raise AccountNotActiveError(f"account {acct.account_no} is {acct.status}")
-    if uow.settings is not None and uow.settings["members"]["block_deposits_before_kyc"]:
+    if uow.settings["members"]["block_deposits_before_kyc"]:
         require_kyc(member)
     active_before = has_activity(uow, acct)
     if acct.kind == "fixed_deposit" and active_before:

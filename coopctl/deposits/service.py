@@ -7,12 +7,11 @@ The members context owns members (``coopctl.members.service``: ``get_member``,
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
-from coopctl.core import clock, ids
+from coopctl.core import ids
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import NotFoundError
 from coopctl.deposits.errors import AccountNumberError, MemberExitedError
@@ -25,11 +24,6 @@ from coopctl.members.models import Member
 ACCOUNT_PREFIX = "A"
 ACCOUNT_WIDTH = 9
 DEPOSIT_KINDS = ("savings", "shares", "fixed_deposit")
-
-
-def business_today(uow: UnitOfWork) -> date:
-    tz = uow.settings["cooperative"]["timezone"] if uow.settings else None
-    return clock.today(tz)
 
 
 def check_account_no(number: str, *, field: str = "ACCOUNT_NO") -> str:

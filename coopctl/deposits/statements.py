@@ -20,7 +20,7 @@ from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import ValidationError
 from coopctl.core.money import ZERO, from_minor
 from coopctl.core.security import require
-from coopctl.deposits.service import business_today, get_account
+from coopctl.deposits.service import get_account
 from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine
 from coopctl.members.models import Member
 from coopctl.reports.model import Column, Report, Row, Table
@@ -103,7 +103,7 @@ def build_statement(
     require(uow.operator, "accounts.view")
     acct = get_account(uow, account_no)
     start = start or acct.opened_on
-    end = end or business_today(uow)
+    end = end or uow.today()
     if start > end:
         raise ValidationError(f"--from: {start} is after --to {end}")
     opening = opening_balance(uow, acct, start)

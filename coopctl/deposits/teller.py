@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from coopctl.approvals.models import PendingAction
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import NotFoundError, ValidationError
 from coopctl.core.money import ZERO, is_exact
@@ -25,13 +26,11 @@ from coopctl.core.security import needs_checker, require
 from coopctl.deposits import notices, rules
 from coopctl.deposits.errors import AccountNotActiveError, AccountNotEmptyError
 from coopctl.deposits.service import (
-    business_today,
     channel_gl,
     check_account_no,
     member_of,
     require_not_exited,
 )
-from coopctl.ledger.approvals import ON_APPROVE
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account, JournalEntry
 from coopctl.ledger.posting import PostResult, lock_accounts, post, replay
@@ -77,7 +76,7 @@ def deposit(
     earlier = replay(uow, key)
     if earlier:
         return earlier
-    on = on or business_today(uow)
+    on = on or uow.today()
     channel = channel_gl(uow, bank)
     (acct,) = _lock(uow, (account_no, "ACCOUNT_NO"))
     member = member_of(uow, acct)
@@ -120,7 +119,7 @@ def withdraw(
     earlier = replay(uow, key)
     if earlier:
         return earlier
-    on = on or business_today(uow)
+    on = on or uow.today()
     channel = channel_gl(uow, bank)
     (acct,) = _lock(uow, (account_no, "ACCOUNT_NO"))
     member = member_of(uow, acct)
@@ -183,7 +182,7 @@ def transfer(
         to_no, field="TO_ACCOUNT"
     ):
         raise ValidationError("TO_ACCOUNT: must differ from FROM_ACCOUNT")
-    on = on or business_today(uow)
+    on = on or uow.today()
     src, dst = _lock(uow, (from_no, "FROM_ACCOUNT"), (to_no, "TO_ACCOUNT"))
     src_member, dst_member = member_of(uow, src), member_of(uow, dst)
     if closing:
@@ -266,5 +265,25 @@ def _on_approve_outflow(uow: UnitOfWork, entry: JournalEntry) -> None:
         rules.place_fixed_deposit(uow, acct, entry.business_date)
 
 
-ON_APPROVE["withdrawal"] = _on_approve_outflow
-ON_APPROVE["transfer"] = _on_approve_outflow
+def check_outflow(uow: UnitOfWork, action: PendingAction) -> None:
+    """Before each approval of a withdrawal or transfer: the member's KYC and the
+    accounts' status must allow it now (else the approval is refused and the action
+    stays pending; the posting engine re-checks the funds when it applies)."""
+    from coopctl.ledger.approvals import get_entry
+
+    _on_approve_outflow(uow, get_entry(uow, action.subject, lock=True))
+
+
+def register_kinds() -> None:
+    """Withdrawals and transfers go through the approvals engine (``approvals.<kind>``)."""
+    from coopctl.approvals.registry import register
+    from coopctl.ledger.approvals import apply_entry, end_entry
+
+    for kind in ("withdrawal", "transfer"):
+        register(
+            kind,
+            apply=apply_entry,
+            check=check_outflow,
+            end=end_entry,
+            permission="postings.approve",
+        )

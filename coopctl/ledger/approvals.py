@@ -8,38 +8,23 @@ own date; or rejects it. Reversals are contra entries linked both ways.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 
-from coopctl.core import audit, clock
+from coopctl.approvals import service as engine
+from coopctl.approvals.models import PendingAction
+from coopctl.approvals.registry import register
+from coopctl.core import audit
 from coopctl.core.db import UnitOfWork
-from coopctl.core.errors import (
-    InvalidStateError,
-    MakerCheckerError,
-    NotFoundError,
-    PermissionDeniedError,
-    ValidationError,
-)
-from coopctl.core.security import check_otp, require
+from coopctl.core.errors import InvalidStateError, NotFoundError, ValidationError
+from coopctl.core.security import require
 from coopctl.ledger.models import JournalEntry
-from coopctl.ledger.posting import PostResult, apply_posting, business_today, check_date, post
+from coopctl.ledger.posting import PostResult, apply_posting, check_date, post
 from coopctl.ledger.rules import EntryDraft, LineDraft
 
-# Other contexts hook into approvals of their own kinds (e.g. a pending
-# withdrawal re-checks the member's KYC): kind → callable(uow, entry).
-ON_APPROVE: dict[str, Callable[[UnitOfWork, JournalEntry], None]] = {}
-# Modules that register ON_APPROVE hooks when imported (loaded before any approval,
-# so a fresh process, a job or a script gets the same re-checks as the CLI).
-HOOK_MODULES = ("coopctl.deposits.teller",)
-
-
-def load_hooks() -> None:
-    from coopctl.core.plugins import optional_import
-
-    for name in HOOK_MODULES:
-        optional_import(name)
+# The kinds of action whose payload is a pending journal entry (subject: its number).
+ENTRY_KINDS = ("manual_journal", "withdrawal", "transfer", "reversal")
 
 
 def get_entry(uow: UnitOfWork, entry_no: str, *, lock: bool = False) -> JournalEntry:
@@ -63,74 +48,114 @@ def get_entry(uow: UnitOfWork, entry_no: str, *, lock: bool = False) -> JournalE
     return entry
 
 
-def check_checker(
-    uow: UnitOfWork, maker: str, policy_kind: str | None, otp: str | None, *, need_otp: bool = True
-) -> None:
-    """The checker differs from the maker, holds the role the policy names, passes OTP
-    (``need_otp=False`` for rejections: refusing an entry moves no money)."""
-    op = uow.operator
-    require(op, "postings.approve")
-    if op.username == maker:
-        raise MakerCheckerError(f"{op.username} made this item and cannot also approve it")
-    if uow.settings is None or policy_kind is None:
-        return
-    policy = uow.settings.approval(policy_kind)
-    if op.role not in policy["approver_roles"]:
-        raise PermissionDeniedError(
-            f"role {op.role} may not approve {policy_kind} (allowed: "
-            f"{', '.join(policy['approver_roles'])})"
-        )
-    if need_otp and policy["require_otp"] and op.totp_secret:
-        check_otp(uow, op, otp, max_failures=uow.settings["security"]["otp_max_failures"])
+# --- the engine's side: apply / end a pending entry ---------------------------------------
+def submit_entry(uow: UnitOfWork, entry: JournalEntry, amount: object) -> PendingAction:
+    """Hand a just-stored pending entry to the approvals engine."""
+    from decimal import Decimal
+
+    assert entry.approval_kind and isinstance(amount, Decimal)
+    return engine.submit(
+        uow,
+        kind=entry.approval_kind,
+        subject=entry.entry_no,
+        payload={"entry_no": entry.entry_no, "date": entry.business_date.isoformat()},
+        amount=amount,
+        maker=entry.maker,
+        on=entry.business_date,
+    )
 
 
-def expires_on(uow: UnitOfWork, entry: JournalEntry) -> date | None:
-    """The last day a pending entry may still be approved (None: it never expires)."""
-    if uow.settings is None or not entry.approval_kind:
-        return None
-    days = int(uow.settings.approval(entry.approval_kind)["expire_days"])
-    return entry.business_date + timedelta(days=days) if days > 0 else None
-
-
-def approve(uow: UnitOfWork, entry_no: str, *, otp: str | None = None) -> JournalEntry:
-    entry = get_entry(uow, entry_no, lock=True)
+def _pending_entry(uow: UnitOfWork, action: PendingAction) -> JournalEntry:
+    entry = get_entry(uow, action.subject, lock=True)
     if entry.status != "pending":
         raise InvalidStateError(f"entry {entry.entry_no} is {entry.display_status}, not pending")
-    last_day = expires_on(uow, entry)
-    if last_day is not None and business_today(uow) > last_day:
-        raise InvalidStateError(
-            f"entry {entry.entry_no} expired after {last_day}; the maker must enter it again"
-        )
-    check_checker(uow, entry.maker, entry.approval_kind, otp)
+    return entry
+
+
+def apply_entry(uow: UnitOfWork, action: PendingAction) -> str:
+    """Post an approved pending entry as of its own date (re-checking date, period and
+    funds at this moment)."""
+    entry = _pending_entry(uow, action)
     check_date(uow, entry.business_date)
-    load_hooks()
-    hook = ON_APPROVE.get(entry.kind)
-    if hook:
-        hook(uow, entry)
-    entry.checker = uow.operator.username
+    entry.checker = uow.username
     apply_posting(uow, entry)
     if entry.reverses_id:
         _link_reversal(uow, entry)
     audit.record(
         uow, "entry.approved", "journal_entry", entry.entry_no, after={"total": entry.total}
     )
+    return entry.entry_no
+
+
+def end_entry(uow: UnitOfWork, action: PendingAction) -> None:
+    """A rejected, expired or failed action leaves its entry rejected (moving nothing)."""
+    entry = get_entry(uow, action.subject, lock=True)
+    if entry.status != "pending":
+        return
+    reason = action.reason or ""
+    what = (
+        "expired"
+        if reason.startswith("expired")
+        else "failed"
+        if reason.startswith("failed")
+        else "rejected"
+    )
+    _end_pending(uow, entry, reason, f"entry.{what}")
+
+
+def register_kinds() -> None:
+    """Manual journals and reversals (withdrawals and transfers: ``deposits.teller``)."""
+    for kind in ("manual_journal", "reversal"):
+        register(
+            kind,
+            apply=apply_entry,
+            end=end_entry,
+            permission="postings.approve",
+            title=kind.replace("_", " "),
+        )
+
+
+# --- shortcuts: postings approve / reject / expire ------------------------------------------
+def action_of(uow: UnitOfWork, entry: JournalEntry) -> PendingAction:
+    """The pending action of a pending entry."""
+    if entry.status != "pending":
+        raise InvalidStateError(f"entry {entry.entry_no} is {entry.display_status}, not pending")
+    action = uow.session.scalars(
+        select(PendingAction)
+        .where(
+            PendingAction.subject == entry.entry_no,
+            PendingAction.kind.in_(ENTRY_KINDS),
+            PendingAction.state == "pending",
+        )
+        .order_by(PendingAction.id.desc())
+    ).first()
+    if action is None:
+        raise InvalidStateError(f"entry {entry.entry_no} has no pending approval")
+    return action
+
+
+def approve(
+    uow: UnitOfWork, entry_no: str, *, otp: str | None = None, comment: str = ""
+) -> JournalEntry:
+    """``postings approve``: the engine's approve on the entry's action."""
+    require(uow.operator, "postings.approve")
+    entry = get_entry(uow, entry_no, lock=True)
+    engine.approve(uow, action_of(uow, entry).id, otp=otp, comment=comment)
     return entry
 
 
 def reject(uow: UnitOfWork, entry_no: str, reason: str) -> JournalEntry:
     if not reason.strip():
         raise ValidationError("--reason is required")
+    require(uow.operator, "postings.approve")
     entry = get_entry(uow, entry_no, lock=True)
-    if entry.status != "pending":
-        raise InvalidStateError(f"entry {entry.entry_no} is {entry.display_status}, not pending")
-    check_checker(uow, entry.maker, entry.approval_kind, None, need_otp=False)
-    _end_pending(uow, entry, reason, "entry.rejected")
+    engine.reject(uow, action_of(uow, entry).id, reason)
     return entry
 
 
 def _end_pending(uow: UnitOfWork, entry: JournalEntry, reason: str, action: str) -> None:
     entry.status = "rejected"
-    entry.checker = uow.operator.username
+    entry.checker = uow.username
     entry.reason = reason
     if entry.reverses_id:  # free the original for a later reversal
         entry.reference = entry.reference or f"reversal of JE{entry.reverses_id:08d}"
@@ -140,19 +165,10 @@ def _end_pending(uow: UnitOfWork, entry: JournalEntry, reason: str, action: str)
 
 
 def expire_pending(uow: UnitOfWork, as_of: date) -> list[JournalEntry]:
-    """End every pending entry whose policy's ``expire_days`` ran out before ``as_of``:
-    it becomes rejected ("expired"), moves nothing, and the expiry is audited."""
+    """``postings expire``: the engine's expiry, reporting the journal entries it ended."""
     require(uow.operator, "postings.expire")
-    pending = uow.session.scalars(
-        select(JournalEntry).where(JournalEntry.status == "pending").order_by(JournalEntry.id)
-    ).all()
-    expired = []
-    for entry in pending:
-        last_day = expires_on(uow, entry)
-        if last_day is not None and as_of > last_day:
-            _end_pending(uow, entry, f"expired: not approved by {last_day}", "entry.expired")
-            expired.append(entry)
-    return expired
+    ended = engine.expire_actions(uow, as_of)
+    return [get_entry(uow, a.subject) for a in ended if a.kind in ENTRY_KINDS]
 
 
 def reverse(uow: UnitOfWork, entry_no: str, reason: str, *, same_date: bool = False) -> PostResult:
@@ -176,11 +192,7 @@ def reverse(uow: UnitOfWork, entry_no: str, reason: str, *, same_date: bool = Fa
         raise InvalidStateError(
             f"a reversal ({pending_rev.entry_no}) is already waiting for approval"
         )
-    when = (
-        original.business_date
-        if same_date
-        else clock.today(uow.settings["cooperative"]["timezone"])
-    )
+    when = original.business_date if same_date else uow.today()
     draft = EntryDraft(
         business_date=when,
         kind="reversal",

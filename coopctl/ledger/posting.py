@@ -53,11 +53,6 @@ class PostResult:
         return self.entry.entry_no
 
 
-def business_today(uow: UnitOfWork) -> date:
-    tz = uow.settings["cooperative"]["timezone"] if uow.settings else None
-    return clock.today(tz)
-
-
 def closed_period_for(uow: UnitOfWork, d: date) -> Period | None:
     return uow.session.scalars(
         select(Period).where(
@@ -67,7 +62,7 @@ def closed_period_for(uow: UnitOfWork, d: date) -> Period | None:
 
 
 def check_date(uow: UnitOfWork, d: date) -> None:
-    today = business_today(uow)
+    today = uow.today()
     if d > today:
         raise FutureDateError(f"date {d} is after the business date {today}")
     p = closed_period_for(uow, d)
@@ -181,11 +176,16 @@ def post(uow: UnitOfWork, draft: EntryDraft, *, force_pending: bool | None = Non
             "reference": entry.reference,
         },
     )
+    if pending:
+        from coopctl.ledger.approvals import submit_entry
+
+        amount = draft.approval_amount if draft.approval_amount is not None else total
+        submit_entry(uow, entry, amount)
     return PostResult(entry, created=True, pending=pending)
 
 
 def _username(uow: UnitOfWork) -> str:
-    return getattr(uow.operator, "username", None) or "system"
+    return uow.username
 
 
 def _check_line(ln: LineDraft, gl: GLAccount, acct: Account | None, manual: bool) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, func, select, type_coerce
 
-from coopctl.core import clock, ids
+from coopctl.core import ids
 from coopctl.core.db import UnitOfWork
 from coopctl.core.money import ZERO, from_minor
 from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine
@@ -23,18 +23,7 @@ LOAN_PREFIX = "L"
 SAVINGS_KIND = "savings"
 
 
-def today(uow: UnitOfWork) -> date:
-    tz = uow.settings["cooperative"]["timezone"] if uow.settings else None
-    return clock.today(tz)
-
-
-def username(uow: UnitOfWork) -> str:
-    return getattr(uow.operator, "username", None) or "system"
-
-
 def loans_setting(uow: UnitOfWork, key: str, default: Any) -> Any:
-    if uow.settings is None:
-        return default
     return uow.settings["loans"].get(key, default)
 
 

@@ -29,7 +29,6 @@ from coopctl.loans.common import (
     outstanding_principal,
     product_of,
     savings_account,
-    username,
 )
 from coopctl.loans.errors import GuaranteeCoverageError, GuarantorError, LoanStateError
 from coopctl.loans.models import Loan, LoanGuarantor
@@ -125,7 +124,7 @@ def add(uow: UnitOfWork, loan_no: str, member_no: str, amount: Decimal) -> LoanG
             amount=amount,
             status="requested",
             created_at=clock.utcnow(),
-            created_by=username(uow),
+            created_by=uow.username,
         )
         uow.session.add(g)
     uow.session.flush()

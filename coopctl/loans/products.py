@@ -227,7 +227,7 @@ def create_product(
         raise DuplicateError(f"product {code} already exists (a deposit product)")
     holidays = options.move_off_holidays
     if holidays is None:
-        holidays = bool(uow.settings["loans"]["move_off_holidays"]) if uow.settings else False
+        holidays = bool(uow.settings["loans"]["move_off_holidays"])
     values = {f.name: getattr(options, f.name) for f in fields(LoanOptions)}
     values["move_off_holidays"] = holidays
     p = LoanProduct(
@@ -235,7 +235,7 @@ def create_product(
         name=name.strip(),
         annual_rate=rate,
         created_at=clock.utcnow(),
-        created_by=getattr(uow.operator, "username", None) or "system",
+        created_by=uow.username,
         **values,
     )
     uow.session.add(p)

@@ -13,11 +13,12 @@ from coopctl.core.errors import ValidationError
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
 from coopctl.loans import guarantors
-from coopctl.loans.common import get_loan, installments, product_of, today
+from coopctl.loans.committee import approvals_of
+from coopctl.loans.common import get_loan, installments, product_of
 from coopctl.loans.models import LOAN_STATUSES, Loan, LoanInstallment
 from coopctl.loans.products import fmt_rate, get_product
 from coopctl.loans.schedule import Schedule, build_schedule
-from coopctl.loans.service import approvals_of, loan_summary, loan_terms, quote
+from coopctl.loans.service import loan_summary, loan_terms, quote
 from coopctl.members.models import Member
 
 
@@ -51,7 +52,7 @@ def quote_dict(
 ) -> dict[str, Any]:
     require(uow.operator, "loans.view")
     product = get_product(uow, product_code, active_only=True)
-    start = start or today(uow)
+    start = start or uow.today()
     sched = quote(product, amount, term, start)
     out = {
         "product": product.code,
@@ -100,7 +101,7 @@ def schedule_of(uow: UnitOfWork, loan_no: str, *, history: bool = False) -> dict
     out: dict[str, Any] = {"loan_no": loan.loan_no, "status": loan.status}
     if loan.disbursed_on is None:
         product = product_of(uow, loan)
-        sched = build_schedule(loan_terms(loan, product, today(uow)))
+        sched = build_schedule(loan_terms(loan, product, uow.today()))
         out["projected"] = True
         out.update(schedule_dict(sched))
         return out
@@ -150,7 +151,7 @@ def show(uow: UnitOfWork, loan_no: str, as_of: date | None = None) -> dict[str, 
     """The CLI.md shape of ``loans show`` plus the loan's details."""
     require(uow.operator, "loans.view")
     loan = get_loan(uow, loan_no)
-    as_of = as_of or today(uow)
+    as_of = as_of or uow.today()
     out = loan_summary(uow, loan)
     out["annual_rate"] = fmt_rate(loan.annual_rate)
     out["outstanding_principal"] = loan.account.balance if loan.account else ZERO
@@ -170,10 +171,7 @@ def show(uow: UnitOfWork, loan_no: str, as_of: date | None = None) -> dict[str, 
             "total_unpaid": sum((r.total_unpaid for r in rows), ZERO),
             "next_due_date": nxt.due_date if nxt else None,
             "next_due_amount": nxt.total_unpaid if nxt else ZERO,
-            "approvals": [
-                {"approver": a.approver, "decision": a.decision, "comment": a.comment}
-                for a in approvals_of(uow, loan)
-            ],
+            "approvals": approvals_of(uow, loan),
             "guarantors": guarantors.as_dicts(uow, loan),
         }
     )
@@ -194,7 +192,7 @@ def list_loans(
     require(uow.operator, "loans.view")
     if status and status not in LOAN_STATUSES:
         raise ValidationError(f"--status: {status!r} is not one of {', '.join(LOAN_STATUSES)}")
-    as_of = as_of or today(uow)
+    as_of = as_of or uow.today()
     stmt = select(Loan, Member.member_no).join(Member, Member.id == Loan.member_id)
     if status:
         stmt = stmt.where(Loan.status == status)

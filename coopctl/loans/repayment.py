@@ -53,8 +53,6 @@ from coopctl.loans.common import (
     installments,
     product_of,
     savings_account,
-    today,
-    username,
 )
 from coopctl.loans.errors import BackdateError, LoanStateError, RepaymentSourceError
 from coopctl.loans.models import COMPONENTS, Loan, LoanAllocation, LoanInstallment, LoanRepayment
@@ -422,7 +420,7 @@ def post_payment(
         recovery=plan.recovery,
         status="posted",
         replay_of_id=replay_of_id,
-        created_by=username(uow),
+        created_by=uow.username,
         created_at=clock.utcnow(),
     )
     uow.session.add(rep)
@@ -518,7 +516,7 @@ def repay(
             f"loan {loan.loan_no} is {loan.status}; only active (or "
             "written-off) loans take repayments"
         )
-    on = on or today(uow)
+    on = on or uow.today()
     if loan.disbursed_on and on < loan.disbursed_on:
         raise BusinessRuleError(f"--date: {on} is before the disbursement on {loan.disbursed_on}")
     gl, acct, channel = resolve_source(uow, loan, from_account, bank)

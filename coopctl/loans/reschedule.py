@@ -22,7 +22,7 @@ from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import BusinessRuleError
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
-from coopctl.loans.common import get_loan, installments, loans_setting, product_of, today
+from coopctl.loans.common import get_loan, installments, loans_setting, product_of
 from coopctl.loans.errors import LoanStateError
 from coopctl.loans.models import Loan, LoanInstallment
 from coopctl.loans.schedule import LoanTerms, remaining_schedule
@@ -43,7 +43,7 @@ def reschedule(
         raise LoanStateError(
             f"loan {loan.loan_no} is {loan.status}; only active loans are rescheduled"
         )
-    on = on or today(uow)
+    on = on or uow.today()
     product = product_of(uow, loan)
     assert loan.account is not None
     balance = loan.account.balance

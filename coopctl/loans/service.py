@@ -12,7 +12,6 @@ A fee "on the first installment" is added to installment 1 and is income when pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -26,27 +25,22 @@ from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account, GLAccount
 from coopctl.ledger.posting import PostResult, post
 from coopctl.ledger.rules import EntryDraft, LineDraft
-from coopctl.loans import eligibility, guarantors
+from coopctl.loans import committee, eligibility
 from coopctl.loans.common import (
     LOAN_PREFIX,
     get_loan,
-    loans_setting,
     member_of,
     open_loans_count,
     product_of,
     savings_account,
-    today,
-    username,
 )
 from coopctl.loans.errors import (
     DisbursementError,
-    DuplicateApprovalError,
     EligibilityError,
     LoanOptionError,
     LoanStateError,
-    SelfApprovalError,
 )
-from coopctl.loans.models import Loan, LoanApproval, LoanInstallment, LoanProduct
+from coopctl.loans.models import Loan, LoanInstallment, LoanProduct
 from coopctl.loans.products import fee_for, get_product
 from coopctl.loans.schedule import MAX_TERM, LoanTerms, Schedule, build_schedule
 from coopctl.members.models import Member
@@ -148,7 +142,7 @@ def apply(
     check_term(term)
     member = get_member(uow, member_no)
     product = get_product(uow, product_code, active_only=True)
-    on = on or today(uow)
+    on = on or uow.today()
     uow.lock(Member, id=member.id)  # one application at a time per member
     acct = savings_account(uow, member.id)
     from coopctl.loans.common import available
@@ -187,7 +181,7 @@ def apply(
         loan_no=sequences.next_number(uow, "loan", LOAN_PREFIX),
         member_id=member.id,
         product_code=product.code,
-        officer=username(uow),
+        officer=uow.username,
         principal=amount,
         annual_rate=product.annual_rate,
         term=term,
@@ -205,6 +199,7 @@ def apply(
     )
     uow.session.add(loan)
     uow.session.flush()
+    committee.submit_application(uow, loan)
     audit.record(
         uow,
         "loan.apply",
@@ -222,116 +217,10 @@ def apply(
     return loan
 
 
-# --- committee ----------------------------------------------------------------------------
-@dataclass
-class ApprovalResult:
-    loan: Loan
-    approvals: int
-    needed: int
-
-
-def approvals_of(uow: UnitOfWork, loan: Loan) -> list[LoanApproval]:
-    return list(
-        uow.session.scalars(
-            select(LoanApproval).where(LoanApproval.loan_id == loan.id).order_by(LoanApproval.id)
-        )
-    )
-
-
-def approve(uow: UnitOfWork, loan_no: str, *, comment: str = "") -> ApprovalResult:
-    """Record one committee approval; the N-th distinct approver approves the loan, after
-    the guarantees are checked again and turned into holds on the guarantors' savings."""
-    require(uow.operator, "loans.approve")
-    loan = get_loan(uow, loan_no, lock=True)
-    if loan.status != "applied":
-        raise LoanStateError(f"loan {loan.loan_no} is {loan.status}, not applied")
-    me = username(uow)
-    if me == loan.officer:
-        raise SelfApprovalError(f"{me} entered application {loan.loan_no} and cannot approve it")
-    votes = approvals_of(uow, loan)
-    if any(v.approver == me for v in votes):
-        raise DuplicateApprovalError(
-            f"{me} has already approved loan {loan.loan_no}; the committee needs distinct approvers"
-        )
-    needed = max(int(loans_setting(uow, "committee_size", 2)), 1)
-    uow.session.add(
-        LoanApproval(
-            loan_id=loan.id,
-            approver=me,
-            decision="approved",
-            comment=comment.strip(),
-            created_at=clock.utcnow(),
-        )
-    )
-    uow.session.flush()
-    count = len(votes) + 1
-    audit.record(
-        uow,
-        "loan.approval",
-        "loan",
-        loan.loan_no,
-        after={"approver": me, "approvals": count, "needed": needed, "comment": comment},
-    )
-    if count >= needed:
-        guarantors.require_coverage(uow, loan)
-        loan.status = "approved"
-        loan.approved_on = today(uow)
-        guarantors.place_holds(uow, loan)
-        uow.session.flush()
-        audit.record(
-            uow,
-            "loan.approved",
-            "loan",
-            loan.loan_no,
-            before={"status": "applied"},
-            after={"status": "approved"},
-        )
-    return ApprovalResult(loan, count, needed)
-
-
-def reject(uow: UnitOfWork, loan_no: str, reason: str) -> Loan:
-    """Reject an application (applied or approved, not yet disbursed); frees guarantees."""
-    require(uow.operator, "loans.approve")
-    if not reason.strip():
-        raise LoanOptionError("--reason: must not be empty")
-    loan = get_loan(uow, loan_no, lock=True)
-    if loan.status not in ("applied", "approved"):
-        raise LoanStateError(
-            f"loan {loan.loan_no} is {loan.status}; only applications "
-            "not yet disbursed can be rejected"
-        )
-    before = loan.status
-    me = username(uow)
-    vote = uow.session.scalars(
-        select(LoanApproval).where(LoanApproval.loan_id == loan.id, LoanApproval.approver == me)
-    ).first()
-    if vote is None:
-        uow.session.add(
-            LoanApproval(
-                loan_id=loan.id,
-                approver=me,
-                decision="rejected",
-                comment=reason.strip(),
-                created_at=clock.utcnow(),
-            )
-        )
-    else:
-        vote.decision, vote.comment = "rejected", reason.strip()
-    loan.status = "rejected"
-    loan.rejected_reason = reason.strip()
-    guarantors.release_all(uow, loan)
-    for g in guarantors.of_loan(uow, loan, "requested"):
-        g.status = "declined"
-    uow.session.flush()
-    audit.record(
-        uow,
-        "loan.reject",
-        "loan",
-        loan.loan_no,
-        before={"status": before},
-        after={"status": "rejected", "reason": reason.strip()},
-    )
-    return loan
+# --- committee: coopctl.loans.committee (the approvals engine's kind ``loan``) -----------------
+ApprovalResult = committee.ApprovalResult
+approve = committee.approve
+reject = committee.reject
 
 
 # --- disbursement -------------------------------------------------------------------------
@@ -439,7 +328,7 @@ def disburse(
     if loan.status != "approved":
         what = "already disbursed" if loan.disbursed_on else f"{loan.status}, not approved"
         raise LoanStateError(f"loan {loan.loan_no} is {what}")
-    on = on or today(uow)
+    on = on or uow.today()
     if loan.approved_on and on < loan.approved_on:
         raise DisbursementError(f"--date: {on} is before the approval on {loan.approved_on}")
     product = product_of(uow, loan)

@@ -30,20 +30,25 @@ from typing import Any
 
 from sqlalchemy import select
 
+from coopctl.approvals import service as engine
+from coopctl.approvals.models import PendingAction
+from coopctl.approvals.registry import register
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import BusinessRuleError, ValidationError
 from coopctl.core.money import ZERO, allocate, round_money
-from coopctl.core.security import needs_checker, require
+from coopctl.core.security import require
 from coopctl.ledger.coa import GL
 from coopctl.ledger.posting import post
 from coopctl.ledger.rules import EntryDraft, LineDraft
 from coopctl.loans import guarantors
-from coopctl.loans.common import get_loan, gl_balance, savings_account, today, username
+from coopctl.loans.common import get_loan, gl_balance, savings_account
 from coopctl.loans.errors import LoanStateError, WriteoffPendingError
 from coopctl.loans.models import Loan, LoanGuarantor, LoanWriteoff
 from coopctl.loans.repayment import RepayResult, owed, post_payment
 from coopctl.members.models import Member
+
+KIND = "writeoff"
 
 
 def pending_request(uow: UnitOfWork, loan: Loan) -> LoanWriteoff | None:
@@ -75,12 +80,12 @@ def request_writeoff(
     assert loan.account is not None
     if loan.account.balance <= 0:
         raise BusinessRuleError(f"loan {loan.loan_no} has no principal outstanding to write off")
-    on = on or today(uow)
+    on = on or uow.today()
     req = LoanWriteoff(
         loan_id=loan.id,
         status="pending",
         reason=reason.strip(),
-        requested_by=username(uow),
+        requested_by=uow.username,
         requested_on=on,
         amount=loan.account.balance,
         created_at=clock.utcnow(),
@@ -94,50 +99,85 @@ def request_writeoff(
         loan.loan_no,
         after={"reason": reason.strip(), "outstanding": loan.account.balance},
     )
-    if needs_checker(uow, "writeoff", loan.account.balance):
-        uow.note(
-            f"write-off of {loan.loan_no} awaits approval by another manager: "
-            f"coopctl loans writeoff {loan.loan_no} --approve"
+    rule = engine.rule_for(uow, KIND, loan.account.balance)
+    if rule is not None:
+        engine.submit(
+            uow,
+            kind=KIND,
+            subject=loan.loan_no,
+            payload={"loan_no": loan.loan_no, "request_id": req.id, "reason": req.reason},
+            amount=loan.account.balance,
+            rule=rule,
+            on=on,
+            note=f"write-off of {loan.loan_no} awaits approval by another manager: "
+            f"coopctl loans writeoff {loan.loan_no} --approve",
         )
         return req
     _execute(uow, loan, req, on)
     return req
 
 
-def approve_writeoff(
-    uow: UnitOfWork, loan_no: str, *, otp: str | None = None, on: date | None = None
-) -> LoanWriteoff:
-    require(uow.operator, "loans.writeoff")
-    from coopctl.ledger.approvals import check_checker
-
-    loan = get_loan(uow, loan_no, lock=True)
+# --- the engine's side -------------------------------------------------------------------
+def _request_of(uow: UnitOfWork, action: PendingAction) -> tuple[Loan, LoanWriteoff]:
+    loan = get_loan(uow, action.subject, lock=True)
     req = pending_request(uow, loan)
     if req is None:
         raise LoanStateError(f"loan {loan.loan_no} has no write-off request pending")
-    check_checker(uow, req.requested_by, "writeoff", otp)
+    return loan, req
+
+
+def _apply(uow: UnitOfWork, action: PendingAction) -> str:
+    loan, req = _request_of(uow, action)
     if loan.status != "active":
         raise LoanStateError(f"loan {loan.loan_no} is {loan.status}, not active")
-    _execute(uow, loan, req, on or today(uow))
-    return req
+    _execute(uow, loan, req, uow.today())
+    return loan.loan_no
+
+
+def _end(uow: UnitOfWork, action: PendingAction) -> None:
+    loan = get_loan(uow, action.subject, lock=True)
+    req = pending_request(uow, loan)
+    if req is None:
+        return
+    reason = action.reason or ""
+    req.status, req.decided_by, req.decided_at = "rejected", uow.username, clock.utcnow()
+    req.decision_note = reason
+    uow.session.flush()
+    audit.record(uow, "loan.writeoff_decline", "loan", loan.loan_no, after={"reason": reason})
+
+
+def register_kinds() -> None:
+    register(KIND, apply=_apply, end=_end, permission="loans.writeoff", title="loan write-off")
+
+
+# --- shortcuts: loans writeoff --approve / --decline ----------------------------------------
+def _action(uow: UnitOfWork, loan_no: str) -> PendingAction:
+    loan = get_loan(uow, loan_no)
+    action = engine.find_pending(uow, KIND, loan.loan_no)
+    if action is None:
+        raise LoanStateError(f"loan {loan.loan_no} has no write-off request pending")
+    return action
+
+
+def approve_writeoff(
+    uow: UnitOfWork, loan_no: str, *, otp: str | None = None, comment: str = ""
+) -> tuple[LoanWriteoff, PendingAction]:
+    require(uow.operator, "loans.writeoff")
+    action = _action(uow, loan_no)
+    engine.approve(uow, action.id, otp=otp, comment=comment)
+    req = uow.session.get(LoanWriteoff, engine.payload_of(action)["request_id"])
+    assert req is not None
+    return req, action
 
 
 def decline_writeoff(uow: UnitOfWork, loan_no: str, reason: str) -> LoanWriteoff:
     require(uow.operator, "loans.writeoff")
-    from coopctl.ledger.approvals import check_checker
-
     if not reason.strip():
         raise ValidationError("--reason: must not be empty")
-    loan = get_loan(uow, loan_no, lock=True)
-    req = pending_request(uow, loan)
-    if req is None:
-        raise LoanStateError(f"loan {loan.loan_no} has no write-off request pending")
-    check_checker(uow, req.requested_by, "writeoff", None)
-    req.status, req.decided_by, req.decided_at = "rejected", username(uow), clock.utcnow()
-    req.decision_note = reason.strip()
-    uow.session.flush()
-    audit.record(
-        uow, "loan.writeoff_decline", "loan", loan.loan_no, after={"reason": reason.strip()}
-    )
+    action = _action(uow, loan_no)
+    engine.reject(uow, action.id, reason.strip())
+    req = uow.session.get(LoanWriteoff, engine.payload_of(action)["request_id"])
+    assert req is not None
     return req
 
 
@@ -185,7 +225,7 @@ def _execute(uow: UnitOfWork, loan: Loan, req: LoanWriteoff, on: date) -> None:
             idempotency_key=f"loan:{loan.loan_no}:writeoff",
         ),
     )
-    req.status, req.decided_by, req.decided_at = "approved", username(uow), clock.utcnow()
+    req.status, req.decided_by, req.decided_at = "approved", uow.username, clock.utcnow()
     req.amount, req.from_provision, req.entry_id = principal, from_provision, result.entry.id
     loan.status, loan.written_off_on, loan.written_off_amount = "written_off", on, principal
     acct.status, acct.closed_on = "closed", on
@@ -221,7 +261,7 @@ def recover_from_guarantors(uow: UnitOfWork, loan_no: str, on: date | None = Non
         raise LoanStateError(
             f"loan {loan.loan_no} is {loan.status}; recovery needs an active or written-off loan"
         )
-    on = on or today(uow)
+    on = on or uow.today()
     statuses = ("accepted",) if loan.status == "active" else ("accepted", "released")
     gs = [g for g in guarantors.of_loan(uow, loan, *statuses) if g.amount > 0]
     caps = [_liability(uow, loan, g) for g in gs]

@@ -32,7 +32,7 @@ from coopctl.core.security import require
 from coopctl.core.sequences import Counter, next_value
 from coopctl.members import pii
 from coopctl.members.models import Member, MemberImport
-from coopctl.members.service import build_member, business_today, record_added
+from coopctl.members.service import build_member, record_added
 from coopctl.members.validate import MemberData, validate_fields
 
 COLUMNS = (
@@ -253,7 +253,7 @@ def import_members(uow: UnitOfWork, path: Path, *, dry_run: bool = False) -> Imp
     rows = parse_file(
         name,
         raw,
-        today=business_today(uow),
+        today=uow.today(),
         min_age=cfg["min_age"],
         region=cfg["phone_region"],
         rep=rep,

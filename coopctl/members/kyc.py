@@ -1,25 +1,33 @@
-"""KYC decisions: approve (maker-checker) or reject a member's identity file.
+"""KYC decisions through the approvals engine (kind ``kyc``).
 
-Approval needs permission ``members.kyc``, every document kind listed in
-``members.required_documents``, and — when ``[approvals.kyc] enabled`` (the
-default) — a checker who is not the operator who added the member, whose role
-is in ``approver_roles`` and who gives ``--otp`` when ``require_otp`` is set
-and they are enrolled. Approval sets kyc_status=approved and status=active.
-Rejection records the reason; the member stays pending_kyc and may be
-approved later once the file is complete. The maker may reject (refusing is
-the safe direction) but never approve.
+Adding a member (status ``pending_kyc``) submits a KYC approval when the
+``[approvals.kyc]`` workflow applies (the default); the maker is the operator
+who added the member. A checker — never that operator, holding ``members.kyc``
+and a role of the workflow, with ``--otp`` when required — approves it with
+``approvals approve ID`` or the shortcut ``members kyc approve MEMBER_NO``.
+Approval needs every document kind of ``members.required_documents``; a missing
+document refuses the approval (nothing is recorded). Applying sets
+kyc_status=approved and status=active, after re-checking the member is still
+pending_kyc. Rejection records the reason; the member stays pending_kyc and
+``members kyc approve`` later opens a new approval. The maker may reject
+(refusing is the safe direction) but never approve.
 """
 
 from __future__ import annotations
 
+from coopctl.approvals import service as engine
+from coopctl.approvals.models import PendingAction
+from coopctl.approvals.registry import register
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
-from coopctl.core.errors import MakerCheckerError, PermissionDeniedError, ValidationError
-from coopctl.core.security import check_otp, require
+from coopctl.core.errors import ValidationError
+from coopctl.core.security import require
 from coopctl.members import documents
 from coopctl.members.errors import MemberStatusError, MissingDocumentsError
 from coopctl.members.models import Member
 from coopctl.members.service import get_member, set_status
+
+KIND = "kyc"
 
 
 def _pending(member: Member) -> None:
@@ -31,28 +39,7 @@ def _pending(member: Member) -> None:
         )
 
 
-def _check_checker(uow: UnitOfWork, member: Member, otp: str | None) -> None:
-    policy = uow.settings.approval("kyc")
-    if not policy["enabled"]:
-        return
-    op = uow.operator
-    if op.username == member.created_by:
-        raise MakerCheckerError(
-            f"{op.username} added member {member.member_no} and cannot also approve their KYC"
-        )
-    if op.role not in policy["approver_roles"]:
-        raise PermissionDeniedError(
-            f"role {op.role} may not approve KYC (allowed: {', '.join(policy['approver_roles'])})"
-        )
-    if policy["require_otp"] and op.totp_secret:
-        check_otp(uow, op, otp, max_failures=uow.settings["security"]["otp_max_failures"])
-
-
-def approve(uow: UnitOfWork, member_no: str, *, otp: str | None = None) -> Member:
-    require(uow.operator, "members.kyc")
-    member = get_member(uow, member_no, lock=True)
-    _pending(member)
-    _check_checker(uow, member, otp)
+def _documents(uow: UnitOfWork, member: Member) -> None:
     missing = documents.missing_kinds(uow, member)
     if missing:
         raise MissingDocumentsError(
@@ -62,10 +49,95 @@ def approve(uow: UnitOfWork, member_no: str, *, otp: str | None = None) -> Membe
                 for k in missing
             ],
         )
+
+
+def request_approval(uow: UnitOfWork, member: Member) -> PendingAction | None:
+    """Submit the member's KYC approval (None when the workflow needs no checker)."""
+    if engine.rule_for(uow, KIND) is None:
+        return None
+    return engine.submit(
+        uow,
+        kind=KIND,
+        subject=member.member_no,
+        payload={"member_no": member.member_no},
+        maker=member.created_by,
+        note="",
+    )
+
+
+# --- the engine's side -------------------------------------------------------------------
+def _check(uow: UnitOfWork, action: PendingAction) -> None:
+    member = get_member(uow, action.subject, lock=True)
+    _pending(member)
+    _documents(uow, member)
+
+
+def _apply(uow: UnitOfWork, action: PendingAction) -> str:
+    member = get_member(uow, action.subject, lock=True)
+    _pending(member)
+    _documents(uow, member)
+    _mark_approved(uow, member)
+    return member.member_no
+
+
+def _end(uow: UnitOfWork, action: PendingAction) -> None:
+    reason = action.reason or ""
+    if reason.startswith(("expired", "failed")):
+        return  # the member stays pending_kyc; a new approval may be opened
+    member = get_member(uow, action.subject, lock=True)
+    if member.status == "pending_kyc":
+        _mark_rejected(uow, member, reason)
+
+
+def register_kinds() -> None:
+    register(
+        KIND,
+        apply=_apply,
+        check=_check,
+        end=_end,
+        permission="members.kyc",
+        maker_may_reject=True,
+        title="KYC",
+    )
+
+
+# --- shortcuts: members kyc approve / reject ---------------------------------------------
+def approve(
+    uow: UnitOfWork, member_no: str, *, otp: str | None = None, comment: str = ""
+) -> tuple[Member, PendingAction | None]:
+    """``members kyc approve``: decide the member's pending KYC approval (opening one,
+    with the member's creator as maker, if none waits)."""
+    require(uow.operator, "members.kyc")
+    member = get_member(uow, member_no, lock=True)
+    _pending(member)
+    action = engine.find_pending(uow, KIND, member.member_no) or request_approval(uow, member)
+    if action is None:  # the workflow is off: no checker needed
+        _documents(uow, member)
+        _mark_approved(uow, member)
+        return member, None
+    engine.approve(uow, action.id, otp=otp, comment=comment)
+    return member, action
+
+
+def reject(uow: UnitOfWork, member_no: str, reason: str) -> Member:
+    require(uow.operator, "members.kyc")
+    if not reason.strip():
+        raise ValidationError("--reason: a KYC rejection needs a reason")
+    member = get_member(uow, member_no, lock=True)
+    _pending(member)
+    action = engine.find_pending(uow, KIND, member.member_no)
+    if action is not None:
+        engine.reject(uow, action.id, reason)
+    else:
+        _mark_rejected(uow, member, reason.strip())
+    return member
+
+
+def _mark_approved(uow: UnitOfWork, member: Member) -> None:
     before = member.kyc_status
     member.kyc_status = "approved"
     member.kyc_note = ""
-    member.kyc_by = uow.operator.username
+    member.kyc_by = uow.username
     member.kyc_at = clock.utcnow()
     set_status(uow, member, "active", _via_kyc=True)
     audit.record(
@@ -76,19 +148,13 @@ def approve(uow: UnitOfWork, member_no: str, *, otp: str | None = None) -> Membe
         before={"kyc_status": before},
         after={"kyc_status": "approved"},
     )
-    return member
 
 
-def reject(uow: UnitOfWork, member_no: str, reason: str) -> Member:
-    require(uow.operator, "members.kyc")
-    if not reason.strip():
-        raise ValidationError("--reason: a KYC rejection needs a reason")
-    member = get_member(uow, member_no, lock=True)
-    _pending(member)
+def _mark_rejected(uow: UnitOfWork, member: Member, reason: str) -> None:
     before = member.kyc_status
     member.kyc_status = "rejected"
-    member.kyc_note = reason.strip()
-    member.kyc_by = uow.operator.username
+    member.kyc_note = reason
+    member.kyc_by = uow.username
     member.kyc_at = clock.utcnow()
     uow.session.flush()
     audit.record(
@@ -99,4 +165,3 @@ def reject(uow: UnitOfWork, member_no: str, reason: str) -> Member:
         before={"kyc_status": before},
         after={"kyc_status": "rejected", "reason": reason},
     )
-    return member

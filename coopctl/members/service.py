@@ -46,11 +46,6 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
 _STATUSES = ", ".join(MEMBER_STATUSES)
 
 
-def business_today(uow: UnitOfWork) -> date:
-    tz = uow.settings["cooperative"]["timezone"] if uow.settings else None
-    return clock.today(tz)
-
-
 def member_settings(uow: UnitOfWork) -> dict[str, Any]:
     return dict(uow.settings["members"])
 
@@ -124,7 +119,7 @@ def check_unique(
 def validate_input(uow: UnitOfWork, raw: Mapping[str, str | None]) -> MemberData:
     cfg = member_settings(uow)
     data, errors = validate.validate_member(
-        raw, today=business_today(uow), min_age=cfg["min_age"], region=cfg["phone_region"]
+        raw, today=uow.today(), min_age=cfg["min_age"], region=cfg["phone_region"]
     )
     raise_all(errors)
     assert data is not None
@@ -194,6 +189,10 @@ def record_added(uow: UnitOfWork, m: Member, **extra: Any) -> None:
             **extra,
         },
     )
+    if m.status == "pending_kyc":
+        from coopctl.members.kyc import request_approval
+
+        request_approval(uow, m)
 
 
 # --- show / list -----------------------------------------------------------------
@@ -352,7 +351,7 @@ def set_status(
         raise ValidationError("--reason: a suspension needs a reason")
     member.status = new_status
     if new_status == "exited":
-        member.exited_on = on or business_today(uow)
+        member.exited_on = on or uow.today()
     uow.session.flush()
     audit.record(
         uow,

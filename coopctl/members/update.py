@@ -22,7 +22,6 @@ from coopctl.members.errors import MemberFieldError, MemberStatusError
 from coopctl.members.models import MEMBER_STATUSES, Member
 from coopctl.members.service import (
     TRANSITIONS,
-    business_today,
     check_unique,
     get_member,
     member_settings,
@@ -142,7 +141,7 @@ def _dob(uow: UnitOfWork, m: Member, v: str, min_age: int) -> date | None:
     if d is None:
         return None
     return validate.date_of_birth(
-        d, joined=m.joined_on, today=business_today(uow), min_age=min_age, field="--dob"
+        d, joined=m.joined_on, today=uow.today(), min_age=min_age, field="--dob"
     )
 
 

@@ -68,7 +68,7 @@ def add_bank(
         active=True,
         currency=currency,
         created_at=clock.utcnow(),
-        created_by=getattr(uow.operator, "username", None) or "system",
+        created_by=uow.username,
     )
     uow.session.add(bank)
     uow.session.flush()

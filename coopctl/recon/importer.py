@@ -205,7 +205,7 @@ def import_statement(
             for ln, _ in new[:200]
         ]
         return out
-    who = getattr(uow.operator, "username", None) or "system"
+    who = uow.username
     imp = StatementImport(
         bank_account_id=b.id,
         sha256=sha,

@@ -33,7 +33,7 @@ def thresholds(uow: UnitOfWork) -> Thresholds:
 
 
 def _who(uow: UnitOfWork) -> str:
-    return getattr(uow.operator, "username", None) or "system"
+    return uow.username
 
 
 def _group(

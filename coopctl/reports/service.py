@@ -17,7 +17,7 @@ from typing import Any
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import NotFoundError, ValidationError
 from coopctl.core.security import require
-from coopctl.reports.builders.common import Window, business_today, resolve_window
+from coopctl.reports.builders.common import Window, resolve_window
 from coopctl.reports.model import Report
 
 
@@ -31,10 +31,10 @@ class Params:
     options: dict[str, Any] = field(default_factory=dict)
 
     def date(self, uow: UnitOfWork) -> date:
-        return self.as_of or self.end or business_today(uow)
+        return self.as_of or self.end or uow.today()
 
     def window(self, uow: UnitOfWork) -> Window:
-        return resolve_window(self.as_of, self.start, self.end, business_today(uow))
+        return resolve_window(self.as_of, self.start, self.end, uow.today())
 
 
 Builder = Callable[[UnitOfWork, Params], Report]

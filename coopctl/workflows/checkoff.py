@@ -30,7 +30,6 @@ from coopctl.core.security import require
 from coopctl.deposits import checkoff, rules
 from coopctl.deposits.errors import CheckoffFileError
 from coopctl.deposits.models import CheckoffImport, CheckoffLine
-from coopctl.deposits.service import business_today
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account, entry_no_of
 from coopctl.ledger.posting import post
@@ -196,7 +195,7 @@ def import_file(
         describe=_describe,
     )
     bank_gl = get_bank(uow, bank).gl_account.code
-    on = on or business_today(uow)
+    on = on or uow.today()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -296,7 +295,7 @@ def import_file(
         lines_count=len(planned),
         entry_id=result.entry.id,
         created_at=clock.utcnow(),
-        created_by=getattr(uow.operator, "username", None) or "system",
+        created_by=uow.username,
     )
     uow.session.add(batch)
     uow.session.flush()

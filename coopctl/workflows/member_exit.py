@@ -39,7 +39,6 @@ from coopctl.deposits.holds import active_holds
 from coopctl.deposits.models import DepositAccount, ExitRequest
 from coopctl.deposits.service import (
     DEPOSIT_KINDS,
-    business_today,
     channel_gl,
     get_member,
     lock_member,
@@ -48,15 +47,18 @@ from coopctl.deposits.service import (
 )
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account
+from coopctl.ledger.models import JournalEntry as JournalEntryModel
 from coopctl.ledger.posting import lock_accounts, post
 from coopctl.ledger.rules import EntryDraft, LineDraft
 from coopctl.loans import shared as shared_loans
 from coopctl.members.models import Member
 
 if TYPE_CHECKING:
+    from coopctl.approvals.models import PendingAction
     from coopctl.ledger.models import JournalEntry
 
 REQUEST_PREFIX = "X"
+EXIT_KIND = "member_exit"
 
 
 @dataclass
@@ -256,12 +258,13 @@ def request_exit(
         raise InvalidStateError(
             f"member {member.member_no} already has exit request {waiting.request_no} pending"
         )
-    on = on or business_today(uow)
+    on = on or uow.today()
     s = compute_settlement(uow, member, channel, bank_code, on)
     if dry_run:
         return dict(s.as_dict(), status="preview", request_id=None, entry_no=None)
-    policy = uow.settings.approval("member_exit") if uow.settings else {"enabled": False}
-    pending = bool(policy["enabled"] and s.total_deposits + s.loans_offset >= policy["threshold"])
+    from coopctl.approvals import service as engine
+
+    rule = engine.rule_for(uow, EXIT_KIND, s.total_deposits + s.loans_offset)
     req = ExitRequest(
         request_no=sequences.next_number(uow, "exit_request", REQUEST_PREFIX),
         member_id=member.id,
@@ -272,7 +275,7 @@ def request_exit(
         settlement=json.dumps(_jsonable(s.as_dict()), sort_keys=True),
         refund=s.refund,
         loans_offset=s.loans_offset,
-        maker=getattr(uow.operator, "username", None) or "system",
+        maker=uow.username,
         created_at=clock.utcnow(),
     )
     uow.session.add(req)
@@ -284,8 +287,17 @@ def request_exit(
         member.member_no,
         after={"request": req.request_no, "refund": s.refund, "channel": channel},
     )
-    if pending:
-        uow.note(f"exit {req.request_no} of {member.member_no} awaits approval by another manager")
+    if rule is not None:
+        engine.submit(
+            uow,
+            kind=EXIT_KIND,
+            subject=req.request_no,
+            payload={"request_no": req.request_no, "member_no": member.member_no},
+            amount=s.total_deposits + s.loans_offset,
+            rule=rule,
+            on=on,
+            note=f"exit {req.request_no} of {member.member_no} awaits approval by another manager",
+        )
         return dict(s.as_dict(), status="pending", request_id=req.request_no, entry_no=None)
     return _finish(uow, req, s)
 
@@ -326,41 +338,36 @@ def get_request(uow: UnitOfWork, request_id: str) -> ExitRequest:
     return req
 
 
-def approve_exit(uow: UnitOfWork, request_id: str, *, otp: str | None = None) -> dict[str, Any]:
-    """Execute a pending exit (a different operator from its maker, with approve rights)."""
-    from coopctl.ledger.approvals import check_checker
-
-    req = get_request(uow, request_id)
+# --- maker-checker: the approvals engine's kind ``member_exit`` ------------------------------
+def _apply_exit(uow: UnitOfWork, action: PendingAction) -> str:
+    """Execute an approved exit with the settlement recomputed from this moment's balances."""
+    req = get_request(uow, action.subject)
     if req.status != "pending":
         raise InvalidStateError(f"exit request {req.request_no} is {req.status}, not pending")
-    check_checker(uow, req.maker, "member_exit", otp)
     member = uow.session.get(Member, req.member_id)
     assert member is not None
     lock_member(uow, member)
     require_not_exited(member)
-    on = business_today(uow)
-    s = compute_settlement(uow, member, req.channel, req.bank_code, on)
+    s = compute_settlement(uow, member, req.channel, req.bank_code, uow.today())
     before = json.loads(req.settlement)
     if Decimal(before["refund"]) != s.refund:
         uow.note(
             f"balances changed since the request: refund now {s.refund:,.2f} "
             f"(was {Decimal(before['refund']):,.2f})"
         )
-    req.checker = uow.operator.username
-    return _finish(uow, req, s)
+    req.checker = uow.username
+    req.settlement = json.dumps(_jsonable(s.as_dict()), sort_keys=True)
+    _finish(uow, req, s)
+    return req.request_no
 
 
-def reject_exit(uow: UnitOfWork, request_id: str, reason: str) -> dict[str, Any]:
-    from coopctl.ledger.approvals import check_checker
-
-    if not reason.strip():
-        raise ValidationError("--reason: must not be empty")
-    req = get_request(uow, request_id)
+def _end_exit(uow: UnitOfWork, action: PendingAction) -> None:
+    req = get_request(uow, action.subject)
     if req.status != "pending":
-        raise InvalidStateError(f"exit request {req.request_no} is {req.status}, not pending")
-    check_checker(uow, req.maker, "member_exit", None)
+        return
+    reason = action.reason or ""
     req.status = "rejected"
-    req.checker = uow.operator.username
+    req.checker = uow.username
     req.reason = reason
     req.decided_at = clock.utcnow()
     uow.session.flush()
@@ -373,9 +380,59 @@ def reject_exit(uow: UnitOfWork, request_id: str, reason: str) -> dict[str, Any]
         member.member_no,
         after={"request": req.request_no, "reason": reason},
     )
-    return dict(
-        json.loads(req.settlement), status="rejected", request_id=req.request_no, entry_no=None
+
+
+def register_kinds() -> None:
+    from coopctl.approvals.registry import register
+
+    register(
+        EXIT_KIND, apply=_apply_exit, end=_end_exit, permission="members.exit", title="member exit"
     )
+
+
+def _exit_action(uow: UnitOfWork, request_id: str) -> PendingAction:
+    from coopctl.approvals import service as engine
+
+    req = get_request(uow, request_id)
+    if req.status != "pending":
+        raise InvalidStateError(f"exit request {req.request_no} is {req.status}, not pending")
+    action = engine.find_pending(uow, EXIT_KIND, req.request_no)
+    if action is None:
+        raise InvalidStateError(f"exit request {req.request_no} has no pending approval")
+    return action
+
+
+def _exit_result(uow: UnitOfWork, action: PendingAction) -> dict[str, Any]:
+    req = get_request(uow, action.subject)
+    entry = uow.session.get(JournalEntryModel, req.entry_id) if req.entry_id else None
+    status = {"executed": "exited"}.get(req.status, req.status)
+    return dict(
+        json.loads(req.settlement),
+        status=status,
+        request_id=req.request_no,
+        entry_no=entry.entry_no if entry else None,
+    )
+
+
+def approve_exit(
+    uow: UnitOfWork, request_id: str, *, otp: str | None = None, comment: str = ""
+) -> tuple[dict[str, Any], PendingAction]:
+    """Shortcut onto ``approvals approve`` for an exit request; the last level executes it."""
+    from coopctl.approvals import service as engine
+
+    action = _exit_action(uow, request_id)
+    engine.approve(uow, action.id, otp=otp, comment=comment)
+    return _exit_result(uow, action), action
+
+
+def reject_exit(uow: UnitOfWork, request_id: str, reason: str) -> dict[str, Any]:
+    from coopctl.approvals import service as engine
+
+    if not reason.strip():
+        raise ValidationError("--reason: must not be empty")
+    action = _exit_action(uow, request_id)
+    engine.reject(uow, action.id, reason)
+    return _exit_result(uow, action)
 
 
 def _jsonable(v: Any) -> Any:

@@ -33,8 +33,6 @@ from coopctl.reports.model import Column, Report, Row, Table
 
 
 def alert_percent(uow: UnitOfWork) -> Decimal:
-    if uow.settings is None:
-        return Decimal(10)
     return Decimal(uow.settings["reports"]["budget_alert_percent"])
 
 

@@ -243,15 +243,10 @@ def render_meta(uow: UnitOfWork) -> dict[str, Any]:
     return {
         "coop_name": coop_name(uow),
         "logo_path": logo or None,
-        "generated_by": getattr(uow.operator, "username", None) or "system",
+        "generated_by": uow.username,
         "generated_at": clock.utcnow(),
         "templates_dir": Path(tdir) if tdir else None,
     }
-
-
-def business_today(uow: UnitOfWork) -> date:
-    tz = uow.settings["cooperative"]["timezone"] if uow.settings is not None else None
-    return clock.today(tz)
 
 
 def pct(numerator: Decimal, denominator: Decimal) -> Decimal | None:
