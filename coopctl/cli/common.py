@@ -6,7 +6,6 @@ A command is: parse → ``with uow(permission) as u:`` call a service →
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -94,7 +93,7 @@ def business_date(value: str | None = None, field: str = "--date") -> Any:
     """``--date`` if given, else the business date (COOPCTL_TODAY or today in the coop's zone)."""
     from coopctl.core import clock
 
-    if value:
+    if value is not None:
         return clock.parse_date(value, field=field)
     return clock.today(app_context().settings["cooperative"]["timezone"])
 
@@ -106,37 +105,35 @@ def parse_amount(value: str, field: str = "AMOUNT") -> Any:
 
 
 # --- output ------------------------------------------------------------------
+# The renderer lives in coopctl.cli.render; these names stay for the commands.
+LIST_COMMANDS = ("list", "history")
+
+
 def _is_tty() -> bool:
     return sys.stderr.isatty()
 
 
 def message(text: str) -> None:
-    """A message for the operator: stderr, coloured only on a TTY without NO_COLOR."""
-    if _is_tty() and not os.environ.get("NO_COLOR"):
-        from rich.console import Console
+    """A message for the operator on stderr: plain text, control characters escaped
+    (messages quote stored names and references; they are never markup)."""
+    from coopctl.core.text import visible
 
-        Console(stderr=True).print(text, highlight=False)
-    else:
-        print(text, file=sys.stderr)
+    print(visible(str(text), keep_newlines=True), file=sys.stderr)
 
 
 def to_jsonable(obj: Any) -> Any:
-    from datetime import date, datetime
-    from decimal import Decimal
+    from coopctl.cli.render import to_jsonable as _to_jsonable
 
-    from coopctl.core import money
+    return _to_jsonable(obj)
 
-    if isinstance(obj, Decimal):
-        return money.fmt(obj)
-    if isinstance(obj, datetime):
-        return obj.isoformat()
-    if isinstance(obj, date):
-        return obj.isoformat()
-    if isinstance(obj, dict):
-        return {k: to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [to_jsonable(v) for v in obj]
-    return obj
+
+def _limit_from_context() -> tuple[int | None, bool]:
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None, False
+    limit = ctx.meta.get("coopctl.limit", ctx.params.get("limit"))
+    all_rows = bool(ctx.meta.get("coopctl.all", ctx.params.get("all_rows", False)))
+    return (limit if isinstance(limit, int) else None), all_rows
 
 
 def emit(
@@ -149,16 +146,36 @@ def emit(
 ) -> None:
     """Print ``data`` (a dict or a list of dicts) as table, json or csv on stdout.
 
+    A dict is a record (key/value, empty fields left out); a list is a table. A
+    list is cut to ``--limit`` rows (tables: 200 by default, with a note on stderr
+    saying how many exist; JSON and CSV: every row unless ``--limit``).
     ``rows_key`` names the list inside a dict to show as the table/CSV rows
     (e.g. ``lines`` of an entry); JSON always prints the whole document.
     """
-    import json
+    from coopctl.cli import render
+
+    note = None
+    if isinstance(data, list):
+        limit, all_rows = _limit_from_context()
+        data, note = render.limit_rows(data, fmt, limit=limit, all_rows=all_rows)
+    try:
+        _emit(data, fmt, columns=columns, title=title, rows_key=rows_key)
+    finally:
+        if note:
+            message(note)
+
+
+def _emit(
+    data: Any, fmt: str, *, columns: Sequence[str] | None, title: str | None, rows_key: str | None
+) -> None:
+    from coopctl.cli import render
 
     if fmt == "json":
-        sys.stdout.write(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+        render.write_json(data, sys.stdout)
         return
     rows: list[dict[str, Any]]
     header: dict[str, Any] = {}
+    record = False
     if isinstance(data, list):
         rows = data
     elif rows_key:
@@ -166,72 +183,105 @@ def emit(
         header = {k: v for k, v in data.items() if k != rows_key}
     else:
         rows = [data]
-    cols = list(columns) if columns else _columns(rows)
+        record = True
+    cols = list(columns) if columns else render.columns_of(rows)
     if fmt == "csv":
-        import csv
-
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(cols)
-        for r in rows:
-            w.writerow([_cell(to_jsonable(r.get(c))) for c in cols])
+        render.write_csv(rows, cols, sys.stdout)
         return
-    _table(rows, cols, title=title, header=header)
+    render.render_table(rows, columns, title=title, header=header, record=record)
 
 
-def _columns(rows: list[dict[str, Any]]) -> list[str]:
-    cols: list[str] = []
-    for r in rows:
-        for k, v in r.items():
-            if k not in cols and not isinstance(v, list | dict):
-                cols.append(k)
-    return cols
+def _set_meta(key: str) -> Any:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        if value is not None and value is not False:
+            ctx.meta[key] = value
+        return value
+
+    return callback
 
 
-def _cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
+def apply_policies(cmd: click.Command) -> click.Command:
+    """What every command gets centrally: text length limits and list options."""
+    return add_list_options(add_text_limits(cmd))
 
 
-def _table(
-    rows: list[dict[str, Any]], cols: list[str], *, title: str | None, header: dict[str, Any]
-) -> None:
-    from decimal import Decimal
+def text_params(cmd: click.Command) -> list[tuple[click.Parameter, str, int]]:
+    """The free-text parameters of a command: (param, its name as typed, its limit)."""
+    from coopctl.core import limits
 
-    from rich.console import Console
-    from rich.table import Table
+    out: list[tuple[click.Parameter, str, int]] = []
+    for p in cmd.params:
+        if type(p.type) is not click.types.StringParamType or limits.is_path_param(p.name):
+            continue
+        if isinstance(p, click.Argument):
+            label = (p.name or "").upper()
+            out.append((p, label, limits.option_limit(p.name or "", argument=True)))
+        else:
+            opt = max(p.opts, key=len)
+            out.append((p, opt, limits.option_limit(opt)))
+    return out
 
-    from coopctl.core import money
 
-    tty = sys.stdout.isatty()
-    console = Console(
-        no_color=bool(os.environ.get("NO_COLOR")) or not tty,
-        width=None if tty else 160,
-        highlight=False,
-    )
-    for k, v in header.items():
-        if not isinstance(v, list | dict):
-            console.print(f"{k}: {_cell(to_jsonable(v))}", highlight=False)
-    if not rows and header:
-        return
-    t = Table(title=title, show_lines=False)
-    for c in cols:
-        numeric = any(
-            isinstance(r.get(c), Decimal | int) and not isinstance(r.get(c), bool) for r in rows
+def add_text_limits(cmd: click.Command) -> click.Command:
+    """Check every text option and argument against its limit before the command runs
+    (exit 2 naming the option and its limit; core.limits)."""
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            add_text_limits(sub)
+        return cmd
+    if cmd.callback is None or getattr(cmd.callback, "_coopctl_limited", False):
+        return cmd
+    checks = [(p.name, label, limit) for p, label, limit in text_params(cmd)]
+    inner = cmd.callback
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        from coopctl.core.limits import check_text
+
+        for name, label, limit in checks:
+            value = kwargs.get(name or "")
+            for v in value if isinstance(value, list | tuple) else [value]:
+                if isinstance(v, str):
+                    check_text(label, v, limit)
+        return inner(*args, **kwargs)
+
+    checked._coopctl_limited = True  # type: ignore[attr-defined]
+    cmd.callback = checked
+    return cmd
+
+
+def add_list_options(cmd: click.Command) -> click.Command:
+    """Give every list command ``--limit N`` and ``--all`` (CLI.md), once, centrally."""
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            add_list_options(sub)
+        return cmd
+    name = cmd.name or ""
+    if not (name in LIST_COMMANDS or name.endswith("-list")):
+        return cmd
+    opts = {o for p in cmd.params for o in getattr(p, "opts", [])}
+    if "--limit" not in opts:
+        cmd.params.append(
+            click.Option(
+                ["--limit"],
+                type=click.IntRange(min=1),
+                default=None,
+                expose_value=False,
+                callback=_set_meta("coopctl.limit"),
+                help="Show at most N rows (tables default to 200).",
+            )
         )
-        t.add_column(c, justify="right" if numeric else "left")
-    for r in rows:
-        t.add_row(
-            *[
-                money.fmt_human(r[c])
-                if isinstance(r.get(c), Decimal)
-                else _cell(to_jsonable(r.get(c)))
-                for c in cols
-            ]
+    if "--all" not in opts:
+        cmd.params.append(
+            click.Option(
+                ["--all", "all_rows"],
+                is_flag=True,
+                default=False,
+                expose_value=False,
+                callback=_set_meta("coopctl.all"),
+                help="Show every row, also in table mode.",
+            )
         )
-    console.print(t)
+    return cmd
 
 
 def require_output(fmt: str, output: Path | None) -> None:

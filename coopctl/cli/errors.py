@@ -18,15 +18,50 @@ def exit_code_for(exc: BaseException, *, debug: bool) -> int:
         traceback.print_exception(exc, file=sys.stderr)
     if isinstance(exc, CoopError):
         _say(f"error: {exc.message}")
-        for d in exc.details:
+        cap = _max_errors()
+        for d in exc.details[:cap]:
             _say(f"  {d}")
+        if len(exc.details) > cap:
+            _say(f"  … and {len(exc.details) - cap} more")
         return exc.exit_code
+    code, msg = _map_environment_error(exc)
+    if code:
+        _say(f"error: {msg}")
+        return code
     code, msg = _map_database_error(exc)
     if code:
         _say(f"error: {msg}")
         return code
     _say(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
     return 1
+
+
+# Environment failures (CLI.md exit 3 "not reachable"; docs/operator-guide.md):
+# the machine, not the input or the rules, stopped the command. Nothing was written.
+ENVIRONMENT_EXIT = 3
+
+
+def _max_errors() -> int:
+    from coopctl.core import limits
+
+    return limits.current().max_errors
+
+
+def _map_environment_error(exc: BaseException) -> tuple[int, str]:
+    import errno
+
+    if not isinstance(exc, OSError):
+        return 0, ""
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ENVIRONMENT_EXIT, f"no space left on the device{where}; nothing was written"
+    if exc.errno == errno.EROFS:
+        return ENVIRONMENT_EXIT, f"the file system is read-only{where}; nothing was written"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return ENVIRONMENT_EXIT, f"permission denied{where}; nothing was written"
+    if exc.errno == errno.EIO:
+        return ENVIRONMENT_EXIT, f"input/output error{where}; nothing was written"
+    return 0, ""
 
 
 def _map_database_error(exc: BaseException) -> tuple[int, str]:
@@ -40,6 +75,13 @@ def _map_database_error(exc: BaseException) -> tuple[int, str]:
         return 5, f"refused by the database: {_first_line(exc.orig)}"
     if isinstance(exc, sa_exc.OperationalError):
         text = _first_line(exc.orig)
+        low = text.lower()
+        if "readonly database" in low or "read-only" in low or "read only" in low:
+            return ENVIRONMENT_EXIT, (
+                f"the database is read-only ({text}); commands that write need write access"
+            )
+        if "disk is full" in low or "no space left" in low or "disk full" in low:
+            return ENVIRONMENT_EXIT, f"no space left for the database ({text}); nothing was written"
         if "no such table" in text or "does not exist" in text:
             return 5, f"database not initialised ({text}); run `coopctl init`"
         if "unable to open" in text or "could not connect" in text or "Connection refused" in text:
@@ -55,4 +97,6 @@ def _first_line(x: object) -> str:
 
 
 def _say(text: str) -> None:
-    print(text, file=sys.stderr)
+    from coopctl.core.text import visible
+
+    print(visible(text, keep_newlines=True), file=sys.stderr)

@@ -41,12 +41,8 @@ LOAN_SCHEDULE_COLS = ["no", "due_date", "principal", "interest", "fees", "penalt
 
 
 def _show(data: dict[str, Any], fmt: str) -> None:
-    """One record: JSON/CSV as it is, a table as field/value rows."""
-    if fmt == "table":
-        rows = [{"field": k, "value": v} for k, v in data.items() if not isinstance(v, list | dict)]
-        emit(rows, fmt, columns=["field", "value"])
-    else:
-        emit(data, fmt)
+    """One record: the shared record renderer (table: key/value, empty fields left out)."""
+    emit(data, fmt)
 
 
 def _int(value: str, field: str) -> int:

@@ -66,7 +66,9 @@ class LazyGroup(click.Group):
             return None
         import typer.main
 
-        cmd = typer.main.get_command(module.app)
+        from coopctl.cli.common import apply_policies
+
+        cmd = apply_policies(typer.main.get_command(module.app))
         cmd.name = cmd_name
         if not cmd.help:
             cmd.help = help_line

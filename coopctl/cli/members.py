@@ -50,15 +50,8 @@ AddressOpt = Annotated[str | None, typer.Option("--address", help="Postal addres
 
 
 def _show(data: dict[str, Any], fmt: str) -> None:
-    """One member: JSON/CSV as one record, table as field/value rows."""
-    if fmt == "table":
-        rows = [
-            {"field": k, "value": ", ".join(v) if isinstance(v, list) else v}
-            for k, v in data.items()
-        ]
-        emit(rows, fmt, columns=["field", "value"])
-    else:
-        emit(data, fmt)
+    """One record: the shared record renderer (table: key/value, empty fields left out)."""
+    emit(data, fmt)
 
 
 def _summary(u: Any, member: Any) -> dict[str, Any]:

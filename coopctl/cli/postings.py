@@ -106,7 +106,6 @@ def list_(
     from_: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
     to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
     kind: Annotated[str | None, typer.Option("--kind", help="e.g. manual_journal")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Most recent N.")] = 200,
     fmt: FormatOpt = "table",
 ) -> None:
     """List journal entries, newest first.
@@ -125,7 +124,7 @@ def list_(
             start=parse_date_opt(from_, "--from"),
             end=parse_date_opt(to, "--to"),
             kind=kind,
-            limit=limit,
+            limit=None,
         )
         emit(
             rows,

@@ -98,6 +98,17 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "money": {
         "rounding": Key("str", "ROUND_HALF_EVEN", "decimal rounding mode for every rounding"),
+        "max_amount": Key(
+            "money",
+            "100000000000.00",
+            "largest amount accepted from an operator or a file (larger: exit 2)",
+        ),
+    },
+    "imports": {
+        "max_file_bytes": Key(
+            "int", 20_000_000, "largest import file accepted, checked before reading"
+        ),
+        "max_errors": Key("int", 50, "problems listed before an import stops (then 'and N more')"),
     },
     "approvals.manual_journal": _approval("1000000.00", "manual journals"),
     "approvals.withdrawal": _approval("1000000.00", "withdrawals"),
@@ -263,7 +274,8 @@ def _coerce(value: Any, typ: str, where: str, key: str) -> Any:
         from coopctl.core import money
 
         try:
-            return money.parse(str(value), field=key, allow_zero=True)
+            # Settings are not operator input: [money] max_amount caps inputs, not itself.
+            return money.parse(str(value), field=key, allow_zero=True, capped=False)
         except MoneyFormatError:
             raise bad() from None
     if typ.startswith("list["):
@@ -393,7 +405,22 @@ def load(
     from coopctl.core import money
 
     money.set_rounding(values["money"]["rounding"])
+    _apply_limits(values)
     return settings
+
+
+def _apply_limits(values: dict[str, dict[str, Any]]) -> None:
+    from coopctl.core import limits
+
+    if values["money"]["max_amount"] <= 0:
+        raise ConfigError("money.max_amount: must be more than zero")
+    if values["imports"]["max_file_bytes"] <= 0 or values["imports"]["max_errors"] <= 0:
+        raise ConfigError("imports.max_file_bytes and imports.max_errors must be positive")
+    limits.configure(
+        max_amount=values["money"]["max_amount"],
+        max_file_bytes=values["imports"]["max_file_bytes"],
+        max_errors=values["imports"]["max_errors"],
+    )
 
 
 def render_example() -> str:

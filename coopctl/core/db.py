@@ -160,6 +160,15 @@ def dispose_engines() -> None:
     _engines.clear()
 
 
+@event.listens_for(Session, "before_flush")
+def _check_text_lengths(session: Session, _ctx: Any, _instances: Any) -> None:
+    """No text longer than its documented limit reaches either database (core.limits)."""
+    from coopctl.core.limits import check_lengths
+
+    for obj in (*session.new, *session.dirty):
+        check_lengths(obj)
+
+
 class UnitOfWork:
     """One business transaction. ``with uow:`` … ``uow.commit()``; leaving without
     commit rolls everything back. Services receive it and never commit.

@@ -84,6 +84,7 @@ def initialise(
     try:
         audit_key_created = ensure_audit_key_file(ctx.settings)
         with engine.begin() as conn:
+            _serialise_inits(conn)
             migrate.upgrade_on(conn)
             uow = UnitOfWork(conn, settings=ctx.settings)  # type: ignore[arg-type]
             uow.ctx = ctx  # type: ignore[attr-defined]
@@ -120,13 +121,18 @@ def initialise(
                     after={"currency": currency, "admin": admin, "timezone": tz},
                 )
                 uow.commit()
-    except BaseException:
+    except BaseException as exc:
         if key_created:
             key_file.unlink(missing_ok=True)
         if audit_key_created is not None:
             audit_key_created.unlink(missing_ok=True)
         if not anchors_existed:
             anchors.unlink(missing_ok=True)
+        if _lost_race(exc) and is_initialised(engine):
+            raise AlreadyInitialisedError(
+                f"the database {engine.url.render_as_string(hide_password=True)} was initialised "
+                "by another `coopctl init` running at the same time; nothing changed"
+            ) from None
         raise
     return InitResult(
         name=name.strip(),
@@ -138,6 +144,34 @@ def initialise(
         gl_accounts=n_gl,
         seeded=seeded,
     )
+
+
+INIT_LOCK_KEY = 0x636F6F70  # "coop": PostgreSQL advisory lock held while initialising
+
+
+def _serialise_inits(conn: Any) -> None:
+    """Two ``init`` runs against one PostgreSQL database queue on an advisory lock;
+    the second then finds the cooperative initialised and refuses (exit 5) instead
+    of failing on a raw catalogue duplicate. SQLite's BEGIN IMMEDIATE already
+    serialises writers."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({INIT_LOCK_KEY})")
+    if inspect(conn).has_table("coop_settings"):
+        row = conn.exec_driver_sql(
+            "SELECT 1 FROM coop_settings WHERE key = 'initialised_at'"
+        ).first()
+        if row is not None:
+            raise AlreadyInitialisedError(
+                f"the database {conn.engine.url.render_as_string(hide_password=True)} was "
+                "initialised by another `coopctl init` running at the same time; nothing changed"
+            )
+
+
+def _lost_race(exc: BaseException) -> bool:
+    from sqlalchemy import exc as sa_exc
+
+    return isinstance(exc, sa_exc.IntegrityError | sa_exc.ProgrammingError)
 
 
 def coop_setting(session: Session, key: str, default: str = "") -> str:

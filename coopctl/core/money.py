@@ -57,12 +57,14 @@ def parse(
     field: str = "amount",
     allow_negative: bool = False,
     allow_zero: bool = False,
+    capped: bool = True,
 ) -> Decimal:
     """Parse operator or file input into an exact amount with at most 2 decimals.
 
     Accepts ``12500``, ``12,500.50``. Refuses more than two decimals, NaN,
     infinities, exponents, malformed thousands groups, and (unless allowed)
-    negatives and zero. The error names ``field``.
+    negatives and zero, and (unless ``capped=False``) amounts above ``[money]
+    max_amount`` (:mod:`coopctl.core.limits`). The error names ``field``.
     """
     if isinstance(text, float | bool):
         raise MoneyFormatError(f"{field}: money is never a float")
@@ -86,6 +88,14 @@ def parse(
         raise MoneyFormatError(f"{field}: {s!r} must not be negative")
     if value == 0 and not allow_zero:
         raise MoneyFormatError(f"{field}: must be more than zero")
+    from coopctl.core.limits import current
+
+    cap = current().max_amount
+    if capped and abs(value) > cap:
+        raise MoneyFormatError(
+            f"{field}: {fmt_human(value)} is above the largest amount accepted "
+            f"({fmt_human(cap)}; [money] max_amount)"
+        )
     return value
 
 

@@ -20,7 +20,7 @@ def list_entries(
     start: date | None = None,
     end: date | None = None,
     kind: str | None = None,
-    limit: int = 200,
+    limit: int | None = 200,
 ) -> list[dict[str, Any]]:
     stmt = select(JournalEntry).order_by(JournalEntry.id.desc()).limit(limit)
     if status:

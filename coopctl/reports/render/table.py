@@ -19,21 +19,29 @@ _INDENT = {"indent1": "  ", "indent2": "    "}
 _ROW_STYLE = {"heading": "bold underline", "subtotal": "bold", "total": "bold"}
 
 
-def _cells(table: Table, row: Row) -> list[str]:
+def _cells(table: Table, row: Row) -> list[Any]:
+    """The row's cells as rich ``Text`` (stored text is never markup; controls escaped)."""
+    from rich.text import Text
+
+    from coopctl.core.text import visible
+
     out = [human(row.cells.get(c.key), c.kind) for c in table.columns]
     label = table.label_index()
     if out and row.style in _INDENT and not is_right_aligned(table.columns[label].kind):
         out[label] = _INDENT[row.style] + out[label]
-    return out
+    return [Text(visible(c)) for c in out]
 
 
 def build_rich_table(table: Table) -> Any:
     """A ``rich.table.Table`` for one report table."""
     from rich import box
     from rich.table import Table as RichTable
+    from rich.text import Text
+
+    from coopctl.core.text import visible
 
     rt = RichTable(
-        title=table.title,
+        title=Text(visible(table.title)) if table.title else None,
         title_style="bold",
         title_justify="left",
         box=box.SIMPLE_HEAD,
@@ -42,7 +50,12 @@ def build_rich_table(table: Table) -> Any:
     )
     for col in table.columns:
         right = is_right_aligned(col.kind)
-        rt.add_column(col.title, justify="right" if right else "left", no_wrap=right)
+        rt.add_column(
+            Text(visible(col.title)),
+            justify="right" if right else "left",
+            no_wrap=right,
+            overflow="fold",
+        )
     rows = table.rows
     for i, row in enumerate(rows):
         nxt = rows[i + 1] if i + 1 < len(rows) else None
@@ -58,12 +71,14 @@ def render_table(report: Report, console: Console | None = None) -> None:
     from rich.text import Text
 
     con = console if console is not None else RichConsole()
-    heading = Text(report.title, style="bold")
+    from coopctl.core.text import visible
+
+    heading = Text(visible(report.title), style="bold")
     if report.period:
         heading.append("  ")
-        heading.append(report.period, style="dim")
+        heading.append(visible(report.period), style="dim")
     con.print(heading)
     for table in report.tables:
         con.print(build_rich_table(table))
     for note in report.notes:
-        con.print(Text(note, style="italic dim"))
+        con.print(Text(visible(note), style="italic dim"))

@@ -1,0 +1,226 @@
+"""The one renderer of command output: records (key/value), tables, JSON and CSV.
+
+Rules (docs/architecture.md, "Output"):
+
+- stored text is data, never markup: every value becomes a rich ``Text`` (never a
+  markup string), and control characters (C0, DEL, C1) and bidirectional
+  overrides are shown escaped (``\\x1b``, ``\\u202e``) so they cannot move the
+  cursor, recolour the terminal or reorder what a reader sees;
+- amounts look the same everywhere in table mode (``10,000.50``), whether the
+  value is a ``Decimal`` or a two-decimal string;
+- a record leaves out empty fields; a table leaves out columns empty in every row;
+- long values wrap inside their column instead of being cut;
+- rendering cannot fail: if a rich layout ever raises, the same text is written as
+  plain ``key: value`` lines, so a command whose write committed never exits
+  non-zero because of its output.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, TextIO
+
+from coopctl.core.text import visible
+
+_AMOUNT_TEXT = re.compile(r"^-?\d+\.\d{2}$")
+_NOTE_LIMIT = 200  # default rows a table shows (CLI.md)
+
+
+def to_jsonable(obj: Any) -> Any:
+    from datetime import date, datetime
+
+    from coopctl.core import money
+
+    if isinstance(obj, Decimal):
+        return money.fmt(obj)
+    if isinstance(obj, datetime | date):
+        return obj.isoformat()
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_jsonable(v) for v in obj]
+    return obj
+
+
+def plain_cell(v: Any) -> str:
+    """Machine form of a value (CSV): as JSON carries it, ``None`` empty."""
+    v = to_jsonable(v)
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return ", ".join(plain_cell(x) for x in v)
+    return str(v)
+
+
+def human_cell(v: Any) -> str:
+    """People's form of a value (tables and records): amounts ``10,000.50``, text escaped."""
+    from coopctl.core import money
+
+    if isinstance(v, Decimal):
+        return money.fmt_human(v)
+    if isinstance(v, str) and _AMOUNT_TEXT.match(v):
+        return money.fmt_human(Decimal(v))
+    return visible(plain_cell(v))
+
+
+def is_empty(v: Any) -> bool:
+    return v is None or v == "" or (isinstance(v, list | dict | tuple) and not v)
+
+
+def _is_numeric(v: Any) -> bool:
+    if isinstance(v, bool):
+        return False
+    return isinstance(v, Decimal | int) or (isinstance(v, str) and bool(_AMOUNT_TEXT.match(v)))
+
+
+def columns_of(rows: Sequence[dict[str, Any]]) -> list[str]:
+    cols: list[str] = []
+    for r in rows:
+        for k, v in r.items():
+            if k not in cols and not isinstance(v, list | dict):
+                cols.append(k)
+    return cols
+
+
+def console(*, stderr: bool = False) -> Any:
+    """A rich console: colour only on a TTY without NO_COLOR; 160 columns (or
+    ``$COOPCTL_WIDTH``) when not a terminal; never highlights or interprets emoji."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    tty = stream.isatty()
+    width: int | None = None
+    if not tty:
+        try:
+            width = max(40, int(os.environ.get("COOPCTL_WIDTH", "") or 160))
+        except ValueError:
+            width = 160
+    return Console(
+        file=stream,
+        no_color=bool(os.environ.get("NO_COLOR")) or not tty,
+        width=width,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        soft_wrap=False,
+    )
+
+
+def _record_table(record: dict[str, Any]) -> Any:
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for k, v in record.items():
+        if (
+            is_empty(v)
+            or isinstance(v, dict)
+            or (isinstance(v, list) and any(isinstance(x, dict | list) for x in v))
+        ):
+            continue
+        grid.add_row(Text(visible(str(k))), Text(human_cell(v)))
+    return grid
+
+
+def _rows_table(rows: Sequence[dict[str, Any]], cols: Sequence[str], title: str | None) -> Any:
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table(title=Text(visible(title)) if title else None, show_lines=False)
+    for c in cols:
+        numeric = any(_is_numeric(r.get(c)) for r in rows)
+        t.add_column(
+            Text(visible(c)),
+            justify="right" if numeric else "left",
+            no_wrap=numeric,
+            overflow="fold",
+        )
+    for r in rows:
+        t.add_row(*[Text(human_cell(r.get(c))) for c in cols])
+    return t
+
+
+def render_table(
+    rows: Sequence[dict[str, Any]],
+    cols: Sequence[str] | None,
+    *,
+    title: str | None = None,
+    header: dict[str, Any] | None = None,
+    record: bool = False,
+    out: Any = None,
+) -> None:
+    """Print a record (``record=True``: ``rows[0]`` key/value) or a table, with an
+    optional key/value ``header`` above the table."""
+    con = out if out is not None else console()
+    chosen = list(cols) if cols else columns_of(rows)
+    try:
+        with con.capture() as cap:
+            if record:
+                shown = {c: rows[0].get(c) for c in chosen} if rows else {}
+                if rows and not cols:
+                    shown = dict(rows[0])
+                con.print(_record_table(shown))
+            else:
+                if header:
+                    con.print(_record_table(header))
+                if rows or not header:
+                    kept = [c for c in chosen if not all(is_empty(r.get(c)) for r in rows)]
+                    con.print(_rows_table(rows, kept or chosen, title))
+        text = cap.get()
+    except Exception:  # pragma: no cover - the fallback must never be needed
+        _plain_fallback(rows, chosen, header, con.file)
+        return
+    # No trailing blanks: the text is copied into documents and diffs.
+    con.file.write("".join(line.rstrip() + "\n" for line in text.splitlines()))
+
+
+def _plain_fallback(
+    rows: Sequence[dict[str, Any]], cols: Sequence[str], header: dict[str, Any] | None, fh: TextIO
+) -> None:
+    for k, v in (header or {}).items():
+        if not is_empty(v) and not isinstance(v, list | dict):
+            fh.write(f"{visible(str(k))}: {human_cell(v)}\n")
+    for r in rows:
+        fh.write("  ".join(f"{visible(c)}={human_cell(r.get(c))}" for c in cols) + "\n")
+
+
+def write_csv(rows: Sequence[dict[str, Any]], cols: Sequence[str], fh: TextIO) -> None:
+    """CSV with a header row. Cells are data verbatim (quoted by the csv module);
+    a cell that a spreadsheet would run as a formula is not altered here: CSV is
+    the machine format and round-trips exactly."""
+    import csv
+
+    w = csv.writer(fh, lineterminator="\n")
+    w.writerow(cols)
+    for r in rows:
+        w.writerow([plain_cell(r.get(c)) for c in cols])
+
+
+def write_json(data: Any, fh: TextIO) -> None:
+    import json
+
+    fh.write(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+
+
+def limit_rows(
+    rows: list[dict[str, Any]], fmt: str, *, limit: int | None, all_rows: bool
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The rows to show and, when some are held back, the note for stderr.
+
+    Tables show at most ``limit`` rows (default 200); JSON and CSV every row unless
+    ``--limit`` was given. ``--all`` shows every row in every format.
+    """
+    if all_rows:
+        return rows, None
+    cap = limit if limit is not None else (_NOTE_LIMIT if fmt == "table" else None)
+    if cap is None or len(rows) <= cap:
+        return rows, None
+    return rows[:cap], f"showing {cap} of {len(rows)}; --all or --limit N"
