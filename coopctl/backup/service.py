@@ -144,7 +144,8 @@ def _new_header(settings: Any, encrypt: bool) -> tuple[stream.Header, bytes | No
         raise BackupConfigError(
             "no backup key: set $COOPCTL_BACKUP_KEY (base64 of 32 bytes), [backup] key_file, "
             "or a passphrase in the variable named by [backup] passphrase_env — "
-            "or pass --no-encrypt explicitly"
+            "or ask explicitly for an unencrypted one (backup create --no-encrypt, "
+            "db upgrade --no-encrypt-backup)"
         )
     keys.refuse_field_key(src, settings)
     if src.passphrase is not None:

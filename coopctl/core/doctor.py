@@ -7,6 +7,7 @@ from typing import Any
 from coopctl.core import checks, crypto, migrate
 from coopctl.core.checks import Problem
 from coopctl.core.context import AppContext
+from coopctl.core.plugins import optional_import
 
 
 def run_doctor(ctx: AppContext) -> dict[str, Any]:
@@ -32,4 +33,9 @@ def run_doctor(ctx: AppContext) -> dict[str, Any]:
             require(u.operator, "system.doctor")
             u.session.info["data_dir"] = ctx.settings.data_dir  # for the document store check
             problems += checks.run(u.session, groups=("ledger", "deposits", "loans", "members"))
+        backup = optional_import("coopctl.backup.retention")
+        if backup is not None:  # the age of the newest verified backup
+            found, note = backup.health(ctx)
+            problems += [Problem(name, detail) for name, detail in found]
+            ctx.extra.setdefault("notes", []).append(note)
     return {"ok": not problems, "problems": [p.as_dict() for p in problems]}
