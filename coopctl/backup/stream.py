@@ -145,10 +145,12 @@ class _Sealer:
         return data
 
 
-def new_header(mode: int, *, salt: bytes | None = None, key: bytes | None = None) -> Header:
+def new_header(
+    mode: int, *, salt: bytes | None = None, key: bytes | None = None, chunk_size: int = CHUNK_SIZE
+) -> Header:
     return Header(
         mode=mode,
-        chunk_size=CHUNK_SIZE,
+        chunk_size=chunk_size,
         salt=salt or os.urandom(16),
         log2_n=SCRYPT_LOG2_N,
         r=SCRYPT_R,
