@@ -30,6 +30,22 @@ def _operator_name() -> str:
         return str(u.operator.username)
 
 
+def _operator_if_installed() -> None:
+    """``backup.manage`` when this machine has a cooperative; a spare machine running a
+    restore drill has none, and there holding the backup key is the authority."""
+    from coopctl.backup.snapshot import is_empty
+
+    url = app_context().settings.database_url
+    try:
+        empty = is_empty(url)
+    except Exception:
+        empty = True  # unreachable: nothing to check the operator against
+    if empty:
+        message("no cooperative in the configured database: verifying by the backup key alone")
+        return
+    _operator_name()
+
+
 @app.command("create")
 def create(
     output_dir: Annotated[
@@ -85,7 +101,7 @@ def verify(
     from coopctl.backup import service
     from coopctl.backup.errors import BackupVerifyError
 
-    _operator_name()
+    _operator_if_installed()
     result = service.verify(app_context(), file)
     emit(result, fmt, rows_key="problems", columns=["check", "detail"])
     if not result["ok"]:

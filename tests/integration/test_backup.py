@@ -152,6 +152,9 @@ def test_wrong_or_missing_key_is_exit_4_and_keys_are_required(
     backup = Path(_create(coop)["file"])
     r = coop.cli("backup", "verify", backup, COOPCTL_BACKUP_KEY=OTHER_KEY)
     assert r.exit_code == 4 and "wrong backup key" in r.stderr
+    spare = {"COOPCTL_DATABASE_URL": f"sqlite:///{tmp_path / 'spare.db'}"}  # a drill machine
+    assert coop.cli("backup", "verify", backup, **spare).exit_code == 0
+    assert not (tmp_path / "spare.db").exists()
     # a passphrase backup (scrypt) opens only with its passphrase
     del coop.env_extra["COOPCTL_BACKUP_KEY"]
     phrase = {"COOPCTL_BACKUP_PASSPHRASE": "correct horse battery staple"}
