@@ -208,8 +208,12 @@ def extract(path: Path, staging: Path, key_for: Any) -> dict[str, Any]:
         ) from None
     finally:
         fh.close()
-    if manifest is None or not isinstance(manifest, dict):
-        raise BackupDamagedError(f"{path}: manifest missing")
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("dialect") not in ("sqlite", "postgresql")
+        or manifest.get("database") not in found
+    ):
+        raise BackupDamagedError(f"{path}: manifest missing or incomplete")
     problems = check_parts(manifest.get("parts", {}), found)
     if problems:
         raise BackupDamagedError(f"{path}: {problems[0]}", details=problems[1:])

@@ -49,7 +49,8 @@ def ledger_checksum(conn: Any) -> dict[str, Any]:
     sums: dict[str, list[int]] = {}
     entries = 0
     last = None
-    for eid, bdate, lid, code, acct, dr, cr in conn.execute(_POSTED_LINES):
+    rows = conn.execution_options(yield_per=20000).execute(_POSTED_LINES)  # streamed
+    for eid, bdate, lid, code, acct, dr, cr in rows:
         if eid != last:
             entries += 1
             last = eid

@@ -1,4 +1,4 @@
-"""Listing, retention, the second copy, the nightly job and the doctor's backup check.
+"""Listing, retention, the second copy and the doctor's backup check.
 
 Retention follows the grandfather-father-son scheme of restic/borg ``forget``:
 keep the newest backup of each of the last N days, of each of the last M ISO
@@ -13,7 +13,7 @@ import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -151,40 +151,6 @@ def copy_offsite(settings: Any, file: Path) -> list[str]:
             )
         done.append(args[0])
     return done
-
-
-def nightly(ctx: Any, business_date: date, operator: str = "system") -> dict[str, Any]:
-    """The catalogue's ``backup`` job: create, verify, copy, prune. A second run for the
-    same business date finds its verified backup and does nothing."""
-    from coopctl.backup import service
-    from coopctl.backup.errors import BackupVerifyError
-
-    settings = ctx.settings
-    for e in entries(backup_dir(settings)):
-        if e.business_date == business_date.isoformat() and e.verified:
-            return {"items": 0, "posted": 0, "skipped": 1, "file": str(e.file), "pruned": 0}
-    made = service.create(
-        ctx,
-        operator,
-        encrypt=settings["backup"]["encrypt"],
-        business_date=business_date.isoformat(),
-    )
-    file = Path(made["file"])
-    result = service.verify(ctx, file)
-    if not result["ok"]:
-        raise BackupVerifyError(
-            f"{file}: the new backup fails verification: {result['problems'][0]['detail']}"
-        )
-    copies = copy_offsite(settings, file)
-    pruned = prune(settings, dry_run=False)
-    return {
-        "items": 1,
-        "posted": 0,
-        "skipped": 0,
-        "file": str(file),
-        "copies": copies,
-        "pruned": len(pruned),
-    }
 
 
 def health(ctx: Any) -> tuple[list[tuple[str, str]], str]:

@@ -326,7 +326,7 @@ def restore(
             from coopctl.backup.logical import copy_rows
 
             with _source_db(settings, staging, manifest, to_url, settings.database_url) as src:
-                source, target = snapshot.plain_engine(src), snapshot.plain_engine(to_url)
+                source, target = snapshot.plain_engine(src), snapshot.txn_engine(to_url)
                 try:
                     copy_rows(source, target, revision=manifest.get("schema_revision"))
                 finally:

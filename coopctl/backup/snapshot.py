@@ -45,6 +45,22 @@ def plain_engine(url: str) -> Engine:
     return create_engine(url, poolclass=NullPool)
 
 
+def txn_engine(url: str) -> Engine:
+    """An engine whose transactions cover DDL too (SQLite: the driver's own transaction
+    handling is off and every transaction is an explicit ``BEGIN IMMEDIATE``)."""
+    if not url.startswith("sqlite"):
+        return plain_engine(url)
+    from sqlalchemy import event
+
+    eng = create_engine(url, poolclass=NullPool, connect_args={"isolation_level": None})
+
+    @event.listens_for(eng, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return eng
+
+
 # --- SQLite --------------------------------------------------------------------
 def sqlite_snapshot(url: str, dest: Path) -> dict[str, Any]:
     """Copy the live SQLite database to ``dest`` and return its figures."""

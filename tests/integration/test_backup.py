@@ -185,7 +185,7 @@ def test_backup_while_another_process_posts_restores_a_consistent_ledger(
     acct = open_account(coop, member)
     env = {**os.environ, **coop.env("teller1")}
     poster = subprocess.Popen(
-        [sys.executable, "-c", _POSTER, acct, "40"],
+        [sys.executable, "-c", _POSTER, acct, "20"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -197,7 +197,7 @@ def test_backup_while_another_process_posts_restores_a_consistent_ledger(
     _out, err = poster.communicate(timeout=300)
     assert poster.returncode == 0, err
     posted = made["manifest"]["ledger_checksum"]["posted_entries"]
-    assert 1 <= posted <= 40
+    assert 1 <= posted <= 20
     backup = Path(made["file"])
     assert coop.ok("backup", "verify", backup)["ok"] is True
     url, drop = _fresh_db(coop.dialect, tmp_path, "busy")
@@ -300,7 +300,8 @@ def test_nightly_job_creates_verifies_copies_prunes_once_per_day(
 ) -> None:
     from datetime import date
 
-    from coopctl.backup.retention import entries, nightly
+    from coopctl.backup.job import STEPS, nightly
+    from coopctl.backup.retention import entries
 
     coop = sqlite_coop
     os.environ["COOPCTL_BACKUP_KEY"] = KEY
@@ -309,10 +310,13 @@ def test_nightly_job_creates_verifies_copies_prunes_once_per_day(
         ctx.settings.values["backup"]["copy_to"] = str(tmp_path / "offsite")
         first = nightly(ctx, date(2026, 11, 28))
         second = nightly(ctx, date(2026, 11, 28))
+        again = STEPS["backup.verify"](ctx, date(2026, 11, 28))
     finally:
         del os.environ["COOPCTL_BACKUP_KEY"]
-    assert first["items"] == 1 and second == {**second, "items": 0, "skipped": 1}
+    assert [s["items"] for s in first["steps"].values()] == [1, 1, 1, 0]
+    assert second["items"] == 0 and second["skipped"] == 3 and again["skipped"] == 1
+    assert second["file"] == first["file"]
     made = entries(coop.data_dir / "backups")
-    assert len(made) == 1 and made[0].verified is True
+    assert len(made) == 1 and made[0].verified is True and made[0].business_date == "2026-11-28"
     copied = tmp_path / "offsite" / made[0].file.name
     assert copied.read_bytes() == made[0].file.read_bytes()
