@@ -358,6 +358,11 @@ def _safe(url: str) -> str:
 
 
 def _place_sqlite(src: Path, dest: Path) -> None:
+    """Put the restored file in place (temp name, then rename). Connections this process
+    holds on the old file are closed; other processes must be stopped (docs/backup.md)."""
+    from coopctl.core.db import dispose_engines
+
+    dispose_engines()
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.restore")
     shutil.copyfile(src, tmp)

@@ -320,3 +320,43 @@ def test_nightly_job_creates_verifies_copies_prunes_once_per_day(
     assert len(made) == 1 and made[0].verified is True and made[0].business_date == "2026-11-28"
     copied = tmp_path / "offsite" / made[0].file.name
     assert copied.read_bytes() == made[0].file.read_bytes()
+
+
+def test_prune_keeps_the_retention_and_the_newest_verified(
+    sqlite_coop: Coop, tmp_path: Path
+) -> None:
+    coop = sqlite_coop
+    made = [coop.ok("backup", "create", "--no-encrypt")["file"] for _ in range(3)]
+    coop.ok("backup", "verify", made[0])  # the oldest is the only verified one
+    for file, day in zip(made, ("2026-11-20", "2026-11-27", "2026-11-28"), strict=True):
+        side = Path(file + ".json")
+        data = json.loads(side.read_text())
+        data["manifest"]["created_at"] = f"{day}T01:00:00+00:00"
+        side.write_text(json.dumps(data))
+    keep_one = {"COOPCTL_BACKUP__KEEP_DAILY": "1", "COOPCTL_BACKUP__KEEP_WEEKLY": "0"}
+    keep_one["COOPCTL_BACKUP__KEEP_MONTHLY"] = "0"
+    would = coop.ok("backup", "prune", "--dry-run", **keep_one)
+    assert [w["file"] for w in would] == [Path(made[1]).name]
+    assert all(Path(f).exists() for f in made)
+    coop.ok("backup", "prune", **keep_one)
+    assert [Path(f).exists() for f in made] == [True, False, True]
+    assert not Path(made[1] + ".json").exists()
+    # the second location: a command (run without a shell) and a folder
+    offsite = tmp_path / "offsite"
+    offsite.mkdir()
+    r = coop.ok("backup", "copy", made[2], COOPCTL_BACKUP__COPY_COMMAND=f"cp {{file}} {offsite}")
+    assert (offsite / Path(made[2]).name).read_bytes() == Path(made[2]).read_bytes()
+    assert r["copies"] == "cp"
+    assert coop.cli("backup", "copy", made[2]).exit_code == 5  # nowhere configured
+
+
+def test_restore_over_a_database_needs_force_and_yes(sqlite_coop: Coop, tmp_path: Path) -> None:
+    coop = sqlite_coop
+    backup = coop.ok("backup", "create", "--no-encrypt")["file"]
+    member = add_member(coop, "Late", "Member")
+    target = ["--to", coop.url, "--data-dir", coop.data_dir]
+    assert coop.cli("backup", "restore", backup, *target).exit_code == 5
+    assert coop.cli("backup", "restore", backup, *target, "--force").exit_code == 2
+    coop.ok("backup", "restore", backup, *target, "--force", "--yes")
+    assert coop.cli("members", "show", member).exit_code == 3  # back to the backup's state
+    assert coop.ok("ledger", "verify")["ok"] is True
