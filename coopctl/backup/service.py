@@ -169,7 +169,10 @@ def _is_inside(path: Path, folder: Path) -> bool:
 def write_sidecar(file: Path, data: dict[str, Any]) -> None:
     side = file.with_name(file.name + SIDECAR)
     tmp = side.with_name(f".{side.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str))
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(json.dumps(data, indent=2, sort_keys=True, default=str))
     os.replace(tmp, side)
 
 

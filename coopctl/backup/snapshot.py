@@ -67,7 +67,7 @@ def sqlite_snapshot(url: str, dest: Path) -> dict[str, Any]:
     src_path = sqlite_path(url)
     if not src_path.is_file():
         raise BackupToolError(f"{src_path}: database file not found")
-    src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True, timeout=60)
+    src = sqlite3.connect(src_path, timeout=60)  # only read: the backup API copies pages
     dst = sqlite3.connect(dest)
     try:
         src.backup(dst)

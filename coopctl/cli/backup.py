@@ -99,10 +99,16 @@ def verify(
         coopctl backup verify /srv/backups/coopctl-20261128T010000000000Z-sqlite.coopbak
     """
     from coopctl.backup import service
-    from coopctl.backup.errors import BackupVerifyError
+    from coopctl.backup.errors import BackupDamagedError, BackupVerifyError
 
     _operator_if_installed()
-    result = service.verify(app_context(), file)
+    try:
+        result = service.verify(app_context(), file)
+    except BackupDamagedError as exc:
+        details = [exc.message, *exc.details]
+        problems = [{"check": "archive", "detail": d} for d in details]
+        emit({"ok": False, "problems": problems, "file": str(file)}, fmt, rows_key="problems")
+        raise
     emit(result, fmt, rows_key="problems", columns=["check", "detail"])
     if not result["ok"]:
         raise BackupVerifyError(f"{file}: {len(result['problems'])} problem(s)")

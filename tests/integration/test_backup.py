@@ -126,8 +126,9 @@ def test_a_flipped_byte_anywhere_or_a_truncation_is_exit_6(
     # header (magic, mode, salt, key check, its checksum), the first chunk, the middle, the end
     for offset in (0, 8, 20, 60, 80, 100, size // 2, size - 17, size - 1):
         bad = _flip(backup, tmp_path / f"flip-{offset}.coopbak", offset)
-        r = coop.cli("backup", "verify", bad)
+        r = coop.cli("backup", "verify", bad, "--format", "json")
         assert r.exit_code == 6, (offset, r.stderr)
+        assert r.json["ok"] is False and r.json["problems"][0]["check"] == "archive"
     for cut in (10, 200, size // 2, size - 1):
         short = tmp_path / f"cut-{cut}.coopbak"
         short.write_bytes(backup.read_bytes()[:cut])

@@ -6,6 +6,7 @@ import io
 import os
 import struct
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -122,3 +123,51 @@ def test_retention_keeps_the_newest_of_several_a_day() -> None:
     end = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)
     created = [end - timedelta(hours=6 * i) for i in range(8)]  # 4 a day, 2 days
     assert keep_set(created, daily=7, weekly=0, monthly=0) == {0, 4}
+
+
+def _archive_with(tmp_path: Path, names: list[str]) -> Path:
+    from coopctl.backup import archive
+
+    src = tmp_path / "payload"
+    src.write_bytes(b"%PDF-1.7 hostile")
+    out = tmp_path / "hostile.coopbak"
+    w = archive.ArchiveWriter(out, stream.new_header(stream.MODE_PLAIN), None)
+    for n in names:
+        w.add_file(n, src)
+    w.finish({"dialect": "sqlite", "database": names[0]})
+    return out
+
+
+@pytest.mark.parametrize(
+    "name", ["data/../../escaped", "/etc/coopctl-escaped", "elsewhere/file", "data/[/bold]\x1b[2J"]
+)
+def test_hostile_member_names_are_refused_or_kept_inside(tmp_path: Path, name: str) -> None:
+    from coopctl.backup import archive
+    from coopctl.backup.errors import BackupDamagedError
+
+    bad = _archive_with(tmp_path, ["db/database.sqlite", name])
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    if name.startswith("data/["):
+        archive.extract(bad, staging, lambda h: None)  # odd but inside: extracted as a name
+        assert (staging / "data" / "[" / "bold]\x1b[2J").is_file()
+    else:
+        with pytest.raises(BackupDamagedError):
+            archive.extract(bad, staging, lambda h: None)
+    assert not (tmp_path / "escaped").exists() and not Path("/etc/coopctl-escaped").exists()
+
+
+def test_a_part_missing_from_the_manifest_is_damage(tmp_path: Path) -> None:
+    from coopctl.backup import archive
+    from coopctl.backup.errors import BackupDamagedError
+
+    out = tmp_path / "b.coopbak"
+    src = tmp_path / "p"
+    src.write_bytes(b"x")
+    w = archive.ArchiveWriter(out, stream.new_header(stream.MODE_PLAIN), None)
+    w.add_file("db/database.sqlite", src)
+    w.add_file("data/secret.key", src)
+    del w.parts["data/secret.key"]  # a part smuggled in without a digest
+    w.finish({"dialect": "sqlite", "database": "db/database.sqlite"})
+    with pytest.raises(BackupDamagedError, match="not in the manifest"):
+        archive.extract(out, tmp_path, lambda h: None)
