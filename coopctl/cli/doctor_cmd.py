@@ -18,7 +18,10 @@ def doctor(fmt: FormatOpt = "table") -> None:
     from coopctl.core.doctor import run_doctor
     from coopctl.core.errors import ReviewNeededError
 
-    result = run_doctor(app_context())
+    ctx = app_context()
+    result = run_doctor(ctx)
+    for note in ctx.extra.get("notes", []):
+        message(note)
     emit(result, fmt, rows_key="problems", columns=["check", "detail"])
     if not result["ok"]:
         raise ReviewNeededError(f"doctor found {len(result['problems'])} problem(s)")

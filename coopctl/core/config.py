@@ -216,6 +216,31 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "lock_poll_seconds": Key("int", 15, "how often a standby daemon tries to take over"),
     },
     # --- backup (issue 12) (add this context's sections here; keep the marker line)
+    "backup": {
+        "dir": Key("str", "", "folder for backups (default <data dir>/backups)"),
+        "encrypt": Key("bool", True, "nightly job: encrypt backups (needs a backup key)"),
+        "key_file": Key(
+            "str", "", "backup key file: base64 of 32 bytes, distinct from the field key"
+        ),
+        "passphrase_env": Key(
+            "str", "COOPCTL_BACKUP_PASSPHRASE", "env var with a backup passphrase (scrypt)"
+        ),
+        "pg_bin_dir": Key("str", "", "folder of pg_dump/pg_restore (default: found on PATH)"),
+        "scratch_url": Key(
+            "str", "", "PostgreSQL server for scratch databases (default: the database's own)"
+        ),
+        "staging_dir": Key("str", "", "temporary folder for verify/restore (default: TMPDIR)"),
+        "keep_daily": Key("int", 7, "retention: newest backup of each of the last N days"),
+        "keep_weekly": Key("int", 4, "retention: newest backup of each of the last N weeks"),
+        "keep_monthly": Key("int", 12, "retention: newest backup of each of the last N months"),
+        "copy_to": Key("str", "", "second location: a folder (another disk or a mount)"),
+        "copy_command": Key(
+            "str", "", "second location: a command with {file}, e.g. rclone copy {file} s3:coop"
+        ),
+        "max_age_hours": Key(
+            "int", 26, "doctor fails when the newest verified backup is older (0 = off)"
+        ),
+    },
     #
     # --- recon (issue 13) (add this context's sections here; keep the marker line)
     "recon": {

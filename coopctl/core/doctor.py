@@ -102,4 +102,9 @@ def run_doctor(ctx: AppContext) -> dict[str, Any]:
                 except crypto.KeyFileError as exc:
                     problems.append(Problem("documents_stored", exc.message))
             problems += checks.run(u.session, groups=("ledger", "deposits", "loans", "members"))
+        from coopctl.backup import retention  # the age of the newest verified backup
+
+        found, note = retention.health(ctx)
+        problems += [Problem(name, detail) for name, detail in found]
+        ctx.extra.setdefault("notes", []).append(note)
     return {"ok": not problems, "problems": [p.as_dict() for p in problems]}

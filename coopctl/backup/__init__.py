@@ -1,0 +1,1 @@
+"""Backups and disaster recovery: create, verify, restore, retention (see docs/backup.md)."""
