@@ -287,11 +287,10 @@ def report_cmd(
         coopctl recon report --bank GTB --as-of 2026-03-31 --format pdf -o rec.pdf
     """
     from coopctl.cli.reports import write
-    from coopctl.ledger.posting import business_today
     from coopctl.recon.banks import get_bank
     from coopctl.recon.report import build_report
 
     d = parse_date_opt(as_of, "--as-of")
     with uow("recon.view") as u:
-        report = build_report(u, [get_bank(u, bank)], d or business_today(u))
+        report = build_report(u, [get_bank(u, bank)], d or u.today())
         write(u, report, fmt, output)

@@ -28,7 +28,7 @@ _FIELD = {"joined": "joined_on"}
 def check(uow: UnitOfWork, rows: list[tuple[int, dict[str, str]]], rep: Report) -> list[Any]:
     """Validated rows (the members importer's row type), legacy ids in ``values``."""
     cfg = uow.settings["members"]
-    today = importer.business_today(uow)
+    today = uow.today()
     out: list[Any] = []
     legacy: dict[str, int] = {}
     for n, rec in rows:

@@ -30,7 +30,7 @@ from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
 from coopctl.ledger.models import JournalEntry
 from coopctl.ledger.rules import LineDraft
-from coopctl.loans.common import get_loan, installments, username
+from coopctl.loans.common import get_loan, installments
 from coopctl.loans.errors import LoanStateError
 from coopctl.loans.models import Loan, LoanAllocation, LoanRepayment
 from coopctl.loans.repayment import credit_lines, due_now, make_plan, owed, record
@@ -104,7 +104,7 @@ def book(
         reference=ref[:100],
         recovery=plan.recovery,
         status="posted",
-        created_by=username(uow),
+        created_by=uow.username,
         created_at=clock.utcnow(),
     )
     uow.session.add(rep)
