@@ -75,6 +75,9 @@ def test_another_valid_key_is_refused_with_exit_4_and_doctor_exits_6(coop: Coop)
     (p,) = [p for p in d.json["problems"] if p["check"] == "key_check"]
     assert expected in p["detail"] and other in p["detail"]
 
+    ks = coop.cli("security", "key-status", "--format", "json").json
+    assert (ks["ok"], ks["key_id"], ks["expected_key_id"]) == (False, other, expected)
+
     # the right key back: everything works, nothing was written meanwhile
     (coop.data_dir / "secret.key").write_bytes(original)
     assert coop.ok("members", "show", no, "--reveal", operator="manager1")["bvn"] == BVN
