@@ -9,7 +9,8 @@ import typer
 from coopctl.cli.common import FormatOpt, YesOpt, app_context, emit, message, new_app, uow
 
 app = new_app(
-    "Key rotation and security tasks.\n\nExample:\n\n    coopctl security rotate-key --yes"
+    "Keys (status, rotation, one-time upgrade) and the encrypted document store."
+    "\n\nExample:\n\n    coopctl security key-status"
 )
 
 
@@ -60,18 +61,53 @@ def rotate_key(
 
 @app.command("key-status")
 def key_status(fmt: FormatOpt = "table") -> None:
-    """Show the key file in use and whether it is private (mode 0600).
+    """Show the key files in use, their key ids, the key ids the database expects,
+    and whether the files are private (mode 0600).
 
     Example:
 
-        coopctl security key-status
+        coopctl security key-status --format json
     """
-    from coopctl.core import crypto
+    from coopctl.core import audit, crypto
+    from coopctl.core.security import key_check_row
 
     with uow("system.doctor") as u:
         path = u.settings.key_file
-    problems = crypto.key_file_problems(path)
-    emit({"key_file": str(path), "ok": not problems, "problems": problems}, fmt)
+        rows = {p: key_check_row(u, p) for p in ("field", "audit", "documents")}
+        want = {p: (r.key_id if r is not None else None) for p, r in rows.items()}
+        audit_src = audit.audit_key_source(u.settings)
+        problems = crypto.key_file_problems(path)
+        have: str | None = None
+        try:
+            have = crypto.key_id(crypto.read_key(path))
+        except crypto.KeyFileError:
+            pass
+        try:
+            akey = audit.load_audit_key(u.settings)
+        except crypto.KeyFileError as exc:
+            akey, problems = None, [*problems, exc.message]
+    if want["field"] and have and want["field"] != have:
+        problems.append(f"{path} holds key id {have}; the database expects {want['field']}")
+    audit_have = crypto.key_id(akey) if akey else None
+    if want["audit"] and audit_have != want["audit"]:
+        problems.append(f"audit key {audit_src}: key id {audit_have}, expected {want['audit']}")
+    if want["field"] is None:
+        problems.append("no key checks stored: run `coopctl security upgrade` once")
+    emit(
+        {
+            "key_file": str(path),
+            "key_id": have,
+            "expected_key_id": want["field"],
+            "audit_key": audit_src,
+            "audit_key_id": audit_have,
+            "expected_audit_key_id": want["audit"],
+            "document_key_id": want["documents"],
+            "anchor_log": str(audit.anchor_path(u.settings)),
+            "ok": not problems,
+            "problems": problems,
+        },
+        fmt,
+    )
 
 
 @app.command("upgrade")

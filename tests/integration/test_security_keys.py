@@ -75,6 +75,9 @@ def test_another_valid_key_is_refused_with_exit_4_and_doctor_exits_6(coop: Coop)
     (p,) = [p for p in d.json["problems"] if p["check"] == "key_check"]
     assert expected in p["detail"] and other in p["detail"]
 
+    ks = coop.cli("security", "key-status", "--format", "json").json
+    assert (ks["ok"], ks["key_id"], ks["expected_key_id"]) == (False, other, expected)
+
     # the right key back: everything works, nothing was written meanwhile
     (coop.data_dir / "secret.key").write_bytes(original)
     assert coop.ok("members", "show", no, "--reveal", operator="manager1")["bvn"] == BVN
@@ -117,3 +120,51 @@ def _operator(u: object, name: str) -> object:
     from coopctl.core.security import load_operator
 
     return load_operator(u.session, name)  # type: ignore[attr-defined]
+
+
+def test_rotation_waits_for_a_writer_that_holds_the_old_key(pg_coop: Coop) -> None:
+    """The rotation race on PostgreSQL: a writer that checked the old key holds the key
+    check row FOR SHARE; the rotation waits for it, then re-encrypts its rows too, so
+    nothing stays under the old key."""
+    import threading
+    import time
+
+    from coopctl.core.context import cipher_for
+    from coopctl.members import rotation
+
+    coop = pg_coop
+    done: dict[str, object] = {}
+
+    def rotate() -> None:
+        try:
+            with coop.uow("admin") as u2:
+                rot = rotation.rotate(u2)
+                u2.commit()
+            rotation.install(rot)
+            done["rot"] = rot
+        except BaseException as exc:  # reported by the main thread
+            done["error"] = exc
+
+    with coop.uow("teller1") as a:
+        old_id = cipher_for(a).key_id  # key check row now held FOR SHARE
+        t = threading.Thread(target=rotate)
+        t.start()
+        deadline = time.monotonic() + 20
+        while not coop.sql(
+            "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database() AND query LIKE '%key_checks%'"
+        ):
+            assert time.monotonic() < deadline and t.is_alive(), done
+            time.sleep(0.05)
+        m = service.add_member(
+            a, {"first_name": "Late", "last_name": "Writer", "phone": "08057776666", "bvn": BVN}
+        )
+        no = m.member_no
+        a.commit()
+    t.join(30)
+    assert "error" not in done and "rot" in done, done
+    new_id = FieldCipher.from_file(coop.data_dir / "secret.key").key_id
+    assert new_id != old_id
+    token = coop.sql("SELECT bvn_enc FROM members WHERE member_no = :n", n=no)[0][0]
+    assert token.startswith(f"v2:{new_id}:")  # re-encrypted by the rotation that waited
+    assert coop.ok("members", "show", no, "--reveal", operator="manager1")["bvn"] == BVN

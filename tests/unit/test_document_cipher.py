@@ -4,6 +4,7 @@ reordering, splicing and another key are refused."""
 from __future__ import annotations
 
 import io
+import json
 import os
 
 import pytest
@@ -91,3 +92,22 @@ def test_field_ciphertexts_name_their_key_and_legacy_ones_still_read() -> None:
     assert c.decrypt(legacy, context="member:M1:bvn") == "22298765431"
     with pytest.raises(KeyMismatchError, match=c.key_id):
         crypto.FieldCipher(bytes(32)).decrypt(token, context="member:M1:bvn")
+
+
+def test_verify_reads_only_the_newest_anchors(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from coopctl.core import audit
+
+    path = Path(str(tmp_path)) / "anchors.log"
+    key = bytes(32)
+    lines = []
+    for i in range(1, 3001):
+        a = audit.make_anchor(key, i, i, f"{i:064x}")
+        fields = ("at", "row_id", "count", "head", "key_id", "mac")
+        lines.append(json.dumps({f: getattr(a, f) for f in fields}))
+    path.write_text("\n".join(lines) + "\n")
+    anchors, problems = audit.read_anchors(path, tail=64 * 1024)
+    assert problems == []
+    assert max(a.row_id for a in anchors) == 3000 and 100 < len(anchors) < 3000
+    assert [a.line for a in anchors][:2] == [1, 2]
