@@ -40,9 +40,7 @@ def test_defaults_reproduce_the_documented_policies() -> None:
 def test_a_larger_band_adds_a_level_for_an_admin() -> None:
     w = policy("withdrawal", bands=["10000000.00: manager|admin > admin"])
     assert route("withdrawal", w, Decimal("9999999.99")) == Rule((CHECKERS,), False, 0)
-    assert route("withdrawal", w, Decimal("10000000.00")) == Rule(
-        (CHECKERS, ("admin",)), False, 0
-    )
+    assert route("withdrawal", w, Decimal("10000000.00")) == Rule((CHECKERS, ("admin",)), False, 0)
     assert route("withdrawal", w, Decimal("500.00")) is None
 
 
