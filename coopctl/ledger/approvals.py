@@ -50,13 +50,24 @@ def get_entry(uow: UnitOfWork, entry_no: str, *, lock: bool = False) -> JournalE
 
 # --- the engine's side: apply / end a pending entry ---------------------------------------
 def submit_entry(uow: UnitOfWork, entry: JournalEntry, amount: object) -> PendingAction:
-    """Hand a just-stored pending entry to the approvals engine."""
+    """Hand a just-stored pending entry to the approvals engine. An entry forced pending
+    without a kind of its own (``post(force_pending=True)``) is a manual journal for the
+    engine, needing the first band's checker whatever its amount."""
     from decimal import Decimal
 
-    assert entry.approval_kind and isinstance(amount, Decimal)
+    from coopctl.approvals.rules import Rule, route
+
+    assert isinstance(amount, Decimal)
+    kind = entry.approval_kind or "manual_journal"
+    entry.approval_kind = kind
+    rule = engine.rule_for(uow, kind, amount) or route(
+        kind, {**uow.settings.approval(kind), "enabled": True}, None
+    )
+    assert isinstance(rule, Rule)
     return engine.submit(
         uow,
-        kind=entry.approval_kind,
+        kind=kind,
+        rule=rule,
         subject=entry.entry_no,
         payload={"entry_no": entry.entry_no, "date": entry.business_date.isoformat()},
         amount=amount,
