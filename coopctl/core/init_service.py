@@ -64,6 +64,7 @@ def initialise(
         raise ValidationError("--fiscal-year-start must be a month number 1-12")
     if not admin or not admin.replace("_", "").replace(".", "").replace("-", "").isalnum():
         raise ValidationError(f"--admin: {admin!r} is not a valid user name")
+    ctx.allow_create = True  # the one command that may create the database file
     engine = ctx.engine
     if is_initialised(engine):
         raise AlreadyInitialisedError(
