@@ -110,8 +110,13 @@ def initialise(
                     uow,
                     "coop.init",
                     "cooperative",
-                    name.strip(),
-                    after={"currency": currency, "admin": admin, "timezone": tz},
+                    name.strip()[:64],  # the audit entity id column; the name is in `after`
+                    after={
+                        "name": name.strip(),
+                        "currency": currency,
+                        "admin": admin,
+                        "timezone": tz,
+                    },
                 )
                 uow.commit()
     except BaseException as exc:

@@ -61,8 +61,9 @@ class MemberData:
 
 
 def search_name(first: str, last: str, other: str = "") -> str:
-    """Lower-cased, accent-folded ``first last other`` used by ``members list --search``."""
-    return fold(" ".join(p for p in (first, last, other) if p))
+    """Lower-cased, accent-folded ``first last other`` used by ``members list --search``
+    (at most 300 characters, the column's size: three names of 100 make 302)."""
+    return fold(" ".join(p for p in (first, last, other) if p))[:300]
 
 
 def fold(text: str) -> str:
