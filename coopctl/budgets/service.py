@@ -67,13 +67,10 @@ def import_budget(
     require(uow.operator, "budgets.manage")
     check_year(year)
     path = Path(path)
-    if not path.is_file():
-        raise NotFoundError(f"file {path} not found")
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValidationError(f"{path}: not UTF-8 text") from None
+    from coopctl.core.import_files import read_text
+
+    read = read_text(path, name=str(path))  # bounded (core.imports)
+    raw, text = read.raw, read.text
     rows = parse_budget_csv(text, str(path), _chart(uow))
     ids = {g.code: g.id for g in uow.session.scalars(select(GLAccount))}
     months = fiscal_year_months(uow, year)  # (calendar year, month) in fiscal order

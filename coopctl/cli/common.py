@@ -237,6 +237,11 @@ def add_text_limits(cmd: click.Command) -> click.Command:
     def checked(*args: Any, **kwargs: Any) -> Any:
         from coopctl.core.limits import check_text
 
+        # Settings first (not the database): [money] max_amount and the other
+        # limits are in force before any option is parsed into an amount.
+        if click.get_current_context(silent=True) is not None:
+            app_context()
+
         for name, label, limit in checks:
             value = kwargs.get(name or "")
             for v in value if isinstance(value, list | tuple) else [value]:

@@ -179,7 +179,7 @@ def render_table(
         _plain_fallback(rows, chosen, header, con.file)
         return
     # No trailing blanks: the text is copied into documents and diffs.
-    con.file.write("".join(line.rstrip() + "\n" for line in text.splitlines()))
+    con.file.write("".join(line.rstrip() + "\n" for line in text.rstrip("\n").split("\n")))
 
 
 def _plain_fallback(
@@ -192,16 +192,19 @@ def _plain_fallback(
         fh.write("  ".join(f"{visible(c)}={human_cell(r.get(c))}" for c in cols) + "\n")
 
 
-def write_csv(rows: Sequence[dict[str, Any]], cols: Sequence[str], fh: TextIO) -> None:
-    """CSV with a header row. Cells are data verbatim (quoted by the csv module);
-    a cell that a spreadsheet would run as a formula is not altered here: CSV is
-    the machine format and round-trips exactly."""
-    import csv
+def _csv_field(text: str) -> str:
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
-    w = csv.writer(fh, lineterminator="\n")
-    w.writerow(cols)
+
+def write_csv(rows: Sequence[dict[str, Any]], cols: Sequence[str], fh: TextIO) -> None:
+    """RFC 4180 CSV with a header row and ``\n`` line ends. Cells are the data verbatim;
+    a cell with a comma, a quote, CR or LF is quoted (the csv module would leave a
+    lone CR unquoted with a ``\n`` terminator, and readers would split the row)."""
+    fh.write(",".join(_csv_field(str(c)) for c in cols) + "\n")
     for r in rows:
-        w.writerow([plain_cell(r.get(c)) for c in cols])
+        fh.write(",".join(_csv_field(plain_cell(r.get(c))) for c in cols) + "\n")
 
 
 def write_json(data: Any, fh: TextIO) -> None:

@@ -18,13 +18,17 @@ class AppContext:
     _engine: Any = None
     _cipher: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    allow_create: bool = False  # only ``init`` may create a new SQLite file
 
     @property
     def engine(self) -> Any:
         if self._engine is None:
             db = self.settings["database"]
             self._engine = make_engine(
-                self.settings.database_url, busy_timeout_ms=db["busy_timeout_ms"], echo=db["echo"]
+                self.settings.database_url,
+                busy_timeout_ms=db["busy_timeout_ms"],
+                echo=db["echo"],
+                create=self.allow_create,
             )
         return self._engine
 

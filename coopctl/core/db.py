@@ -8,6 +8,7 @@ PostgreSQL goes through psycopg 3. Service functions receive a
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,12 @@ from sqlalchemy.types import TypeDecorator
 
 from coopctl.core import money
 from coopctl.core.config import Settings
-from coopctl.core.errors import ConfigError, NotFoundError, PermissionDeniedError
+from coopctl.core.errors import (
+    ConfigError,
+    NotFoundError,
+    NotInitialisedError,
+    PermissionDeniedError,
+)
 
 if TYPE_CHECKING:
     from coopctl.core.models import Operator
@@ -119,24 +125,81 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
 _engines: dict[str, Engine] = {}
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 30000, echo: bool = False) -> Engine:
-    """Create (or reuse) the engine for ``url`` with the per-dialect settings."""
+def sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL (``None`` for in-memory databases and other dialects)."""
+    if not is_sqlite(url):
+        return None
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
+def _sqlite_read_only(path: str) -> tuple[bool, bool]:
+    """(open read-only, also immutable): a database file we may not write is opened
+    read-only so read commands still work; on a read-only folder (a read-only
+    mount) SQLite cannot create its lock files, so it is opened immutable, unless
+    a write-ahead log holds changes not yet checkpointed."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.access(path, os.W_OK) and os.access(folder, os.W_OK):
+        return False, False
+    wal = path + "-wal"
+    pending = os.path.exists(wal) and os.path.getsize(wal) > 0
+    return True, not os.access(folder, os.W_OK) and not pending
+
+
+def make_engine(
+    url: str, *, busy_timeout_ms: int = 30000, echo: bool = False, create: bool = False
+) -> Engine:
+    """Create (or reuse) the engine for ``url`` with the per-dialect settings.
+
+    A SQLite file that does not exist is created only when ``create`` (``init``);
+    any other command refuses with "run `coopctl init`" and leaves no empty file.
+    """
     key = url
     if key in _engines:
         return _engines[key]
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    path = sqlite_file(url)
+    read_only = immutable = False
+    if path is not None:
+        if not os.path.exists(path):
+            if not create:
+                raise NotInitialisedError(
+                    f"no cooperative here: the database file {path} does not exist; "
+                    "run `coopctl init` (or give --db / COOPCTL_DATABASE_URL)"
+                )
+        else:
+            read_only, immutable = _sqlite_read_only(path)
     if is_sqlite(url):
-        engine = create_engine(
-            url,
-            echo=echo,
-            connect_args={"timeout": busy_timeout_ms / 1000, "isolation_level": None},
-        )
+        connect_args: dict[str, Any] = {
+            "timeout": busy_timeout_ms / 1000,
+            "isolation_level": None,
+        }
+        if read_only and path is not None:
+            import sqlite3
+            from urllib.parse import quote
+
+            uri = f"file:{quote(os.path.abspath(path))}?mode=ro" + (
+                "&immutable=1" if immutable else ""
+            )
+
+            def _read_only_connect() -> Any:
+                return sqlite3.connect(
+                    uri, uri=True, timeout=busy_timeout_ms / 1000, isolation_level=None
+                )
+
+            engine = create_engine(url, echo=echo, creator=_read_only_connect)
+        else:
+            engine = create_engine(url, echo=echo, connect_args=connect_args)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, _rec: Any) -> None:
             cur = dbapi_conn.cursor()
-            if ":memory:" not in url:
+            if ":memory:" not in url and not read_only:
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
@@ -146,7 +209,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30000, echo: bool = False) -
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
             # Writers take the lock up front: no deadlock-upgrade half-way through.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only file cannot take a write lock: reads begin deferred.
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     else:
         engine = create_engine(url, echo=echo, pool_pre_ping=True)

@@ -74,8 +74,14 @@ def key_problems(u: Any) -> list[Problem]:
 
 
 def run_doctor(ctx: AppContext) -> dict[str, Any]:
+    from coopctl.core.errors import NotInitialisedError
+
     problems: list[Problem] = []
-    engine = ctx.engine
+    try:
+        engine = ctx.engine
+    except NotInitialisedError as exc:
+        problems.append(Problem("database", exc.message))
+        return {"ok": False, "problems": [p.as_dict() for p in problems]}
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")

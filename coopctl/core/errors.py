@@ -49,6 +49,11 @@ class NotFoundError(CoopError):
     exit_code = 3
 
 
+class NotInitialisedError(NotFoundError):
+    """Commands other than ``init`` need an initialised cooperative; none is created
+    by accident (no empty database file is left behind)."""
+
+
 # --- exit 4 -----------------------------------------------------------------
 class PermissionDeniedError(CoopError):
     """Every command runs as a known, enabled operator holding the needed permission."""

@@ -65,6 +65,7 @@ def initialise(
         raise ValidationError("--fiscal-year-start must be a month number 1-12")
     if not admin or not admin.replace("_", "").replace(".", "").replace("-", "").isalnum():
         raise ValidationError(f"--admin: {admin!r} is not a valid user name")
+    ctx.allow_create = True  # the one command that may create the database file
     engine = ctx.engine
     if is_initialised(engine):
         raise AlreadyInitialisedError(
@@ -117,8 +118,13 @@ def initialise(
                     uow,
                     "coop.init",
                     "cooperative",
-                    name.strip(),
-                    after={"currency": currency, "admin": admin, "timezone": tz},
+                    name.strip()[:64],  # the audit entity id column; the name is in `after`
+                    after={
+                        "name": name.strip(),
+                        "currency": currency,
+                        "admin": admin,
+                        "timezone": tz,
+                    },
                 )
                 uow.commit()
     except BaseException as exc:

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from coopctl.core import audit, clock, ids
 from coopctl.core.context import cipher_for
 from coopctl.core.db import UnitOfWork
-from coopctl.core.errors import FileFormatError, NotFoundError
+from coopctl.core.errors import FileFormatError
 from coopctl.core.security import require
 from coopctl.core.sequences import Counter, next_value
 from coopctl.members import pii
@@ -226,9 +226,9 @@ def _reserve_numbers(uow: UnitOfWork, n: int) -> list[str]:
 
 def import_members(uow: UnitOfWork, path: Path, *, dry_run: bool = False) -> ImportResult:
     require(uow.operator, "members.manage")
-    if not path.is_file():
-        raise NotFoundError(f"FILE: {path} not found")
-    raw = path.read_bytes()
+    from coopctl.core.import_files import read_text
+
+    raw = read_text(path, name=str(path)).raw  # bounded (core.imports)
     sha = hashlib.sha256(raw).hexdigest()
     name = str(path)
     prior = uow.session.scalars(select(MemberImport).where(MemberImport.sha256 == sha)).first()

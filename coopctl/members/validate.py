@@ -61,8 +61,9 @@ class MemberData:
 
 
 def search_name(first: str, last: str, other: str = "") -> str:
-    """Lower-cased, accent-folded ``first last other`` used by ``members list --search``."""
-    return fold(" ".join(p for p in (first, last, other) if p))
+    """Lower-cased, accent-folded ``first last other`` used by ``members list --search``
+    (at most 300 characters, the column's size: three names of 100 make 302)."""
+    return fold(" ".join(p for p in (first, last, other) if p))[:300]
 
 
 def fold(text: str) -> str:
@@ -92,6 +93,23 @@ def person_name(value: str | None, field: str, *, required: bool = True) -> str:
     return v
 
 
+def phone_formats(region: str) -> str:
+    """What :func:`phone` accepts, in words, with real examples for ``region``."""
+    import phonenumbers
+
+    example = phonenumbers.example_number_for_type(
+        region, phonenumbers.PhoneNumberType.MOBILE
+    ) or phonenumbers.example_number(region)
+    if example is None:
+        return "give the number in international form, e.g. +234 803 123 4567"
+    national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+    intl = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return (
+        f"accepted: a {region} number as {national} or {intl}, or any number with its "
+        "country code (+…); digits, spaces, '+', '-', '.', '(' and ')' only"
+    )
+
+
 def phone(value: str | None, field: str, *, region: str = "NG") -> str:
     """A valid phone number in E.164 (``08031234821`` → ``+2348031234821``)."""
     import phonenumbers
@@ -99,14 +117,15 @@ def phone(value: str | None, field: str, *, region: str = "NG") -> str:
     v = (value or "").strip()
     if not v:
         raise MemberFieldError(field, "must not be empty")
+    accepted = phone_formats(region)
     if not _PHONE_CHARS.match(v):
-        raise MemberFieldError(field, f"{v!r} is not a phone number (digits, +, spaces only)")
+        raise MemberFieldError(field, f"{v!r} is not a phone number; {accepted}")
     try:
         num = phonenumbers.parse(v, region)
     except phonenumbers.NumberParseException:
-        raise MemberFieldError(field, f"{v!r} is not a phone number") from None
+        raise MemberFieldError(field, f"{v!r} is not a phone number; {accepted}") from None
     if not phonenumbers.is_valid_number(num):
-        raise MemberFieldError(field, f"{v!r} is not a valid {region} phone number")
+        raise MemberFieldError(field, f"{v!r} is not a valid {region} phone number; {accepted}")
     return str(phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164))
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from coopctl.core import audit, clock, ids, imports
 from coopctl.core.db import UnitOfWork
-from coopctl.core.errors import CoopError, NotFoundError, ValidationError
+from coopctl.core.errors import CoopError, ValidationError
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
 from coopctl.deposits import checkoff, rules
@@ -178,12 +178,10 @@ def import_file(
         raise ValidationError("--ref: must not be empty (the bank's reference of the receipt)")
     if total <= 0:
         raise ValidationError("--total: must be more than zero")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise NotFoundError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise ValidationError(f"{path}: cannot read ({exc.strerror})") from None
+    from coopctl.core.import_files import read_text
+
+    read = read_text(path)  # bounded: size, file type, encoding (core.imports)
+    data = read.raw
     sha = hashlib.sha256(data).hexdigest()
     imports.refuse_repeat(
         uow,
@@ -196,10 +194,7 @@ def import_file(
     )
     bank_gl = get_bank(uow, bank).gl_account.code
     on = on or uow.today()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CheckoffFileError(f"{path.name}: not UTF-8 text ({exc.reason})") from None
+    text = read.text
     parsed = checkoff.parse_file(text, path.name)
     planned, errors = _plan(uow, parsed, path.name, on)
     errors = sorted(parsed.errors + errors, key=_line_order)
