@@ -109,13 +109,14 @@ def render(name: str, context: dict[str, Any], templates_dir: str = "") -> tuple
             where = str(path)
     if source is None:
         raise ConfigError(f"no notification template named {name!r}")
-    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
-    try:
-        text = env.from_string(source).render(**context)
-    except TemplateError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    head, _, body = text.partition("\n")
+    head, _, body_src = source.partition("\n")
     if not head.startswith("Subject:"):
         raise ConfigError(f"{where}: the first line must be 'Subject: …'")
-    subject = " ".join(head.removeprefix("Subject:").split())  # no header injection
+    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
+    try:
+        subject = env.from_string(head.removeprefix("Subject:")).render(**context)
+        body = env.from_string(body_src).render(**context)
+    except TemplateError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    subject = " ".join(subject.split())  # one line: no header injection
     return subject[:200], body.lstrip("\n")
