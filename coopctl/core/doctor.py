@@ -31,5 +31,8 @@ def run_doctor(ctx: AppContext) -> dict[str, Any]:
         with ctx.uow() as u:
             require(u.operator, "system.doctor")
             u.session.info["data_dir"] = ctx.settings.data_dir  # for the document store check
-            problems += checks.run(u.session, groups=("ledger", "deposits", "loans", "members"))
+            u.session.info["settings"] = ctx.settings  # for the late-job check
+            problems += checks.run(
+                u.session, groups=("ledger", "deposits", "loans", "members", "jobs")
+            )
     return {"ok": not problems, "problems": [p.as_dict() for p in problems]}
