@@ -9,16 +9,21 @@ import typer
 
 from coopctl.cli.common import FormatOpt, app_context, emit, message, new_app, uow
 
-app = new_app("Notifications outbox: list, send, test.\n\nExample:\n\n    coopctl notify list --status failed")
+app = new_app(
+    "Notifications outbox: list, send, test.\n\nExample:\n\n    coopctl notify list --status failed"
+)
 
 
 @app.command("list")
 def list_cmd(
     status: Annotated[
         str | None,
-        typer.Option("--status", help="queued, sent, failed or suppressed.",
-                     click_type=click.Choice(["queued", "sent", "failed", "suppressed"])),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--status",
+            help="queued, sent, failed or suppressed.",
+            click_type=click.Choice(["queued", "sent", "failed", "suppressed"]),
+        ),
+    ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="At most N rows.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every row.")] = False,
     fmt: FormatOpt = "table",
@@ -35,13 +40,28 @@ def list_cmd(
         limit = 200
     with uow("jobs.view") as u:
         rows = list_messages(u, status, limit)
-    emit(rows, fmt, columns=["id", "channel", "recipient", "template", "status", "attempts",
-                             "created", "sent", "error"])  # fmt: skip
+    emit(
+        rows,
+        fmt,
+        columns=[
+            "id",
+            "channel",
+            "recipient",
+            "template",
+            "status",
+            "attempts",
+            "created",
+            "sent",
+            "error",
+        ],
+    )
 
 
 @app.command("send")
 def send(
-    limit: Annotated[int | None, typer.Option("--limit", help="At most N messages (capped).")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="At most N messages (capped).")
+    ] = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Send queued messages now (the nightly notify.dispatch step does the same).
@@ -58,7 +78,10 @@ def send(
         require(u.operator, "jobs.run")
     out = dispatch(ctx, limit=limit)
     emit(out, fmt)
-    message(f"sent {out['sent']}, will retry {out['retry']}, failed {out['failed']}, queued {out['left']}")
+    message(
+        f"sent {out['sent']}, will retry {out['retry']}, failed {out['failed']}, "
+        f"queued {out['left']}"
+    )
 
 
 @app.command("test")
@@ -82,8 +105,9 @@ def test(
     ctx = app_context()
     with ctx.uow() as u:
         require(u.operator, "jobs.run")
-        subject, body = render("test", {"coop_name": _coop_name(u)},
-                               str(u.settings["notify"]["templates_dir"]))  # fmt: skip
+        subject, body = render(
+            "test", {"coop_name": _coop_name(u)}, str(u.settings["notify"]["templates_dir"])
+        )
     sender = Sender(ctx.settings)
     try:
         sender.email(address, subject, body)
@@ -99,7 +123,9 @@ def prefs(
     member_no: Annotated[str, typer.Argument(help="MEMBER_NO.")],
     email: Annotated[bool, typer.Option("--email/--no-email", help="Notices by e-mail.")] = True,
     sms: Annotated[bool, typer.Option("--sms/--no-sms", help="Notices by SMS.")] = False,
-    opt_out: Annotated[bool, typer.Option("--opt-out/--opt-in", help="No member notices at all.")] = False,
+    opt_out: Annotated[
+        bool, typer.Option("--opt-out/--opt-in", help="No member notices at all.")
+    ] = False,
     fmt: FormatOpt = "table",
 ) -> None:
     """Set a member's notification channels, or opt them out.
@@ -120,7 +146,12 @@ def prefs(
         if m is None:
             raise NotFoundError(f"member {member_no} not found")
         set_preference(u, m.id, email=email, sms=sms, opted_out=opt_out)
-        audit.record(u, "notify.prefs", "member", member_no,
-                     after={"email": email, "sms": sms, "opted_out": opt_out})  # fmt: skip
+        audit.record(
+            u,
+            "notify.prefs",
+            "member",
+            member_no,
+            after={"email": email, "sms": sms, "opted_out": opt_out},
+        )
         u.commit()
     emit({"member_no": member_no, "email": email, "sms": sms, "opted_out": opt_out}, fmt)

@@ -36,6 +36,11 @@ def jobs_late(session: Any) -> list[Problem]:
         latest = job.snap(today - timedelta(days=1))
         allowed = job.snap(latest - timedelta(days=1))
         if st.last_date < allowed:
-            problems.append(Problem("jobs_late", f"job {job.name} last completed {st.last_date}; "
-                                    f"it should have reached {latest} (schedule {job.schedule})"))  # fmt: skip
+            problems.append(
+                Problem(
+                    "jobs_late",
+                    f"job {job.name} last completed {st.last_date}; "
+                    f"it should have reached {latest} (schedule {job.schedule})",
+                )
+            )
     return problems

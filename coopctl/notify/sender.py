@@ -53,7 +53,9 @@ class Sender:
                 if tls == "starttls":
                     smtp.starttls(context=ctx)
                 elif tls != "none":
-                    raise ConfigError(f"[notify] smtp_tls: {tls!r} is not starttls, implicit or none")
+                    raise ConfigError(
+                        f"[notify] smtp_tls: {tls!r} is not starttls, implicit or none"
+                    )
             user = self.n["smtp_user"]
             if user:
                 password = os.environ.get(self.n["smtp_password_env"], "")
@@ -92,8 +94,9 @@ class Sender:
         cmd, url = self.n["sms_command"], self.n["sms_url"]
         if cmd:
             try:
-                subprocess.run([*shlex.split(cmd), to, text], check=True, timeout=60,
-                               capture_output=True)  # fmt: skip
+                subprocess.run(
+                    [*shlex.split(cmd), to, text], check=True, timeout=60, capture_output=True
+                )
             except (OSError, subprocess.SubprocessError) as exc:
                 raise SendError(f"SMS command failed: {type(exc).__name__}") from None
             return
@@ -101,11 +104,13 @@ class Sender:
             import urllib.request
 
             req = urllib.request.Request(
-                url, data=json.dumps({"to": to, "text": text}).encode(),
-                headers={"Content-Type": "application/json"}, method="POST",
-            )  # fmt: skip
+                url,
+                data=json.dumps({"to": to, "text": text}).encode(),
+                headers={"Content-Type": "application/json"},
+                method="POST",
+            )
             try:
-                with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - configured URL
+                with urllib.request.urlopen(req, timeout=30) as resp:
                     if resp.status >= 300:
                         raise SendError(f"SMS hook answered HTTP {resp.status}")
             except OSError as exc:

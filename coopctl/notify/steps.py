@@ -26,19 +26,23 @@ def _reminders(run: StepRun) -> None:
     d = run.business_date
     ahead = d + timedelta(days=int(run.ctx.settings["notify"]["due_days"]))
     with run.uow() as u:
-        loans = list(u.session.execute(
-            select(Loan.id, Loan.loan_no).where(Loan.status == "active").order_by(Loan.id)
-        ))  # fmt: skip
+        loans = list(
+            u.session.execute(
+                select(Loan.id, Loan.loan_no).where(Loan.status == "active").order_by(Loan.id)
+            )
+        )
 
     def one(u: UnitOfWork, loan: tuple[int, str]) -> Counts:
         loan_id, loan_no = loan
         c = Counts()
         rows = u.session.scalars(
-            select(LoanInstallment).where(
+            select(LoanInstallment)
+            .where(
                 LoanInstallment.loan_id == loan_id,
                 LoanInstallment.superseded.is_(False),
                 LoanInstallment.due_date <= ahead,
-            ).order_by(LoanInstallment.no)
+            )
+            .order_by(LoanInstallment.no)
         ).all()
         member: Any = None
         for inst in rows:
@@ -50,10 +54,17 @@ def _reminders(run: StepRun) -> None:
                 assert loan_row is not None
                 member = u.session.get(Member, loan_row.member_id)
             overdue = inst.due_date < d
-            template, key = ("installment_overdue", f"overdue:{inst.id}") if overdue else (
-                "repayment_due", f"due:{inst.id}")  # fmt: skip
-            ctx = {"loan_no": loan_no, "installment_no": inst.no, "due_date": inst.due_date,
-                   "amount": money.fmt_human(unpaid)}  # fmt: skip
+            template, key = (
+                ("installment_overdue", f"overdue:{inst.id}")
+                if overdue
+                else ("repayment_due", f"due:{inst.id}")
+            )
+            ctx = {
+                "loan_no": loan_no,
+                "installment_no": inst.no,
+                "due_date": inst.due_date,
+                "amount": money.fmt_human(unpaid),
+            }
             if notify_member(u, member, template, key, ctx):
                 c.posted += 1
             else:
@@ -77,6 +88,7 @@ def _dispatch(run: StepRun) -> None:
         run.notes.append(f"{out['retry']} message(s) will be retried")
 
 
-register("notify.reminders", _reminders, "Queue repayment reminders and overdue notices",
-         itemised=True)  # fmt: skip
+register(
+    "notify.reminders", _reminders, "Queue repayment reminders and overdue notices", itemised=True
+)
 register("notify.dispatch", _dispatch, "Send queued notifications (capped per run)", itemised=True)

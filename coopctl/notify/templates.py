@@ -15,12 +15,14 @@ DEFAULTS: dict[str, str] = {
 
 Dear {{ first_name }},
 
-Installment {{ installment_no }} of your loan {{ loan_no }}, {{ amount }}, falls due on {{ due_date }}.
+Installment {{ installment_no }} of your loan {{ loan_no }}, {{ amount }},
+falls due on {{ due_date }}.
 Please make sure the money is in your account or pay at the office.
 
 {{ coop_name }}
 """,
-    "installment_overdue": """Subject: Loan {{ loan_no }}: installment {{ installment_no }} is overdue
+    "installment_overdue": """Subject: Loan {{ loan_no }}: \
+installment {{ installment_no }} is overdue
 
 Dear {{ first_name }},
 

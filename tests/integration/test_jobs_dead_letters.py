@@ -40,8 +40,9 @@ def _outbox(coop: Coop) -> list[str]:
 
 
 def test_failed_item_is_dead_lettered_and_retried_alone(coop: Coop, flaky_step: str) -> None:
-    r = coop.cli("jobs", "run", flaky_step, "--date", "2026-11-27", "--format", "json",
-                 operator="system")  # fmt: skip
+    r = coop.cli(
+        "jobs", "run", flaky_step, "--date", "2026-11-27", "--format", "json", operator="system"
+    )
     assert r.exit_code == 6, r.stderr
     out = r.json
     assert (out["status"], out["items"], out["posted"], out["failed"]) == ("partial", 3, 2, 1)

@@ -21,7 +21,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 OK"
 
@@ -62,8 +62,18 @@ def test_one_day_overdue_installment_emails_the_borrower_once(
         "COOPCTL_NOTIFY__SENDER": "office@unity-coop.example.org",
     }
     # 29 Dec: installment 1 (due 28 Dec) is one day overdue.
-    r = coop.cli("jobs", "run", "nightly", "--date", "2026-12-29", "--format", "json",
-                 operator="system", COOPCTL_TODAY="2026-12-30", **mail)  # fmt: skip
+    r = coop.cli(
+        "jobs",
+        "run",
+        "nightly",
+        "--date",
+        "2026-12-29",
+        "--format",
+        "json",
+        operator="system",
+        COOPCTL_TODAY="2026-12-30",
+        **mail,
+    )
     assert r.exit_code == 0, r.stderr
     assert len(inbox.messages) == 1
     sender, rcpts, raw = inbox.messages[0]
@@ -73,8 +83,18 @@ def test_one_day_overdue_installment_emails_the_borrower_once(
     body = msg.get_payload(decode=True).decode()
     assert "due on 2026-12-28" in body and "20,805.28" in body
 
-    again = coop.cli("jobs", "run", "nightly", "--date", "2026-12-30", "--format", "json",
-                     operator="system", COOPCTL_TODAY="2026-12-31", **mail)  # fmt: skip
+    again = coop.cli(
+        "jobs",
+        "run",
+        "nightly",
+        "--date",
+        "2026-12-30",
+        "--format",
+        "json",
+        operator="system",
+        COOPCTL_TODAY="2026-12-31",
+        **mail,
+    )
     assert again.exit_code == 0, again.stderr
     assert len(inbox.messages) == 1  # still one: the notice is keyed on the installment
     listed = coop.ok("notify", "list", operator="manager1")
@@ -84,21 +104,37 @@ def test_one_day_overdue_installment_emails_the_borrower_once(
 def test_aging_as_of_a_past_date_shows_that_nights_classes(coop: Coop) -> None:
     loan_no, _ = _loan(coop)
     # Night of 10 Jan 2027: installment 1 is 13 days overdue -> pass & watch.
-    r = coop.cli("jobs", "run", "loans.age", "--date", "2027-01-10", "--format", "json",
-                 operator="system", COOPCTL_TODAY="2027-01-11")  # fmt: skip
+    r = coop.cli(
+        "jobs",
+        "run",
+        "loans.age",
+        "--date",
+        "2027-01-10",
+        "--format",
+        "json",
+        operator="system",
+        COOPCTL_TODAY="2027-01-11",
+    )
     assert r.exit_code == 0, r.stderr
     assert r.json["posted"] == 1
     repay(coop, loan_no, "20805.28", "2027-01-11")  # the loan moves on: arrears cleared
 
     def classes(as_of: str) -> dict[str, int]:
-        out = coop.ok("reports", "aging", "--as-of", as_of, operator="accountant1",
-                      COOPCTL_TODAY="2027-02-10")  # fmt: skip
+        out = coop.ok(
+            "reports", "aging", "--as-of", as_of, operator="accountant1", COOPCTL_TODAY="2027-02-10"
+        )
         return {b["class"]: b["loans"] for b in out["buckets"] if b["loans"]}
 
     then = classes("2027-01-10")
     assert list(then.values()) == [1] and "watch" in next(iter(then)).lower()
     # A date without a snapshot is computed from today's installments: repaid, performing.
     assert "perform" in next(iter(classes("2027-01-09"))).lower()
-    par = coop.ok("reports", "par", "--as-of", "2027-01-10", operator="accountant1",
-                  COOPCTL_TODAY="2027-02-10")  # fmt: skip
+    par = coop.ok(
+        "reports",
+        "par",
+        "--as-of",
+        "2027-01-10",
+        operator="accountant1",
+        COOPCTL_TODAY="2027-02-10",
+    )
     assert par["par1"] == "100.00"

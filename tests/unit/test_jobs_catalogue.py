@@ -15,8 +15,10 @@ from coopctl.notify.templates import render
 def test_daily_job_owes_every_missed_date_in_order() -> None:
     j = Job("nightly", "", "0 1 * * *", ("a",))
     assert j.dates_due(date(2026, 3, 1), date(2026, 3, 4)) == [
-        date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4),
-    ]  # fmt: skip
+        date(2026, 3, 2),
+        date(2026, 3, 3),
+        date(2026, 3, 4),
+    ]
     assert j.dates_due(None, date(2026, 3, 4)) == [date(2026, 3, 4)]
     assert j.dates_due(date(2026, 3, 4), date(2026, 3, 4)) == [date(2026, 3, 4)]  # re-run
 
@@ -26,8 +28,10 @@ def test_month_end_job_snaps_to_month_ends() -> None:
     assert j.snap(date(2026, 2, 1)) == date(2026, 1, 31)
     assert j.snap(date(2024, 2, 29)) == date(2024, 2, 29)
     assert j.dates_due(date(2025, 12, 31), date(2026, 4, 2)) == [
-        date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31),
-    ]  # fmt: skip
+        date(2026, 1, 31),
+        date(2026, 2, 28),
+        date(2026, 3, 31),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -52,10 +56,15 @@ def test_bad_catalogue_names_file_and_key(tmp_path: Path, body: str, needle: str
 def test_template_renders_hostile_text_verbatim_and_subject_on_one_line() -> None:
     subject, body = render(
         "installment_overdue",
-        {"loan_no": "L1\r\nBcc: victim@example.org", "installment_no": 1,
-         "due_date": "2026-12-28", "amount": "[/bold]5.00", "first_name": "\x1b[31mAda",
-         "coop_name": "Unity"},
-    )  # fmt: skip
+        {
+            "loan_no": "L1\r\nBcc: victim@example.org",
+            "installment_no": 1,
+            "due_date": "2026-12-28",
+            "amount": "[/bold]5.00",
+            "first_name": "\x1b[31mAda",
+            "coop_name": "Unity",
+        },
+    )
     assert "\n" not in subject and "\r" not in subject
     assert subject.startswith("Loan L1 Bcc: victim@example.org")
     assert "[/bold]5.00" in body

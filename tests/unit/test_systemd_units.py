@@ -50,12 +50,22 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     for unit in UNITS.iterdir():
         text = unit.read_text().replace("/usr/local/bin/coopctl", exe)
         (tmp_path / unit.name).write_text(text)
-    names = [str(tmp_path / "coopctl-daemon.service"), str(tmp_path / "coopctl-job@nightly.service")]
+    names = [
+        str(tmp_path / "coopctl-daemon.service"),
+        str(tmp_path / "coopctl-job@nightly.service"),
+    ]
     names += [str(p) for p in sorted(tmp_path.glob("*.timer"))]
     # the template is verified through its instance; the instance file is the template
-    (tmp_path / "coopctl-job@nightly.service").write_text((tmp_path / "coopctl-job@.service").read_text())
-    r = subprocess.run(["systemd-analyze", "verify", "--man=no", *names],
-                       capture_output=True, text=True, timeout=120, cwd=tmp_path)  # fmt: skip
+    (tmp_path / "coopctl-job@nightly.service").write_text(
+        (tmp_path / "coopctl-job@.service").read_text()
+    )
+    r = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *names],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     assert "coopctl" not in r.stderr, r.stderr  # no warning about our units
 
@@ -66,10 +76,15 @@ def test_alert_rules_use_the_metrics_coopctl_writes() -> None:
     from coopctl.jobs import metrics
 
     rules = (UNITS.parent / "deploy" / "prometheus" / "coopctl-alerts.yml").read_text()
-    written = set(re.findall(r'metric\("(coopctl_\w+)"', Path(metrics.__file__).read_text()))
+    written = set(re.findall(r"\"(coopctl_[a-z_]+)\"", Path(metrics.__file__).read_text()))
     written |= {f"coopctl_step_{f}" for f in ("items", "posted", "skipped", "failed")}
     used = set(re.findall(r"\b(coopctl_[a-z_]+)\b", rules))
     assert used
     assert used <= written, used - written
-    for name in ("CoopctlJobFailed", "CoopctlNightlyLate", "CoopctlDaemonDown", "CoopctlVerifyFailed"):
+    for name in (
+        "CoopctlJobFailed",
+        "CoopctlNightlyLate",
+        "CoopctlDaemonDown",
+        "CoopctlVerifyFailed",
+    ):
         assert f"alert: {name}" in rules
