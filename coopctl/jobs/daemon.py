@@ -175,8 +175,13 @@ def _schedule(ctx: Any, lock: DbLock, started: Any) -> None:
 
     tz = ZoneInfo(ctx.settings["cooperative"]["timezone"])
     grace = int(ctx.settings["daemon"]["misfire_grace_seconds"])
+    from apscheduler.executors.pool import ThreadPoolExecutor
+
+    # Jobs run one at a time (they share the runner lock); the heartbeat has its own
+    # thread so a long month end never looks like a dead daemon.
     sched = BackgroundScheduler(
         timezone=tz,
+        executors={"default": ThreadPoolExecutor(1), "beat": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
     )
     jobs = {j.name: j for j in runnable_jobs(ctx)}
@@ -230,6 +235,7 @@ def _schedule(ctx: Any, lock: DbLock, started: Any) -> None:
         "interval",
         seconds=max(5, int(ctx.settings["daemon"]["heartbeat_seconds"])),
         id="heartbeat",
+        executor="beat",
     )
     sched.add_job(catch_up, id="catch-up")  # now: whatever was missed while down
     sched.start()
