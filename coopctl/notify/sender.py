@@ -43,6 +43,10 @@ class Sender:
             raise SendError("e-mail is not configured ([notify] smtp_host is empty)")
         if not self.n["sender"]:
             raise ConfigError("[notify] sender: a From: address is needed to send e-mail")
+        user = self.n["smtp_user"]
+        password = os.environ.get(self.n["smtp_password_env"], "") if user else ""
+        if user and not password:
+            raise SendError(f"SMTP password missing: set ${self.n['smtp_password_env']}")
         tls, timeout = self.n["smtp_tls"], int(self.n["smtp_timeout_seconds"])
         ctx = ssl.create_default_context()
         try:
@@ -56,11 +60,7 @@ class Sender:
                     raise ConfigError(
                         f"[notify] smtp_tls: {tls!r} is not starttls, implicit or none"
                     )
-            user = self.n["smtp_user"]
             if user:
-                password = os.environ.get(self.n["smtp_password_env"], "")
-                if not password:
-                    raise SendError(f"SMTP password missing: set ${self.n['smtp_password_env']}")
                 smtp.login(user, password)
         except (OSError, smtplib.SMTPException) as exc:
             raise SendError(f"SMTP {host}:{port}: {type(exc).__name__}: {exc}") from None
