@@ -138,3 +138,21 @@ def test_aging_as_of_a_past_date_shows_that_nights_classes(coop: Coop) -> None:
         COOPCTL_TODAY="2027-02-10",
     )
     assert par["par1"] == "100.00"
+
+
+def test_the_days_loan_and_deposit_events_are_queued_once(coop: Coop) -> None:
+    c = cast(coop, borrower_savings="30000", guarantor_savings="100000")
+    coop.sql("UPDATE members SET email = :e WHERE member_no = :m", e=BORROWER_EMAIL,
+             m=c.borrower.member_no)  # fmt: skip
+    loan_no = active_loan(coop, c, "60000", 3, cover=["15000", "15000"])
+    for _ in range(2):  # the second run for the same night queues nothing more
+        r = coop.cli("jobs", "run", "notify.events", "--date", "2026-11-28", "--format", "json",
+                     operator="system", COOPCTL_TODAY="2026-11-29")  # fmt: skip
+        assert r.exit_code == 0, r.stderr
+    rows = coop.sql("SELECT template, recipient, subject FROM notify_outbox ORDER BY template")
+    assert [(t, rc) for t, rc, _ in rows] == [
+        ("deposit_receipt", BORROWER_EMAIL),
+        ("loan_approved", BORROWER_EMAIL),
+        ("loan_disbursed", BORROWER_EMAIL),
+    ]
+    assert rows[1][2] == f"Loan {loan_no} approved"
