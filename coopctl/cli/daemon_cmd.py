@@ -17,12 +17,17 @@ app = new_app(
 
 @app.callback(invoke_without_command=True)
 def daemon(
-    once: Annotated[bool, typer.Option("--once", help="Run what is due (catch-up included), then exit.")] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Run what is due (catch-up included), then exit.")
+    ] = False,
     log_format: Annotated[
         str,
-        typer.Option("--log-format", help="Log lines on stderr: text or json.",
-                     click_type=click.Choice(["text", "json"])),
-    ] = "text",  # fmt: skip
+        typer.Option(
+            "--log-format",
+            help="Log lines on stderr: text or json.",
+            click_type=click.Choice(["text", "json"]),
+        ),
+    ] = "text",
 ) -> None:
     """Run the job catalogue on its cron lines, in the foreground (systemd: Type=simple).
 
@@ -47,4 +52,6 @@ def daemon(
         require(u.operator, "jobs.run")
     code = d.serve(ctx, once=once)
     if code:
-        raise ReviewNeededError("daemon --once: a due job did not complete; see `coopctl jobs history`")
+        raise ReviewNeededError(
+            "daemon --once: a due job did not complete; see `coopctl jobs history`"
+        )

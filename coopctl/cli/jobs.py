@@ -17,9 +17,12 @@ app = new_app(
 
 LogFormatOpt = Annotated[
     str,
-    typer.Option("--log-format", help="Log lines on stderr: text or json.",
-                 click_type=click.Choice(["text", "json"])),
-]  # fmt: skip
+    typer.Option(
+        "--log-format",
+        help="Log lines on stderr: text or json.",
+        click_type=click.Choice(["text", "json"]),
+    ),
+]
 LimitOpt = Annotated[int | None, typer.Option("--limit", help="At most N rows.")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every row (no default limit).")]
 
@@ -62,9 +65,12 @@ class _TtyReporter:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            console=Console(stderr=True), transient=True,
-        )  # fmt: skip
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
         self.task: Any = None
 
     def start(self, step: str, business_date: Any) -> None:
@@ -80,8 +86,10 @@ class _TtyReporter:
     def done(self, step: str, business_date: Any, status: str, c: Any) -> None:
         self.progress.remove_task(self.task)
         self.progress.stop()
-        message(f"{business_date} {step}: {status} — items {c.items}, posted {c.posted}, "
-                f"skipped {c.skipped}, failed {c.failed}")  # fmt: skip
+        message(
+            f"{business_date} {step}: {status} — items {c.items}, posted {c.posted}, "
+            f"skipped {c.skipped}, failed {c.failed}"
+        )
 
 
 def _reporter() -> Any:
@@ -113,12 +121,28 @@ def _finish(out: dict[str, Any], fmt: str) -> None:
     if fmt == "json":
         emit(out, fmt)
     else:
-        rows = [{"run_id": r["run_id"], "business_date": r["business_date"], **st}
-                for r in out["runs"] for st in r["steps"]]  # fmt: skip
+        rows = [
+            {"run_id": r["run_id"], "business_date": r["business_date"], **st}
+            for r in out["runs"]
+            for st in r["steps"]
+        ]
         head = {k: v for k, v in out.items() if k != "runs"}
-        emit({**head, "steps": rows}, fmt, rows_key="steps",
-             columns=["run_id", "business_date", "step", "status", "items", "posted",
-                      "skipped", "failed", "error"])  # fmt: skip
+        emit(
+            {**head, "steps": rows},
+            fmt,
+            rows_key="steps",
+            columns=[
+                "run_id",
+                "business_date",
+                "step",
+                "status",
+                "items",
+                "posted",
+                "skipped",
+                "failed",
+                "error",
+            ],
+        )
     for r in out["runs"]:
         for s in r["steps"]:
             for n in s.get("notes") or []:
@@ -210,15 +234,37 @@ def history(
             stmt = stmt.limit(limit)
         rows = [
             {
-                "run_id": r.id, "job": r.job, "step": s.step, "business_date": r.business_date,
-                "status": s.status, "items": s.items, "posted": s.posted, "skipped": s.skipped,
-                "failed": s.failed, "started": s.started_at, "finished": s.finished_at,
+                "run_id": r.id,
+                "job": r.job,
+                "step": s.step,
+                "business_date": r.business_date,
+                "status": s.status,
+                "items": s.items,
+                "posted": s.posted,
+                "skipped": s.skipped,
+                "failed": s.failed,
+                "started": s.started_at,
+                "finished": s.finished_at,
                 "error": s.error,
             }
             for r, s in u.session.execute(stmt).tuples()
-        ]  # fmt: skip
-    emit(rows, fmt, columns=["run_id", "job", "step", "business_date", "status", "items",
-                             "posted", "skipped", "failed", "error"])  # fmt: skip
+        ]
+    emit(
+        rows,
+        fmt,
+        columns=[
+            "run_id",
+            "job",
+            "step",
+            "business_date",
+            "status",
+            "items",
+            "posted",
+            "skipped",
+            "failed",
+            "error",
+        ],
+    )
 
 
 @app.command("show")
@@ -241,29 +287,46 @@ def show(
         r = u.session.get(JobRun, run_id)
         if r is None:
             raise NotFoundError(f"run {run_id} not found")
-        steps = u.session.scalars(select(JobStepRun).where(JobStepRun.run_id == run_id)
-                                  .order_by(JobStepRun.id)).all()  # fmt: skip
-        dead = u.session.scalars(select(JobDeadLetter).where(JobDeadLetter.run_id == run_id)
-                                 .order_by(JobDeadLetter.id)).all()  # fmt: skip
+        steps = u.session.scalars(
+            select(JobStepRun).where(JobStepRun.run_id == run_id).order_by(JobStepRun.id)
+        ).all()
+        dead = u.session.scalars(
+            select(JobDeadLetter).where(JobDeadLetter.run_id == run_id).order_by(JobDeadLetter.id)
+        ).all()
         out = {
-            "run_id": r.id, "job": r.job, "business_date": r.business_date, "status": r.status,
-            "trigger": r.trigger, "operator": r.operator, "started": r.started_at,
-            "finished": r.finished_at, "error": r.error,
-            "steps": [{"step": s.step, "status": s.status, "items": s.items, "posted": s.posted,
-                       "skipped": s.skipped, "failed": s.failed, "error": s.error}
-                      for s in steps],
-            "dead_letters": [{"id": d.id, "step": d.step, "item": d.item, "status": d.status,
-                              "error": d.error} for d in dead],
-        }  # fmt: skip
+            "run_id": r.id,
+            "job": r.job,
+            "business_date": r.business_date,
+            "status": r.status,
+            "trigger": r.trigger,
+            "operator": r.operator,
+            "started": r.started_at,
+            "finished": r.finished_at,
+            "error": r.error,
+            "steps": [
+                {
+                    "step": s.step,
+                    "status": s.status,
+                    "items": s.items,
+                    "posted": s.posted,
+                    "skipped": s.skipped,
+                    "failed": s.failed,
+                    "error": s.error,
+                }
+                for s in steps
+            ],
+            "dead_letters": [
+                {"id": d.id, "step": d.step, "item": d.item, "status": d.status, "error": d.error}
+                for d in dead
+            ],
+        }
     emit(out, fmt, rows_key="steps")
     if fmt == "table" and out["dead_letters"]:
         emit(out["dead_letters"], fmt)
 
 
 @app.command("dead-letters")
-def dead_letters(
-    all_: AllOpt = False, limit: LimitOpt = None, fmt: FormatOpt = "table"
-) -> None:
+def dead_letters(all_: AllOpt = False, limit: LimitOpt = None, fmt: FormatOpt = "table") -> None:
     """Items a step could not process (open ones; --all includes resolved).
 
     Example:
@@ -280,7 +343,16 @@ def dead_letters(
             stmt = stmt.where(JobDeadLetter.status == "open")
         if limit:
             stmt = stmt.limit(limit)
-        rows = [{"id": d.id, "run_id": d.run_id, "step": d.step, "business_date": d.business_date,
-                 "item": d.item, "status": d.status, "error": d.error}
-                for d in u.session.scalars(stmt)]  # fmt: skip
+        rows = [
+            {
+                "id": d.id,
+                "run_id": d.run_id,
+                "step": d.step,
+                "business_date": d.business_date,
+                "item": d.item,
+                "status": d.status,
+                "error": d.error,
+            }
+            for d in u.session.scalars(stmt)
+        ]
     emit(rows, fmt)

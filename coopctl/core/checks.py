@@ -33,6 +33,7 @@ CHECK_MODULES = (
     "coopctl.deposits.checks",
     "coopctl.loans.checks",
     "coopctl.members.checks",
+    "coopctl.jobs.checks",
 )
 
 

@@ -107,7 +107,10 @@ def run_doctor(ctx: AppContext) -> dict[str, Any]:
                     u.session.info["document_cipher"] = document_cipher(u)
                 except crypto.KeyFileError as exc:
                     problems.append(Problem("documents_stored", exc.message))
-            problems += checks.run(u.session, groups=("ledger", "deposits", "loans", "members"))
+            u.session.info["settings"] = ctx.settings  # for the late-job check
+            problems += checks.run(
+                u.session, groups=("ledger", "deposits", "loans", "members", "jobs")
+            )
         from coopctl.backup import retention  # the age of the newest verified backup
 
         found, note = retention.health(ctx)

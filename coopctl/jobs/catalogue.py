@@ -79,9 +79,14 @@ def _parse(path: Path) -> dict[str, Job]:
         if not isinstance(spec, dict):
             raise ConfigError(f"{where}: must be a table")
         unknown = set(spec) - {
-            "description", "schedule", "steps", "calendar", "retries",
-            "retry_delay_seconds", "enabled",
-        }  # fmt: skip
+            "description",
+            "schedule",
+            "steps",
+            "calendar",
+            "retries",
+            "retry_delay_seconds",
+            "enabled",
+        }
         if unknown:
             raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
         steps = spec.get("steps")

@@ -39,8 +39,14 @@ def heartbeat(ctx: Any, status: str, started: Any) -> None:
         row = u.session.get(DaemonHeartbeat, NAME)
         now = clock.utcnow()
         if row is None:
-            row = DaemonHeartbeat(name=NAME, host=socket.gethostname()[:255], pid=os.getpid(),
-                                  started_at=started, beat_at=now, status=status)  # fmt: skip
+            row = DaemonHeartbeat(
+                name=NAME,
+                host=socket.gethostname()[:255],
+                pid=os.getpid(),
+                started_at=started,
+                beat_at=now,
+                status=status,
+            )
             u.session.add(row)
         row.host, row.pid, row.started_at = socket.gethostname()[:255], os.getpid(), started
         row.beat_at, row.status = now, status
@@ -49,7 +55,7 @@ def heartbeat(ctx: Any, status: str, started: Any) -> None:
         from coopctl.jobs.metrics import write_metrics
 
         write_metrics(ctx)
-    except Exception as exc:  # noqa: BLE001 - metrics never stop the daemon
+    except Exception as exc:
         log.warning("metrics file not written: %s", exc)
 
 
@@ -89,7 +95,7 @@ def run_job(ctx: Any, name: str) -> str:
     except CoopError as exc:
         log.error("job %s not run: %s", name, exc.message)
         return "failed"
-    except Exception as exc:  # noqa: BLE001 - a bug in one job must not stop the daemon
+    except Exception as exc:
         log.error("job %s crashed: %s: %s", name, type(exc).__name__, exc)
         return "failed"
     order = ["ok", "partial", "interrupted", "failed"]
@@ -162,14 +168,20 @@ def _serve(ctx: Any, *, once: bool) -> int:
 
 
 def _schedule(ctx: Any, lock: DbLock, started: Any) -> None:
+    from zoneinfo import ZoneInfo
+
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
-    from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(ctx.settings["cooperative"]["timezone"])
     grace = int(ctx.settings["daemon"]["misfire_grace_seconds"])
+    from apscheduler.executors.pool import ThreadPoolExecutor
+
+    # Jobs run one at a time (they share the runner lock); the heartbeat has its own
+    # thread so a long month end never looks like a dead daemon.
     sched = BackgroundScheduler(
         timezone=tz,
+        executors={"default": ThreadPoolExecutor(1), "beat": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
     )
     jobs = {j.name: j for j in runnable_jobs(ctx)}
@@ -178,12 +190,19 @@ def _schedule(ctx: Any, lock: DbLock, started: Any) -> None:
     def fire(name: str) -> None:
         status = run_job(ctx, name)
         job = jobs[name]
-        if status in ("failed",) and attempts.get(name, 0) < job.retries and not runner.STOP.is_set():
+        if (
+            status in ("failed",)
+            and attempts.get(name, 0) < job.retries
+            and not runner.STOP.is_set()
+        ):
             attempts[name] = attempts.get(name, 0) + 1
             when = clock.utcnow() + timedelta(seconds=job.retry_delay_seconds)
-            log.warning("job %s failed; retry %d of %d at %s", name, attempts[name], job.retries, when)
-            sched.add_job(fire, "date", run_date=when, args=[name], id=f"{name}-retry",
-                          replace_existing=True)  # fmt: skip
+            log.warning(
+                "job %s failed; retry %d of %d at %s", name, attempts[name], job.retries, when
+            )
+            sched.add_job(
+                fire, "date", run_date=when, args=[name], id=f"{name}-retry", replace_existing=True
+            )
         else:
             attempts.pop(name, None)
 
@@ -203,11 +222,21 @@ def _schedule(ctx: Any, lock: DbLock, started: Any) -> None:
         heartbeat(ctx, "running", started)
 
     for job in jobs.values():
-        sched.add_job(fire, CronTrigger.from_crontab(job.schedule, timezone=tz), args=[job.name],
-                      id=job.name, name=job.name)  # fmt: skip
+        sched.add_job(
+            fire,
+            CronTrigger.from_crontab(job.schedule, timezone=tz),
+            args=[job.name],
+            id=job.name,
+            name=job.name,
+        )
         log.info("scheduled %s: %s (%s)", job.name, job.schedule, tz.key)
-    sched.add_job(beat, "interval", seconds=max(5, int(ctx.settings["daemon"]["heartbeat_seconds"])),
-                  id="heartbeat")  # fmt: skip
+    sched.add_job(
+        beat,
+        "interval",
+        seconds=max(5, int(ctx.settings["daemon"]["heartbeat_seconds"])),
+        id="heartbeat",
+        executor="beat",
+    )
     sched.add_job(catch_up, id="catch-up")  # now: whatever was missed while down
     sched.start()
     try:

@@ -38,7 +38,9 @@ def render(ctx: Any) -> str:
         s = u.session
         states = s.scalars(select(JobState)).all()
         last_runs: dict[str, JobRun] = {}
-        for r in s.scalars(select(JobRun).where(JobRun.finished_at.is_not(None)).order_by(JobRun.id)):
+        for r in s.scalars(
+            select(JobRun).where(JobRun.finished_at.is_not(None)).order_by(JobRun.id)
+        ):
             last_runs[r.job] = r
         steps: list[tuple[str, JobStepRun]] = []
         for job, r in last_runs.items():
@@ -46,38 +48,75 @@ def render(ctx: Any) -> str:
                 steps.append((job, st))
         fails = dict(
             s.execute(
-                select(JobRun.job, func.count()).where(JobRun.status.in_(("failed", "interrupted")))
+                select(JobRun.job, func.count())
+                .where(JobRun.status.in_(("failed", "interrupted")))
                 .group_by(JobRun.job)
             ).all()
-        )  # fmt: skip
+        )
         beats = s.scalars(select(DaemonHeartbeat)).all()
         _emit_all(metric, states, last_runs, steps, fails, beats)
     return "\n".join(lines) + "\n"
 
 
 def _emit_all(metric: Any, states: Any, last_runs: Any, steps: Any, fails: Any, beats: Any) -> None:
-    metric("coopctl_job_last_success_timestamp_seconds", "gauge",
-           "Unix time the job last completed a business date",
-           [({"job": st.job}, st.last_success_at.timestamp()) for st in states])  # fmt: skip
-    metric("coopctl_job_last_business_date_timestamp_seconds", "gauge",
-           "The last business date the job completed (midnight UTC of that date)",
-           [({"job": st.job}, _day(st.last_date)) for st in states])  # fmt: skip
-    metric("coopctl_job_last_run_ok", "gauge", "1 when the job's last run ended ok or partial",
-           [({"job": j}, 1.0 if r.status in ("ok", "partial") else 0.0)
-            for j, r in last_runs.items()])  # fmt: skip
-    metric("coopctl_job_last_run_duration_seconds", "gauge", "Duration of the job's last run",
-           [({"job": j}, (r.finished_at - r.started_at).total_seconds())
-            for j, r in last_runs.items() if r.finished_at])  # fmt: skip
-    metric("coopctl_job_failed_runs_total", "counter", "Runs that failed or were interrupted",
-           [({"job": j}, float(n)) for j, n in fails.items()])  # fmt: skip
-    for field, help_ in (("items", "Items the step saw"), ("posted", "Items posted"),
-                         ("skipped", "Items already done"), ("failed", "Items dead-lettered")):
-        metric(f"coopctl_step_{field}", "gauge", f"{help_} in the job's last run",
-               [({"job": j, "step": st.step}, float(getattr(st, field))) for j, st in steps])
-    metric("coopctl_step_ok", "gauge", "1 when the step ended ok in the job's last run",
-           [({"job": j, "step": st.step}, 1.0 if st.status == "ok" else 0.0) for j, st in steps])
-    metric("coopctl_daemon_heartbeat_timestamp_seconds", "gauge", "Last daemon heartbeat",
-           [({"daemon": b.name, "host": b.host}, b.beat_at.timestamp()) for b in beats])  # fmt: skip
+    metric(
+        "coopctl_job_last_success_timestamp_seconds",
+        "gauge",
+        "Unix time the job last completed a business date",
+        [({"job": st.job}, st.last_success_at.timestamp()) for st in states],
+    )
+    metric(
+        "coopctl_job_last_business_date_timestamp_seconds",
+        "gauge",
+        "The last business date the job completed (midnight UTC of that date)",
+        [({"job": st.job}, _day(st.last_date)) for st in states],
+    )
+    metric(
+        "coopctl_job_last_run_ok",
+        "gauge",
+        "1 when the job's last run ended ok or partial",
+        [({"job": j}, 1.0 if r.status in ("ok", "partial") else 0.0) for j, r in last_runs.items()],
+    )
+    metric(
+        "coopctl_job_last_run_duration_seconds",
+        "gauge",
+        "Duration of the job's last run",
+        [
+            ({"job": j}, (r.finished_at - r.started_at).total_seconds())
+            for j, r in last_runs.items()
+            if r.finished_at
+        ],
+    )
+    metric(
+        "coopctl_job_failed_runs_total",
+        "counter",
+        "Runs that failed or were interrupted",
+        [({"job": j}, float(n)) for j, n in fails.items()],
+    )
+    for field, help_ in (
+        ("items", "Items the step saw"),
+        ("posted", "Items posted"),
+        ("skipped", "Items already done"),
+        ("failed", "Items dead-lettered"),
+    ):
+        metric(
+            f"coopctl_step_{field}",
+            "gauge",
+            f"{help_} in the job's last run",
+            [({"job": j, "step": st.step}, float(getattr(st, field))) for j, st in steps],
+        )
+    metric(
+        "coopctl_step_ok",
+        "gauge",
+        "1 when the step ended ok in the job's last run",
+        [({"job": j, "step": st.step}, 1.0 if st.status == "ok" else 0.0) for j, st in steps],
+    )
+    metric(
+        "coopctl_daemon_heartbeat_timestamp_seconds",
+        "gauge",
+        "Last daemon heartbeat",
+        [({"daemon": b.name, "host": b.host}, b.beat_at.timestamp()) for b in beats],
+    )
 
 
 def _day(d: Any) -> float:

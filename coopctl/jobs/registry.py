@@ -60,7 +60,9 @@ def register(
     month_end_only: bool = False,
 ) -> Step:
     """Add (or replace) the step ``name``; returns it."""
-    s = Step(name, fn, description or (fn.__doc__ or "").strip().split("\n")[0], itemised, month_end_only)
+    s = Step(
+        name, fn, description or (fn.__doc__ or "").strip().split("\n")[0], itemised, month_end_only
+    )
     _STEPS[name] = s
     return s
 

@@ -67,8 +67,14 @@ class Reporter:
     def done(self, step: str, business_date: date, status: str, c: Counts) -> None:
         log.info(
             "%s %s %s items=%d posted=%d skipped=%d failed=%d",
-            business_date, step, status, c.items, c.posted, c.skipped, c.failed,
-        )  # fmt: skip
+            business_date,
+            step,
+            status,
+            c.items,
+            c.posted,
+            c.skipped,
+            c.failed,
+        )
 
 
 @dataclass
@@ -105,7 +111,9 @@ class StepRun:
     def wanted(self, item: str) -> bool:
         return self.only_items is None or item in self.only_items
 
-    def each(self, items: Iterable[Any], fn: Callable[[Any, Any], Any], key: Callable[[Any], str] = str) -> None:
+    def each(
+        self, items: Iterable[Any], fn: Callable[[Any, Any], Any], key: Callable[[Any], str] = str
+    ) -> None:
         """``fn(uow, item)`` for each item in its own transaction. ``fn`` returns
         ``"posted"``, ``"skipped"``, a :class:`Counts` or None (= skipped). A failure is
         rolled back, dead-lettered, and the next item goes on."""
@@ -120,7 +128,7 @@ class StepRun:
                 self._count(out)
             except Interrupted:
                 raise
-            except Exception as exc:  # noqa: BLE001 - any item failure is dead-lettered
+            except Exception as exc:
                 self.dead_letter(key(item), exc)
             self.reporter.advance()
 
@@ -141,10 +149,15 @@ class StepRun:
         with self.ctx.uow() as u:
             u.session.add(
                 JobDeadLetter(
-                    run_id=self.run_id, step=self.step, business_date=self.business_date,
-                    item=item[:128], error=text, status="open", created_at=clock.utcnow(),
+                    run_id=self.run_id,
+                    step=self.step,
+                    business_date=self.business_date,
+                    item=item[:128],
+                    error=text,
+                    status="open",
+                    created_at=clock.utcnow(),
                 )
-            )  # fmt: skip
+            )
             u.commit()
 
 
@@ -254,8 +267,15 @@ def run(
     with runner_lock(ctx):
         _mark_interrupted(ctx)
         for d in dates:
-            r = run_date(ctx, job, d, operator=operator, trigger=trigger, reporter=reporter,
-                         track=is_catalogue)  # fmt: skip
+            r = run_date(
+                ctx,
+                job,
+                d,
+                operator=operator,
+                trigger=trigger,
+                reporter=reporter,
+                track=is_catalogue,
+            )
             results.append(r)
             if r.status in ("failed", "interrupted"):
                 break
@@ -291,8 +311,14 @@ def run_date(
     from coopctl.jobs.catalogue import month_last_day
 
     with ctx.uow() as u:
-        row = JobRun(job=job.name, business_date=d, status="running", trigger=trigger,
-                     operator=operator, started_at=clock.utcnow())  # fmt: skip
+        row = JobRun(
+            job=job.name,
+            business_date=d,
+            status="running",
+            trigger=trigger,
+            operator=operator,
+            started_at=clock.utcnow(),
+        )
         u.session.add(row)
         u.commit()
         run_id = row.id
@@ -335,8 +361,9 @@ def _run_step(
     only_items: set[str] | None,
 ) -> dict[str, Any]:
     with ctx.uow() as u:
-        srow = JobStepRun(run_id=run_id, step=step.name, status="running",
-                          started_at=clock.utcnow())  # fmt: skip
+        srow = JobStepRun(
+            run_id=run_id, step=step.name, status="running", started_at=clock.utcnow()
+        )
         u.session.add(srow)
         u.commit()
         step_id = srow.id
@@ -360,7 +387,7 @@ def _run_step(
             status = "partial"
     except Interrupted as exc:
         status, error = "interrupted", str(exc)
-    except Exception as exc:  # noqa: BLE001 - recorded on the step, the job stops
+    except Exception as exc:
         status, error = "failed", _error_text(exc)
         log.error("%s %s failed: %s", d, step.name, error)
         if os.environ.get("COOPCTL_DEBUG") and not isinstance(exc, CoopError):
@@ -370,7 +397,12 @@ def _run_step(
         srow2 = u.session.get(JobStepRun, step_id)
         assert srow2 is not None
         srow2.status, srow2.finished_at, srow2.error = status, clock.utcnow(), error
-        srow2.items, srow2.posted, srow2.skipped, srow2.failed = c.items, c.posted, c.skipped, c.failed
+        srow2.items, srow2.posted, srow2.skipped, srow2.failed = (
+            c.items,
+            c.posted,
+            c.skipped,
+            c.failed,
+        )
         u.commit()
     reporter.done(step.name, d, status, c)
     return {
@@ -392,7 +424,7 @@ def _after_runs(ctx: Any, job: Job, results: list[RunResult]) -> None:
         from coopctl.jobs.metrics import write_metrics
 
         write_metrics(ctx)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.warning("metrics file not written: %s", exc)
     bad = [r for r in results if r.status in ("failed", "partial")]
     if not bad:
@@ -403,12 +435,19 @@ def _after_runs(ctx: Any, job: Job, results: list[RunResult]) -> None:
         with ctx.uow() as u:
             for r in bad:
                 notify_staff(
-                    u, "job_failure", f"job:{r.job}:{r.business_date}:{r.run_id}",
-                    {"job": r.job, "business_date": r.business_date, "status": r.status,
-                     "error": r.error or "items dead-lettered", "run_id": r.run_id},
-                )  # fmt: skip
+                    u,
+                    "job_failure",
+                    f"job:{r.job}:{r.business_date}:{r.run_id}",
+                    {
+                        "job": r.job,
+                        "business_date": r.business_date,
+                        "status": r.status,
+                        "error": r.error or "items dead-lettered",
+                        "run_id": r.run_id,
+                    },
+                )
             u.commit()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.warning("failure notification not queued: %s", exc)
 
 
@@ -424,7 +463,9 @@ def retry(ctx: Any, run_id: int, *, reporter: Reporter | None = None) -> RunResu
         if row is None:
             raise NotFoundError(f"run {run_id} not found")
         dead = u.session.scalars(
-            select(JobDeadLetter).where(JobDeadLetter.run_id == run_id, JobDeadLetter.status == "open")
+            select(JobDeadLetter).where(
+                JobDeadLetter.run_id == run_id, JobDeadLetter.status == "open"
+            )
         ).all()
         job_name, d, status = row.job, row.business_date, row.status
         only: dict[str, set[str]] = {}
@@ -436,12 +477,22 @@ def retry(ctx: Any, run_id: int, *, reporter: Reporter | None = None) -> RunResu
     with runner_lock(ctx):
         _mark_interrupted(ctx)
         track = job_name not in registry.load()
-        r = run_date(ctx, job, d, operator=operator, trigger="retry", reporter=reporter,
-                     track=track, only=only or None)  # fmt: skip
+        r = run_date(
+            ctx,
+            job,
+            d,
+            operator=operator,
+            trigger="retry",
+            reporter=reporter,
+            track=track,
+            only=only or None,
+        )
         with ctx.uow() as u:
             if r.status in ("ok", "partial"):
                 for dl in u.session.scalars(
-                    select(JobDeadLetter).where(JobDeadLetter.run_id == run_id, JobDeadLetter.status == "open")
+                    select(JobDeadLetter).where(
+                        JobDeadLetter.run_id == run_id, JobDeadLetter.status == "open"
+                    )
                 ):
                     dl.status, dl.resolved_at = "resolved", clock.utcnow()
             u.commit()

@@ -28,9 +28,9 @@ def take_snapshot(uow: UnitOfWork, as_of: date) -> tuple[int, int]:
     from coopctl.loans.portfolio import compute
 
     existing = uow.session.scalar(
-        select(func.count()).select_from(LoanClassSnapshot).where(
-            LoanClassSnapshot.business_date == as_of
-        )
+        select(func.count())
+        .select_from(LoanClassSnapshot)
+        .where(LoanClassSnapshot.business_date == as_of)
     )
     if existing:
         return 0, int(existing or 0)

@@ -40,7 +40,9 @@ def _active_loans(run: StepRun) -> list[str]:
     from coopctl.loans.models import Loan
 
     with run.uow() as u:
-        return list(u.session.scalars(select(Loan.loan_no).where(Loan.status == "active").order_by(Loan.id)))
+        return list(
+            u.session.scalars(select(Loan.loan_no).where(Loan.status == "active").order_by(Loan.id))
+        )
 
 
 def _penalize(run: StepRun) -> None:
@@ -65,8 +67,11 @@ def _provision(uow: UnitOfWork, d: date) -> Counts:
     from coopctl.loans import provisioning
 
     out = provisioning.run(uow, d)
-    return Counts(items=1, posted=1 if out.status == "posted" else 0,
-                  skipped=0 if out.status == "posted" else 1)  # fmt: skip
+    return Counts(
+        items=1,
+        posted=1 if out.status == "posted" else 0,
+        skipped=0 if out.status == "posted" else 1,
+    )
 
 
 # --- deposits -----------------------------------------------------------------------------
@@ -83,7 +88,10 @@ def _interest(run: StepRun) -> None:
         plan = run_interest(u, label, dry_run=True)
         codes: dict[str, tuple[str, str]] = {}
         for p in u.session.scalars(select(DepositProduct)):
-            exp, ctl = u.session.get(GLAccount, p.interest_gl_id), u.session.get(GLAccount, p.control_gl_id)
+            exp, ctl = (
+                u.session.get(GLAccount, p.interest_gl_id),
+                u.session.get(GLAccount, p.control_gl_id),
+            )
             if exp is not None and ctl is not None:
                 codes[p.code] = (exp.code, ctl.code)
     end = plan["date"]
@@ -93,8 +101,16 @@ def _interest(run: StepRun) -> None:
         run.counts.items += 1
         if r["gross"] > 0:
             drafts.append(
-                _draft(r["product"], label, end, r["account_no"], r["gross"], r["wht"], r["net"],
-                       codes[r["product"]])  # fmt: skip
+                _draft(
+                    r["product"],
+                    label,
+                    end,
+                    r["account_no"],
+                    r["gross"],
+                    r["wht"],
+                    r["net"],
+                    codes[r["product"]],
+                )
             )
         else:
             run.counts.skipped += 1
@@ -108,14 +124,14 @@ def _interest(run: StepRun) -> None:
                 res = post_many(u, chunk)
             run.counts.posted += res.posted
             run.counts.skipped += res.skipped_existing
-        except Exception:  # noqa: BLE001 - retry the chunk one account at a time
+        except Exception:
             for dr in chunk:
                 try:
                     with run.uow() as u:
                         res = post_many(u, [dr])
                     run.counts.posted += res.posted
                     run.counts.skipped += res.skipped_existing
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     run.dead_letter(dr.lines[1].account_no or dr.idempotency_key or "?", exc)
         run.reporter.advance(len(chunk))
         run.pause()
@@ -127,10 +143,17 @@ def _ledger_verify(uow: UnitOfWork, d: date) -> Counts:
 
     problems = checks.run(uow.session, groups=("ledger", "deposits", "loans"))
     if problems:
-        _tell_staff(uow, "verify_failed", f"verify:ledger:{d}", d,
-                    [f"{p.check}: {p.detail}" for p in problems])  # fmt: skip
-        raise StepProblemsError(f"ledger verify found {len(problems)} problem(s): "
-                                f"{problems[0].check}: {problems[0].detail}")  # fmt: skip
+        _tell_staff(
+            uow,
+            "verify_failed",
+            f"verify:ledger:{d}",
+            d,
+            [f"{p.check}: {p.detail}" for p in problems],
+        )
+        raise StepProblemsError(
+            f"ledger verify found {len(problems)} problem(s): "
+            f"{problems[0].check}: {problems[0].detail}"
+        )
     return Counts(items=1, skipped=1)
 
 
@@ -204,8 +227,12 @@ def _budget_alerts(uow: UnitOfWork, d: date) -> Counts:
 
     alerts = variance_alerts(uow, d.year, d.month)
     if alerts:
-        notify_staff(uow, "budget_alerts", f"budget:{d.year}-{d.month:02d}",
-                     {"business_date": d, "alerts": alerts})  # fmt: skip
+        notify_staff(
+            uow,
+            "budget_alerts",
+            f"budget:{d.year}-{d.month:02d}",
+            {"business_date": d, "alerts": alerts},
+        )
     return Counts(items=max(1, len(alerts)), posted=len(alerts), skipped=0 if alerts else 1)
 
 
@@ -224,29 +251,58 @@ def _report_pack(uow: UnitOfWork, d: date) -> Counts:
         return Counts(items=1, skipped=1)
     out = build_pack(uow, d.year, d.month, folder)
     for addr in uow.settings["jobs"]["pack_recipients"]:
-        enqueue(uow, "email", addr, "report_pack", f"pack:{label}:{addr}",
-                {"month": label, "files": [out["pdf"], out.get("xlsx", "")]},
-                attachments=json.dumps([out["pdf"], out.get("xlsx", "")]))  # fmt: skip
+        enqueue(
+            uow,
+            "email",
+            addr,
+            "report_pack",
+            f"pack:{label}:{addr}",
+            {"month": label, "files": [out["pdf"], out.get("xlsx", "")]},
+            attachments=json.dumps([out["pdf"], out.get("xlsx", "")]),
+        )
     return Counts(items=1, posted=1)
 
 
 def register_builtin() -> None:
     register("approvals.expire", _approvals_expire, "Expire pending approvals past their window")
     register("postings.expire", _approvals_expire, "Alias of approvals.expire")
-    register("loans.penalize", _penalize, "Charge due loan penalties (one loan per transaction)",
-             itemised=True)  # fmt: skip
+    register(
+        "loans.penalize",
+        _penalize,
+        "Charge due loan penalties (one loan per transaction)",
+        itemised=True,
+    )
     register("loans.age", _age, "Snapshot every active loan's aging and CBN class for the date")
     register("loans.provision", _provision, "Bring the loan-loss provision to the required level")
-    register("deposits.interest", _interest, "Post the month's savings interest (per chunk)",
-             itemised=True, month_end_only=True)  # fmt: skip
+    register(
+        "deposits.interest",
+        _interest,
+        "Post the month's savings interest (per chunk)",
+        itemised=True,
+        month_end_only=True,
+    )
     register("ledger.verify", _ledger_verify, "Verify the books; problems notify the staff")
-    register("audit.verify", _audit_verify, "Verify the audit hash chain; problems notify the staff")
-    register("ledger.close_period", _close_period,
-             "Close the month once verified and covered by the nightly job", month_end_only=True)
-    register("budgets.alerts", _budget_alerts, "Queue budget variance alerts for the staff",
-             month_end_only=True)  # fmt: skip
-    register("reports.pack", _report_pack, "Write the month-end report pack and e-mail it",
-             month_end_only=True)  # fmt: skip
+    register(
+        "audit.verify", _audit_verify, "Verify the audit hash chain; problems notify the staff"
+    )
+    register(
+        "ledger.close_period",
+        _close_period,
+        "Close the month once verified and covered by the nightly job",
+        month_end_only=True,
+    )
+    register(
+        "budgets.alerts",
+        _budget_alerts,
+        "Queue budget variance alerts for the staff",
+        month_end_only=True,
+    )
+    register(
+        "reports.pack",
+        _report_pack,
+        "Write the month-end report pack and e-mail it",
+        month_end_only=True,
+    )
 
 
 register_builtin()

@@ -45,11 +45,19 @@ def enqueue(
     subject, body = render(template, ctx, str(uow.settings["notify"]["templates_dir"]))
     s.add(
         OutboxMessage(
-            channel=channel, recipient=recipient[:254], member_id=member_id, template=template,
-            subject=subject, body=body, dedupe_key=key, status="queued", attempts=0,
-            created_at=clock.utcnow(), attachments=attachments,
+            channel=channel,
+            recipient=recipient[:254],
+            member_id=member_id,
+            template=template,
+            subject=subject,
+            body=body,
+            dedupe_key=key,
+            status="queued",
+            attempts=0,
+            created_at=clock.utcnow(),
+            attachments=attachments,
         )
-    )  # fmt: skip
+    )
     s.flush()
     return True
 
@@ -87,8 +95,9 @@ def notify_member(
     ctx = {"first_name": member.first_name, "member_no": member.member_no, **context}
     n = 0
     for channel, recipient in member_channels(uow, member):
-        n += enqueue(uow, channel, recipient, template, f"{key}:{channel}", ctx,
-                     member_id=member.id)  # fmt: skip
+        n += enqueue(
+            uow, channel, recipient, template, f"{key}:{channel}", ctx, member_id=member.id
+        )
     return n
 
 

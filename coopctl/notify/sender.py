@@ -43,6 +43,10 @@ class Sender:
             raise SendError("e-mail is not configured ([notify] smtp_host is empty)")
         if not self.n["sender"]:
             raise ConfigError("[notify] sender: a From: address is needed to send e-mail")
+        user = self.n["smtp_user"]
+        password = os.environ.get(self.n["smtp_password_env"], "") if user else ""
+        if user and not password:
+            raise SendError(f"SMTP password missing: set ${self.n['smtp_password_env']}")
         tls, timeout = self.n["smtp_tls"], int(self.n["smtp_timeout_seconds"])
         ctx = ssl.create_default_context()
         try:
@@ -53,12 +57,10 @@ class Sender:
                 if tls == "starttls":
                     smtp.starttls(context=ctx)
                 elif tls != "none":
-                    raise ConfigError(f"[notify] smtp_tls: {tls!r} is not starttls, implicit or none")
-            user = self.n["smtp_user"]
+                    raise ConfigError(
+                        f"[notify] smtp_tls: {tls!r} is not starttls, implicit or none"
+                    )
             if user:
-                password = os.environ.get(self.n["smtp_password_env"], "")
-                if not password:
-                    raise SendError(f"SMTP password missing: set ${self.n['smtp_password_env']}")
                 smtp.login(user, password)
         except (OSError, smtplib.SMTPException) as exc:
             raise SendError(f"SMTP {host}:{port}: {type(exc).__name__}: {exc}") from None
@@ -92,8 +94,9 @@ class Sender:
         cmd, url = self.n["sms_command"], self.n["sms_url"]
         if cmd:
             try:
-                subprocess.run([*shlex.split(cmd), to, text], check=True, timeout=60,
-                               capture_output=True)  # fmt: skip
+                subprocess.run(
+                    [*shlex.split(cmd), to, text], check=True, timeout=60, capture_output=True
+                )
             except (OSError, subprocess.SubprocessError) as exc:
                 raise SendError(f"SMS command failed: {type(exc).__name__}") from None
             return
@@ -101,11 +104,13 @@ class Sender:
             import urllib.request
 
             req = urllib.request.Request(
-                url, data=json.dumps({"to": to, "text": text}).encode(),
-                headers={"Content-Type": "application/json"}, method="POST",
-            )  # fmt: skip
+                url,
+                data=json.dumps({"to": to, "text": text}).encode(),
+                headers={"Content-Type": "application/json"},
+                method="POST",
+            )
             try:
-                with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - configured URL
+                with urllib.request.urlopen(req, timeout=30) as resp:
                     if resp.status >= 300:
                         raise SendError(f"SMS hook answered HTTP {resp.status}")
             except OSError as exc:

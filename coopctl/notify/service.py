@@ -68,9 +68,11 @@ def dispatch(ctx: Any, *, limit: int | None = None) -> dict[str, int]:
     finally:
         sender.close()
     with ctx.uow() as u:
-        out["left"] = len(list(u.session.scalars(
-            select(OutboxMessage.id).where(OutboxMessage.status == "queued")
-        )))  # fmt: skip
+        out["left"] = len(
+            list(
+                u.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "queued"))
+            )
+        )
     return out
 
 

@@ -26,19 +26,23 @@ def _reminders(run: StepRun) -> None:
     d = run.business_date
     ahead = d + timedelta(days=int(run.ctx.settings["notify"]["due_days"]))
     with run.uow() as u:
-        loans = list(u.session.execute(
-            select(Loan.id, Loan.loan_no).where(Loan.status == "active").order_by(Loan.id)
-        ))  # fmt: skip
+        loans = list(
+            u.session.execute(
+                select(Loan.id, Loan.loan_no).where(Loan.status == "active").order_by(Loan.id)
+            )
+        )
 
     def one(u: UnitOfWork, loan: tuple[int, str]) -> Counts:
         loan_id, loan_no = loan
         c = Counts()
         rows = u.session.scalars(
-            select(LoanInstallment).where(
+            select(LoanInstallment)
+            .where(
                 LoanInstallment.loan_id == loan_id,
                 LoanInstallment.superseded.is_(False),
                 LoanInstallment.due_date <= ahead,
-            ).order_by(LoanInstallment.no)
+            )
+            .order_by(LoanInstallment.no)
         ).all()
         member: Any = None
         for inst in rows:
@@ -50,10 +54,17 @@ def _reminders(run: StepRun) -> None:
                 assert loan_row is not None
                 member = u.session.get(Member, loan_row.member_id)
             overdue = inst.due_date < d
-            template, key = ("installment_overdue", f"overdue:{inst.id}") if overdue else (
-                "repayment_due", f"due:{inst.id}")  # fmt: skip
-            ctx = {"loan_no": loan_no, "installment_no": inst.no, "due_date": inst.due_date,
-                   "amount": money.fmt_human(unpaid)}  # fmt: skip
+            template, key = (
+                ("installment_overdue", f"overdue:{inst.id}")
+                if overdue
+                else ("repayment_due", f"due:{inst.id}")
+            )
+            ctx = {
+                "loan_no": loan_no,
+                "installment_no": inst.no,
+                "due_date": inst.due_date,
+                "amount": money.fmt_human(unpaid),
+            }
             if notify_member(u, member, template, key, ctx):
                 c.posted += 1
             else:
@@ -63,6 +74,74 @@ def _reminders(run: StepRun) -> None:
         return c
 
     run.each(loans, one, key=lambda loan: loan[1])
+
+
+def _events(run: StepRun) -> None:
+    """The business date's member events not yet notified: loans approved and
+    disbursed, deposits received (keys ``approved:``/``disbursed:{loan}``,
+    ``receipt:{entry}``), and entries pending approval for the staff. A scan of the
+    day's posted records, so a catch-up run notifies each event exactly once."""
+    from coopctl.ledger.models import Account, JournalEntry, JournalLine, entry_no_of
+    from coopctl.loans.models import Loan
+    from coopctl.members.models import Member
+    from coopctl.notify.outbox import notify_member, notify_staff
+
+    d = run.business_date
+
+    def loans(u: UnitOfWork) -> int:
+        n = 0
+        rows = u.session.scalars(
+            select(Loan).where((Loan.approved_on == d) | (Loan.disbursed_on == d))
+        ).all()
+        for loan in rows:
+            member = u.session.get(Member, loan.member_id)
+            ctx = {"loan_no": loan.loan_no, "amount": money.fmt_human(loan.principal), "date": d}
+            if loan.approved_on == d:
+                n += notify_member(u, member, "loan_approved", f"approved:{loan.loan_no}", ctx)
+            if loan.disbursed_on == d:
+                n += notify_member(u, member, "loan_disbursed", f"disbursed:{loan.loan_no}", ctx)
+        return n
+
+    def receipts(u: UnitOfWork) -> int:
+        n = 0
+        rows = u.session.execute(
+            select(JournalEntry.id, Account.account_no, Account.member_id, JournalLine.credit)
+            .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+            .join(Account, Account.id == JournalLine.account_id)
+            .where(
+                JournalEntry.business_date == d,
+                JournalEntry.kind == "deposit",
+                JournalEntry.status == "posted",
+                Account.member_id.is_not(None),
+            )
+        ).all()
+        for entry_id, account_no, member_id, credit in rows:
+            if credit <= 0:
+                continue
+            member = u.session.get(Member, member_id)
+            ctx = {"amount": money.fmt_human(credit), "account_no": account_no, "date": d,
+                   "entry_no": entry_no_of(entry_id)}  # fmt: skip
+            n += notify_member(u, member, "deposit_receipt", f"receipt:{entry_id}", ctx)
+        return n
+
+    def pending(u: UnitOfWork) -> int:
+        n = 0
+        for e in u.session.scalars(
+            select(JournalEntry).where(JournalEntry.status == "pending").order_by(JournalEntry.id)
+        ):
+            ctx = {"kind": e.kind, "subject": e.entry_no, "amount": money.fmt_human(e.total),
+                   "maker": e.maker}  # fmt: skip
+            n += notify_staff(u, "approval_waiting", f"pending:{e.id}", ctx)
+        return n
+
+    for fn in (loans, receipts, pending):
+        run.check_stop()
+        run.counts.items += 1
+        with run.uow() as u:
+            queued = fn(u)
+        run.counts.posted += queued
+        if not queued:
+            run.counts.skipped += 1
 
 
 def _dispatch(run: StepRun) -> None:
@@ -77,6 +156,13 @@ def _dispatch(run: StepRun) -> None:
         run.notes.append(f"{out['retry']} message(s) will be retried")
 
 
-register("notify.reminders", _reminders, "Queue repayment reminders and overdue notices",
-         itemised=True)  # fmt: skip
+register(
+    "notify.reminders", _reminders, "Queue repayment reminders and overdue notices", itemised=True
+)
+register(
+    "notify.events",
+    _events,
+    "Queue the day's loan approvals, disbursements, deposit receipts and pending approvals",
+    itemised=True,
+)
 register("notify.dispatch", _dispatch, "Send queued notifications (capped per run)", itemised=True)

@@ -15,12 +15,14 @@ DEFAULTS: dict[str, str] = {
 
 Dear {{ first_name }},
 
-Installment {{ installment_no }} of your loan {{ loan_no }}, {{ amount }}, falls due on {{ due_date }}.
+Installment {{ installment_no }} of your loan {{ loan_no }}, {{ amount }},
+falls due on {{ due_date }}.
 Please make sure the money is in your account or pay at the office.
 
 {{ coop_name }}
 """,
-    "installment_overdue": """Subject: Loan {{ loan_no }}: installment {{ installment_no }} is overdue
+    "installment_overdue": """Subject: Loan {{ loan_no }}: \
+installment {{ installment_no }} is overdue
 
 Dear {{ first_name }},
 
@@ -109,13 +111,14 @@ def render(name: str, context: dict[str, Any], templates_dir: str = "") -> tuple
             where = str(path)
     if source is None:
         raise ConfigError(f"no notification template named {name!r}")
-    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
-    try:
-        text = env.from_string(source).render(**context)
-    except TemplateError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    head, _, body = text.partition("\n")
+    head, _, body_src = source.partition("\n")
     if not head.startswith("Subject:"):
         raise ConfigError(f"{where}: the first line must be 'Subject: …'")
-    subject = " ".join(head.removeprefix("Subject:").split())  # no header injection
+    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
+    try:
+        subject = env.from_string(head.removeprefix("Subject:")).render(**context)
+        body = env.from_string(body_src).render(**context)
+    except TemplateError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    subject = " ".join(subject.split())  # one line: no header injection
     return subject[:200], body.lstrip("\n")

@@ -18,10 +18,27 @@ def daily_balance_interest(balance: Decimal, rate_percent: Decimal, days: int) -
 
 
 def hi_yield_product(coop: Coop) -> None:
-    coop.ok("products", "add", "HYS", "--kind", "savings", "--name", "High-yield savings",
-            "--rate", "12", "--interest-method", "daily_balance", "--days-in-year", "365",
-            "--posting-frequency", "monthly", "--min-interest-balance", "0",
-            operator="manager1", **JAN)  # fmt: skip
+    coop.ok(
+        "products",
+        "add",
+        "HYS",
+        "--kind",
+        "savings",
+        "--name",
+        "High-yield savings",
+        "--rate",
+        "12",
+        "--interest-method",
+        "daily_balance",
+        "--days-in-year",
+        "365",
+        "--posting-frequency",
+        "monthly",
+        "--min-interest-balance",
+        "0",
+        operator="manager1",
+        **JAN,
+    )
 
 
 def saver(coop: Coop, first: str, amount: str, product: str = "HYS") -> str:
@@ -33,8 +50,9 @@ def saver(coop: Coop, first: str, amount: str, product: str = "HYS") -> str:
 
 def jobs(coop: Coop, *args: Any, today: str, **env: str) -> Any:
     """``coopctl jobs ...`` as the batch operator on business date ``today``."""
-    return coop.cli("jobs", *args, "--format", "json", operator="system",
-                    COOPCTL_TODAY=today, **env)  # fmt: skip
+    return coop.cli(
+        "jobs", *args, "--format", "json", operator="system", COOPCTL_TODAY=today, **env
+    )
 
 
 def interest_entries(coop: Coop) -> list[tuple[str, str]]:

@@ -31,12 +31,18 @@ def _lean(coop: Coop) -> None:
 
 
 def _daemon(coop: Coop, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, **coop.env("system", COOPCTL_TODAY=TODAY,
-                                    COOPCTL_DAEMON__LOCK_POLL_SECONDS="1")}  # fmt: skip
+    env = {
+        **os.environ,
+        **coop.env("system", COOPCTL_TODAY=TODAY, COOPCTL_DAEMON__LOCK_POLL_SECONDS="1"),
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "coopctl", "daemon", *args],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=coop.workdir,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=coop.workdir,
+    )
 
 
 def _wait_line(proc: subprocess.Popen[str], needle: str, seconds: float = 90) -> list[str]:
@@ -59,8 +65,9 @@ def _wait_line(proc: subprocess.Popen[str], needle: str, seconds: float = 90) ->
 
 
 def _runs(coop: Coop) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in coop.sql(
-        "SELECT job, business_date, status FROM job_runs ORDER BY id")]  # fmt: skip
+    return [
+        tuple(r) for r in coop.sql("SELECT job, business_date, status FROM job_runs ORDER BY id")
+    ]
 
 
 def test_daemon_once_runs_the_due_jobs_and_exits_0(coop: Coop) -> None:

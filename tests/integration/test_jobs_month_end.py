@@ -67,7 +67,11 @@ def test_three_missed_nights_run_in_order(coop: Coop) -> None:
     assert first.exit_code == 0, first.stderr
     r = jobs(coop, "run", "nightly", today="2026-03-05")  # no --date: yesterday
     assert r.exit_code == 0, r.stderr
-    assert [x["business_date"] for x in r.json["runs"]] == ["2026-03-02", "2026-03-03", "2026-03-04"]
+    assert [x["business_date"] for x in r.json["runs"]] == [
+        "2026-03-02",
+        "2026-03-03",
+        "2026-03-04",
+    ]
     hist = jobs(coop, "history", "--name", "nightly", today="2026-03-05").json
     runs = sorted({(h["run_id"], h["business_date"]) for h in hist})
     assert [d for _, d in runs] == ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04"]
@@ -75,3 +79,16 @@ def test_three_missed_nights_run_in_order(coop: Coop) -> None:
     assert {h["step"] for h in hist} >= {"loans.age", "ledger.verify", "approvals.expire"}
     listed = {j["name"]: j for j in jobs(coop, "list", today="2026-03-05").json}
     assert listed["nightly"]["last_date"] == "2026-03-04"
+
+
+def test_doctor_warns_when_a_job_is_late(coop: Coop) -> None:
+    assert jobs(coop, "run", "nightly", "--date", "2026-03-01", today="2026-03-02").exit_code == 0
+    ok = coop.cli("doctor", "--format", "json", COOPCTL_TODAY="2026-03-03")
+    assert ok.exit_code == 0, ok.stdout + ok.stderr  # the run for the 2nd is not due yet
+    late = coop.cli("doctor", "--format", "json", COOPCTL_TODAY="2026-03-06")
+    assert late.exit_code == 6
+    assert {
+        "check": "jobs_late",
+        "detail": "job nightly last completed 2026-03-01; it should have reached 2026-03-05 "
+        "(schedule 0 1 * * *)",
+    } in late.json["problems"]

@@ -33,7 +33,10 @@ def _count_interest(coop: Coop) -> int:
 def test_sigkill_midway_then_rerun_gives_the_uninterrupted_books(coop: Coop) -> None:
     hi_yield_product(coop)
     amounts = [D(10_000 * (i + 1)) for i in range(SAVERS)]
-    accounts = [saver(coop, "Saver" + "abcdefghijklmnopqrstuvwxyz"[i], str(a)) for i, a in enumerate(amounts)]
+    accounts = [
+        saver(coop, "Saver" + "abcdefghijklmnopqrstuvwxyz"[i], str(a))
+        for i, a in enumerate(amounts)
+    ]
     expected = []
     for acct, amt in zip(accounts, amounts, strict=True):
         gross = daily_balance_interest(amt, D("12"), 31)
@@ -44,8 +47,11 @@ def test_sigkill_midway_then_rerun_gives_the_uninterrupted_books(coop: Coop) -> 
     env = {**os.environ, **coop.env("system", COOPCTL_TODAY="2026-02-01", **CHUNK)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "coopctl", "jobs", "run", "month_end", "--date", "2026-01-31"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=coop.workdir,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=coop.workdir,
+    )
     deadline = time.monotonic() + 120
     seen = 0
     try:
