@@ -57,10 +57,10 @@ def copy_rows(source: Engine, target: Engine, *, revision: str | None) -> dict[s
         counts: dict[str, int] = {}
         with target.begin() as tconn:
             saved = _triggers_off(tconn)
-            for table in metadata.sorted_tables:
-                if table.name not in src_tables:
-                    continue
-                tconn.execute(table.delete())  # rows a migration may have seeded
+            tables = [t for t in metadata.sorted_tables if t.name in src_tables]
+            for table in reversed(tables):  # rows a migration seeded, or --force's old rows
+                tconn.execute(table.delete())
+            for table in tables:
                 counts[table.name] = _copy_table(sconn, tconn, table)
             _triggers_on(tconn, saved)
             if tconn.dialect.name == "postgresql":

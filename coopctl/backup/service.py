@@ -318,6 +318,8 @@ def restore(
         if target_data.exists() and any(target_data.iterdir()):
             raise RestoreTargetError(f"{target_data}: the data folder is not empty (--force)")
     target_dialect = dialect_of(to_url)
+    if target_dialect == "sqlite":
+        snapshot.sqlite_path(to_url).parent.mkdir(parents=True, exist_ok=True)
     with _staged(settings, file) as (staging, manifest):
         part = staging.joinpath(*manifest["database"].split("/"))
         moved = manifest["dialect"] != target_dialect
