@@ -16,9 +16,10 @@ from coopctl.core.security import require
 from coopctl.ledger.models import JournalEntry, JournalLine, entry_no_of
 from coopctl.ledger.posting import EntryDraft, LineDraft, post
 from coopctl.recon.banks import get_bank, list_banks
-from coopctl.recon.candidates import open_ledger_lines, window
+from coopctl.recon.candidates import candidates, open_rows, window
 from coopctl.recon.errors import ReconLinkError
-from coopctl.recon.matcher import Item, Thresholds, match
+from coopctl.recon.lines import normalise
+from coopctl.recon.matcher import Candidate, Item, Proposal, Thresholds, item_refs, match
 from coopctl.recon.models import BankAccount, GroupLedgerLine, MatchGroup, StatementLine
 
 
@@ -58,6 +59,48 @@ def _group(
     return g
 
 
+def _propose(
+    uow: UnitOfWork, bank: BankAccount, items: list[Item], th: Thresholds, start: Any, end: Any
+) -> tuple[list[Proposal], list[Candidate]]:
+    """The matcher over the open ledger lines, in two passes that give the matcher's
+    answer without building a candidate for every open line: first the lines that can
+    match one to one (an amount or a reference of a bank line, and reversal pairs),
+    then, for the bank lines left, the smaller lines of their day and sign (groups)."""
+    rows = open_rows(uow, bank.gl_account_id, start, end)
+    kobo = {int(i.amount * 100) for i in items}
+    refs: set[str] = set()
+    for it in items:
+        refs |= item_refs(it)
+    first = [
+        r
+        for r in rows
+        if r.kobo in kobo
+        or r.reversed
+        or r.reverses_entry
+        or (r.reference and normalise(r.reference).replace(" ", "") in refs)
+        or entry_no_of(r.entry_id) in refs
+    ]
+    cands = candidates(uow, first)
+    props = match(items, cands, th, one_to_one_only=True)
+    used_i = {i for p in props for i in p.items}
+    used_c = {c for p in props for c in p.candidates}
+    left = [i for i in items if i.id not in used_i]
+    if not left:
+        return props, cands
+    limit: dict[tuple[Any, int], int] = {}
+    for it in left:
+        key = (it.day, 1 if it.amount > 0 else -1)
+        limit[key] = max(limit.get(key, 0), abs(int(it.amount * 100)))
+    seen = {c.id for c in cands}
+    more = [
+        r
+        for r in rows
+        if r.id not in seen and abs(r.kobo) < limit.get((r.day, 1 if r.kobo > 0 else -1), 0)
+    ]
+    second = [c for c in cands if c.id not in used_c] + candidates(uow, more)
+    return props + match(left, second, th), cands + second
+
+
 def match_bank(uow: UnitOfWork, bank: BankAccount) -> dict[str, int]:
     th = thresholds(uow)
     lines = uow.session.execute(
@@ -74,8 +117,7 @@ def match_bank(uow: UnitOfWork, bank: BankAccount) -> dict[str, int]:
         return {"matched": 0, "suggested": 0, "unmatched": 0}
     items = [Item(i, d, a, r, f"{t} {c}".strip()) for i, d, a, r, t, c in lines]
     start, end = window([i.day for i in items], th.window_days)
-    cands = open_ledger_lines(uow, bank.gl_account_id, start, end)
-    props = match(items, cands, th)
+    props, cands = _propose(uow, bank, items, th, start, end)
     entry_of = {c.id: c.entry_no for c in cands}
     autos = [p for p in props if p.decision == "auto"]
     if autos:
