@@ -263,7 +263,7 @@ def import_statement(
             if fp_of[id(ln)] in fresh
         ]
         if rows:
-            uow.session.execute(insert(StatementLine), rows)
+            uow.session.connection().execute(insert(StatementLine.__table__), rows)
     uow.session.flush()
     audit.record(
         uow,

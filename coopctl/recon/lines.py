@@ -67,6 +67,8 @@ _NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
 
 def clean_text(text: str, limit: int = MAX_TEXT) -> str:
     """Control characters out, whitespace folded, at most ``limit`` characters."""
+    if text.isprintable() and "  " not in text and text == text.strip():
+        return text[:limit]  # the common case, without the regular expressions
     return _SPACE.sub(" ", _CTRL.sub(" ", text)).strip()[:limit]
 
 

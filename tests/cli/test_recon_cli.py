@@ -133,3 +133,48 @@ def test_statement_that_does_not_tie_exits_5(coop: Coop) -> None:
     coop.ok("recon", "banks", "add", "GTB", "--gl", "1130")
     r = coop.cli("recon", "import", f, "--bank", "GTB", "--allow-gap")
     assert r.exit_code == 5 and "currency" in r.stderr
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_report_formats_and_the_pack_page(coop: Coop, tmp_path: Path) -> None:
+    """An unmatched deposit (in books, not in bank) and a bank charge (in bank, not in
+    books) are the reconciling items, with their ages, in every format."""
+    coop.ok("recon", "banks", "add", "GTB", "--gl", "1121")
+    acct = _member_account(coop)
+    coop.ok(
+        "postings",
+        "deposit",
+        acct,
+        "10000",
+        "--bank",
+        "GTB",
+        "--ref",
+        "SLIP-1",
+        "--date",
+        "2026-10-20",
+    )
+    csv = tmp_path / "gtb.csv"
+    csv.write_text("date,description,reference,amount\n2026-10-31,COT OCT,,-1075.00\n")
+    coop.ok("recon", "import", csv, "--bank", "GTB")
+    rep = coop.ok("recon", "report", "--bank", "GTB", "--as-of", "2026-10-31")
+    assert (rep["statement_balance"], rep["book_balance"], rep["difference"]) == (
+        "-1075.00",
+        "10000.00",
+        "0.00",
+    )
+    assert [(i["side"], i["age_days"], i["amount"]) for i in rep["items"]] == [
+        ("in bank, not in books", 0, "-1075.00"),
+        ("in books, not in bank", 11, "10000.00"),
+    ]
+    text = coop.cli("recon", "report", "--bank", "GTB", "--as-of", "2026-10-31", "-f", "csv")
+    text.ok()
+    assert "COT OCT" in text.stdout and "-1075.00" in text.stdout
+    table = coop.cli("recon", "report", "--bank", "GTB", "--as-of", "2026-10-31")
+    table.ok()
+    assert "COT OCT" in table.stdout and "Difference" in table.stdout
+    for fmt in ("xlsx", "pdf"):
+        out = tmp_path / f"rec.{fmt}"
+        coop.cli("recon", "report", "--bank", "GTB", "-f", fmt, "-o", out).ok()
+        assert out.stat().st_size > 1000
+    pack = coop.ok("reports", "pack", "--month", "2026-10", "-o", tmp_path / "pack")
+    assert "bank-reconciliation" in pack["reports"]
