@@ -23,6 +23,7 @@ from coopctl.recon.matcher import Candidate
 from coopctl.recon.models import GroupLedgerLine
 
 CENT = Decimal("0.01")
+CHUNK = 2000  # ids per IN list (below SQLite's and PostgreSQL's parameter limits)
 
 
 class OpenRow(NamedTuple):
@@ -31,7 +32,8 @@ class OpenRow(NamedTuple):
     kobo: int  # signed from the bank's side: debit positive
     entry_id: int
     reference: str
-    text: str
+    narration: str
+    memo: str
     reverses_entry: int | None
     reversed: bool
 
@@ -39,39 +41,34 @@ class OpenRow(NamedTuple):
 def open_rows(uow: UnitOfWork, gl_account_id: int, start: date, end: date) -> list[OpenRow]:
     """Posted lines on ``gl_account_id`` dated ``start``..``end`` in no match group."""
     jl, je = JournalLine, JournalEntry
-    rows = uow.session.connection().execute(
-        select(
-            jl.id,
-            je.business_date,
-            type_coerce(jl.debit, BigInteger),
-            type_coerce(jl.credit, BigInteger),
-            je.id,
-            je.reference,
-            je.narration,
-            jl.memo,
-            je.reverses_id,
-            je.reversed_by_id,
+    rows = (
+        uow.session.connection()
+        .execute(
+            select(
+                jl.id,
+                je.business_date,
+                type_coerce(jl.debit, BigInteger),
+                type_coerce(jl.credit, BigInteger),
+                je.id,
+                je.reference,
+                je.narration,
+                jl.memo,
+                je.reverses_id,
+                je.reversed_by_id,
+            )
+            .join(je, je.id == jl.entry_id)
+            .where(
+                jl.gl_account_id == gl_account_id,
+                je.status == "posted",
+                je.business_date >= start,
+                je.business_date <= end,
+                ~exists().where(GroupLedgerLine.journal_line_id == jl.id),
+            )
         )
-        .join(je, je.id == jl.entry_id)
-        .where(
-            jl.gl_account_id == gl_account_id,
-            je.status == "posted",
-            je.business_date >= start,
-            je.business_date <= end,
-            ~exists().where(GroupLedgerLine.journal_line_id == jl.id),
-        )
+        .all()
     )
     return [
-        OpenRow(
-            lid,
-            day,
-            int(dr or 0) - int(cr or 0),
-            eid,
-            ref or "",
-            f"{narr or ''} {memo or ''}".strip(),
-            rev,
-            by is not None,
-        )
+        OpenRow(lid, day, (dr or 0) - (cr or 0), eid, ref or "", narr, memo, rev, by is not None)
         for lid, day, dr, cr, eid, ref, narr, memo, rev, by in rows
     ]
 
@@ -92,7 +89,7 @@ def candidates(uow: UnitOfWork, rows: list[OpenRow], *, with_names: bool = True)
                 amount=Decimal(r.kobo) * CENT,
                 entry_no=entry_no_of(r.entry_id),
                 reference=r.reference,
-                text=r.text,
+                text=f"{r.narration or ''} {r.memo or ''}".strip(),
                 names=tuple(names),
                 numbers=tuple(numbers),
                 reverses=line_of_entry.get(r.reverses_entry) if r.reverses_entry else None,
@@ -113,7 +110,7 @@ def _people(uow: UnitOfWork, entry_ids: list[int]) -> dict[int, tuple[list[str],
     out: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
     acct_entries: dict[int, list[int]] = defaultdict(list)
     conn = uow.session.connection()
-    for i in range(0, len(entry_ids), 500):
+    for i in range(0, len(entry_ids), CHUNK):
         q = (
             select(
                 jl.entry_id,
@@ -125,7 +122,7 @@ def _people(uow: UnitOfWork, entry_ids: list[int]) -> dict[int, tuple[list[str],
             )
             .join(Account, Account.id == jl.account_id)
             .outerjoin(Member, Member.id == Account.member_id)
-            .where(jl.entry_id.in_(entry_ids[i : i + 500]))
+            .where(jl.entry_id.in_(entry_ids[i : i + CHUNK]))
         )
         for eid, acct_no, member_no, first, last, acct_id in conn.execute(q):
             names, numbers = out[eid]

@@ -4,10 +4,11 @@ or deletes a posting (unlinking only frees the bank and ledger lines)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
@@ -59,6 +60,16 @@ def _group(
     return g
 
 
+_COMPACT = re.compile(r"[^0-9A-Za-z]+")
+
+
+def _compact(ref: str) -> str:
+    """``normalise(ref)`` without spaces (the matcher's reference key), quickly."""
+    if ref.isascii():
+        return _COMPACT.sub("", ref).upper()
+    return normalise(ref).replace(" ", "")
+
+
 def _propose(
     uow: UnitOfWork, bank: BankAccount, items: list[Item], th: Thresholds, start: Any, end: Any
 ) -> tuple[list[Proposal], list[Candidate]]:
@@ -71,14 +82,15 @@ def _propose(
     refs: set[str] = set()
     for it in items:
         refs |= item_refs(it)
+    entry_ids = {int(r[2:]) for r in refs if r.startswith("JE") and r[2:].isdigit()}
     first = [
         r
         for r in rows
         if r.kobo in kobo
         or r.reversed
         or r.reverses_entry
-        or (r.reference and normalise(r.reference).replace(" ", "") in refs)
-        or entry_no_of(r.entry_id) in refs
+        or r.entry_id in entry_ids
+        or (r.reference and _compact(r.reference) in refs)
     ]
     cands = candidates(uow, first)
     props = match(items, cands, th, one_to_one_only=True)
@@ -120,11 +132,14 @@ def match_bank(uow: UnitOfWork, bank: BankAccount) -> dict[str, int]:
     props, cands = _propose(uow, bank, items, th, start, end)
     entry_of = {c.id: c.entry_no for c in cands}
     autos = [p for p in props if p.decision == "auto"]
+    conn = uow.session.connection()
+    lines_t: Any = StatementLine.__table__
     if autos:
         now, who = clock.utcnow(), _who(uow)
+        groups_t: Any = MatchGroup.__table__
         gids = list(
-            uow.session.execute(
-                insert(MatchGroup).returning(MatchGroup.id, sort_by_parameter_order=True),
+            conn.execute(
+                insert(groups_t).returning(groups_t.c.id, sort_by_parameter_order=True),
                 [
                     {
                         "bank_account_id": bank.id,
@@ -138,19 +153,23 @@ def match_bank(uow: UnitOfWork, bank: BankAccount) -> dict[str, int]:
             ).scalars()
         )
         rows = [
-            {"id": i, "group_id": g, "suggestion": ""}
-            for p, g in zip(autos, gids, strict=True)
-            for i in p.items
+            {"b_id": i, "b_group": g} for p, g in zip(autos, gids, strict=True) for i in p.items
         ]
         if rows:
-            uow.session.execute(update(StatementLine), rows)
+            conn.execute(
+                update(lines_t)
+                .where(lines_t.c.id == bindparam("b_id"))
+                .values(group_id=bindparam("b_group"), suggestion=""),
+                rows,
+            )
         ledger = [
             {"group_id": g, "journal_line_id": c}
             for p, g in zip(autos, gids, strict=True)
             for c in p.candidates
         ]
         if ledger:
-            uow.session.execute(insert(GroupLedgerLine), ledger)
+            glines_t: Any = GroupLedgerLine.__table__
+            conn.execute(insert(glines_t), ledger)
     matched = sum(len(p.items) for p in autos)
     suggestions: dict[int, str] = {}
     for p in props:
@@ -170,8 +189,11 @@ def match_bank(uow: UnitOfWork, bank: BankAccount) -> dict[str, int]:
         execution_options={"synchronize_session": False},
     )
     if suggestions:
-        uow.session.execute(
-            update(StatementLine), [{"id": i, "suggestion": t} for i, t in suggestions.items()]
+        conn.execute(
+            update(lines_t)
+            .where(lines_t.c.id == bindparam("b_id"))
+            .values(suggestion=bindparam("b_text")),
+            [{"b_id": i, "b_text": t} for i, t in suggestions.items()],
         )
     uow.session.flush()
     result = {
