@@ -90,30 +90,65 @@ def generate(db: Path, n_ledger: int, n_lines: int) -> Path:
         gl = dict(c.execute(select(GLAccount.code, GLAccount.id)).all())
         c.execute(
             insert(BankAccount.__table__),
-            [{"code": "GTB", "name": "GTBank", "number": "0123456789", "gl_account_id": gl["1121"],
-              "active": True, "currency": "NGN", "created_at": now, "created_by": "admin"}],
-        )  # fmt: skip
+            [
+                {
+                    "code": "GTB",
+                    "name": "GTBank",
+                    "number": "0123456789",
+                    "gl_account_id": gl["1121"],
+                    "active": True,
+                    "currency": "NGN",
+                    "created_at": now,
+                    "created_by": "admin",
+                }
+            ],
+        )
         c.execute(
             insert(Member.__table__),
             [
-                {"id": i, "member_no": f"M{i:08d}", "first_name": names[i][0], "last_name": names[i][1],
-                 "other_names": "", "search_name": "", "phone_enc": "x", "phone_hash": f"h{i}",
-                 "phone_last4": "0000", "status": "active", "kyc_status": "approved", "kyc_note": "",
-                 "employer": "", "staff_no": "", "address": "", "joined_on": date(2025, 1, 1),
-                 "created_at": now, "created_by": "b"}
+                {
+                    "id": i,
+                    "member_no": f"M{i:08d}",
+                    "first_name": names[i][0],
+                    "last_name": names[i][1],
+                    "other_names": "",
+                    "search_name": "",
+                    "phone_enc": "x",
+                    "phone_hash": f"h{i}",
+                    "phone_last4": "0000",
+                    "status": "active",
+                    "kyc_status": "approved",
+                    "kyc_note": "",
+                    "employer": "",
+                    "staff_no": "",
+                    "address": "",
+                    "joined_on": date(2025, 1, 1),
+                    "created_at": now,
+                    "created_by": "b",
+                }
                 for i in range(1, members + 1)
             ],
-        )  # fmt: skip
+        )
         c.execute(
             insert(Account.__table__),
             [
-                {"id": i, "account_no": f"A{i:010d}", "member_id": i, "kind": "savings",
-                 "product_code": "SAV", "gl_account_id": gl["2110"], "status": "active",
-                 "balance": from_minor(0), "held": from_minor(0), "floor": from_minor(0),
-                 "opened_on": date(2025, 1, 1), "created_at": now}
+                {
+                    "id": i,
+                    "account_no": f"A{i:010d}",
+                    "member_id": i,
+                    "kind": "savings",
+                    "product_code": "SAV",
+                    "gl_account_id": gl["2110"],
+                    "status": "active",
+                    "balance": from_minor(0),
+                    "held": from_minor(0),
+                    "floor": from_minor(0),
+                    "opened_on": date(2025, 1, 1),
+                    "created_at": now,
+                }
                 for i in range(1, members + 1)
             ],
-        )  # fmt: skip
+        )
     entries, lines, moves = [], [], []
     for e in range(1, n_ledger + 1):
         m = rnd.randint(1, members)
@@ -122,19 +157,43 @@ def generate(db: Path, n_ledger: int, n_lines: int) -> Path:
         deposit = rnd.random() < 0.7
         ref = f"TRX-{e:08d}" if rnd.random() < 0.3 else ""
         entries.append(
-            {"id": e, "business_date": d, "kind": "deposit" if deposit else "withdrawal",
-             "reference": ref, "narration": "Deposit through bank GTB" if deposit else "Withdrawal",
-             "status": "draft", "maker": "admin", "total": from_minor(amt), "created_at": now}
-        )  # fmt: skip
+            {
+                "id": e,
+                "business_date": d,
+                "kind": "deposit" if deposit else "withdrawal",
+                "reference": ref,
+                "narration": "Deposit through bank GTB" if deposit else "Withdrawal",
+                "status": "draft",
+                "maker": "admin",
+                "total": from_minor(amt),
+                "created_at": now,
+            }
+        )
         bank_side = {
             "debit": from_minor(amt if deposit else 0),
             "credit": from_minor(0 if deposit else amt),
         }
         member_side = {"debit": bank_side["credit"], "credit": bank_side["debit"]}
-        lines.append({"entry_id": e, "line_no": 1, "gl_account_id": gl["1121"], "account_id": None,
-                      "memo": "", **bank_side})  # fmt: skip
-        lines.append({"entry_id": e, "line_no": 2, "gl_account_id": gl["2110"], "account_id": m,
-                      "memo": "", **member_side})  # fmt: skip
+        lines.append(
+            {
+                "entry_id": e,
+                "line_no": 1,
+                "gl_account_id": gl["1121"],
+                "account_id": None,
+                "memo": "",
+                **bank_side,
+            }
+        )
+        lines.append(
+            {
+                "entry_id": e,
+                "line_no": 2,
+                "gl_account_id": gl["2110"],
+                "account_id": m,
+                "memo": "",
+                **member_side,
+            }
+        )
         moves.append((d, amt if deposit else -amt, ref, m))
     with eng.begin() as c:
         c.execute(insert(JournalEntry.__table__), entries)
@@ -214,8 +273,14 @@ def scalar_sample(ctx: Any, sample: int) -> tuple[float, dict[int, int | None]]:
                 je.status == "posted",
                 ~exists().where(GroupLedgerLine.journal_line_id == jl.id),
             ]
-            cols = (jl.id, je.business_date, type_coerce(jl.debit, BigInteger),
-                    type_coerce(jl.credit, BigInteger), je.id, je.reference)  # fmt: skip
+            cols = (
+                jl.id,
+                je.business_date,
+                type_coerce(jl.debit, BigInteger),
+                type_coerce(jl.credit, BigInteger),
+                je.id,
+                je.reference,
+            )
             kobo = int(abs(ln.amount) * 100)
             side = jl.debit if ln.amount > 0 else jl.credit
             rows = list(
@@ -227,15 +292,17 @@ def scalar_sample(ctx: Any, sample: int) -> tuple[float, dict[int, int | None]]:
                         je.business_date >= lo,
                         je.business_date <= hi,
                         type_coerce(side, BigInteger) == kobo,
-                    )  # fmt: skip
+                    )
                 )
             )
             if ln.reference:
                 rows += list(
                     u.session.execute(
-                        select(*cols).join(je, je.id == jl.entry_id).where(*cond, je.reference == ln.reference)
+                        select(*cols)
+                        .join(je, je.id == jl.entry_id)
+                        .where(*cond, je.reference == ln.reference)
                     )
-                )  # fmt: skip
+                )
             cands = []
             for cid, d, dr, cr, eid, ref in {r[0]: r for r in rows}.values():
                 people = u.session.execute(
@@ -255,14 +322,20 @@ def scalar_sample(ctx: Any, sample: int) -> tuple[float, dict[int, int | None]]:
                         ref,
                         names=tuple(f"{p[2]} {p[3]}" for p in people),
                         numbers=tuple(x for p in people for x in (p[0], p[1])),
-                    )  # fmt: skip
+                    )
                 )
-            item = Item(ln.id, ln.booking_date, ln.amount, ln.reference,
-                        f"{ln.description} {ln.counterparty}".strip())  # fmt: skip
+            item = Item(
+                ln.id,
+                ln.booking_date,
+                ln.amount,
+                ln.reference,
+                f"{ln.description} {ln.counterparty}".strip(),
+            )
             same = [c for c in cands if c.amount == item.amount]
             ranked = sorted(
-                ((score(item, c, th, len(same) == 1)[0], c.id) for c in cands), key=lambda t: (-t[0], t[1])
-            )  # fmt: skip
+                ((score(item, c, th, len(same) == 1)[0], c.id) for c in cands),
+                key=lambda t: (-t[0], t[1]),
+            )
             ok = (
                 ranked
                 and ranked[0][0] >= th.auto
@@ -289,8 +362,10 @@ def main(argv: list[str] | None = None) -> int:
     db = DATA / "recon.db"
     t0 = time.perf_counter()
     stmt = generate(db, args.ledger, args.lines)
-    print(f"generated {args.ledger:,} ledger lines and a {args.lines:,}-line statement "
-          f"in {time.perf_counter() - t0:.1f} s (not timed)")  # fmt: skip
+    print(
+        f"generated {args.ledger:,} ledger lines and a {args.lines:,}-line statement "
+        f"in {time.perf_counter() - t0:.1f} s (not timed)"
+    )
     os.environ.update({k: v for k, v in _env(db).items() if k.startswith("COOPCTL_")})
     settings = config.load(None, db_url=f"sqlite:///{db}")
     settings.data_dir_override = str(db.parent / "recon-data")
@@ -308,9 +383,11 @@ def main(argv: list[str] | None = None) -> int:
 
     t_scalar, picks = scalar_sample(ctx, args.sample)
     per_line = t_scalar / len(picks)
-    print(f"scalar matcher: {len(picks):,} sampled lines in {t_scalar:.2f} s "
-          f"({per_line * 1000:.1f} ms a line; extrapolated to {args.lines:,}: "
-          f"{per_line * args.lines:.1f} s)")  # fmt: skip
+    print(
+        f"scalar matcher: {len(picks):,} sampled lines in {t_scalar:.2f} s "
+        f"({per_line * 1000:.1f} ms a line; extrapolated to {args.lines:,}: "
+        f"{per_line * args.lines:.1f} s)"
+    )
 
     t1 = time.perf_counter()
     with _uow(ctx) as u:
@@ -318,10 +395,14 @@ def main(argv: list[str] | None = None) -> int:
         u.commit()
     t_match = time.perf_counter() - t1
     total = t_import + t_match
-    print(f"bulk match: matched {res['matched']:,}, suggested {res['suggested']:,}, "
-          f"unmatched {res['unmatched']:,} in {t_match:.2f} s")  # fmt: skip
-    print(f"end to end (import + match): {total:.2f} s (target ≤ {TARGET_SECONDS:.0f} s: "
-          f"{'met' if total <= TARGET_SECONDS else 'NOT met'})")  # fmt: skip
+    print(
+        f"bulk match: matched {res['matched']:,}, suggested {res['suggested']:,}, "
+        f"unmatched {res['unmatched']:,} in {t_match:.2f} s"
+    )
+    print(
+        f"end to end (import + match): {total:.2f} s (target ≤ {TARGET_SECONDS:.0f} s: "
+        f"{'met' if total <= TARGET_SECONDS else 'NOT met'})"
+    )
     print(
         f"scalar/bulk matching ratio: {per_line * args.lines / t_match:.1f}x (scalar extrapolated)"
     )
@@ -337,8 +418,10 @@ def main(argv: list[str] | None = None) -> int:
         bulk.setdefault(lid, set()).add(jid)
     both = [lid for lid, p in picks.items() if p is not None]
     agree = sum(1 for lid in both if bulk.get(lid) == {picks[lid]})
-    print(f"cross-check on the sample: scalar auto-picked {len(both)}, bulk agrees on {agree} "
-          f"({agree / max(1, len(both)):.1%})")  # fmt: skip
+    print(
+        f"cross-check on the sample: scalar auto-picked {len(both)}, bulk agrees on {agree} "
+        f"({agree / max(1, len(both)):.1%})"
+    )
     print(f"load average after: {os.getloadavg()}")
     return 0 if agree >= 0.99 * len(both) else 1
 

@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
@@ -113,6 +113,33 @@ def _propose(
     return props + match(left, second, th), cands + second
 
 
+def _posted_items(uow: UnitOfWork, bank: BankAccount, items: list[Item]) -> set[int]:
+    """Bank lines booked with ``recon post`` whose entry was approved after a wait:
+    their entry carries the reference ``RECON-<line>``; match them to it first."""
+    by_ref = {f"RECON-{i.id}": i for i in items}
+    if not by_ref:
+        return set()
+    jl, je = JournalLine, JournalEntry
+    rows = uow.session.execute(
+        select(jl.id, je.reference, jl.debit, jl.credit)
+        .join(je, je.id == jl.entry_id)
+        .where(
+            jl.gl_account_id == bank.gl_account_id,
+            je.status == "posted",
+            je.kind == "bank_item",
+            je.reference.like("RECON-%"),
+            ~exists().where(GroupLedgerLine.journal_line_id == jl.id),
+        )
+    ).all()
+    done: set[int] = set()
+    for lid, ref, dr, cr in rows:
+        it = by_ref.get(ref)
+        if it is not None and it.id not in done and dr - cr == it.amount:
+            _group(uow, bank, "posted", 100, [it.id], [lid])
+            done.add(it.id)
+    return done
+
+
 def match_bank(uow: UnitOfWork, bank: BankAccount) -> dict[str, int]:
     th = thresholds(uow)
     lines = uow.session.execute(
@@ -128,6 +155,10 @@ def match_bank(uow: UnitOfWork, bank: BankAccount) -> dict[str, int]:
     if not lines:
         return {"matched": 0, "suggested": 0, "unmatched": 0}
     items = [Item(i, d, a, r, f"{t} {c}".strip()) for i, d, a, r, t, c in lines]
+    booked = _posted_items(uow, bank, items)
+    items = [i for i in items if i.id not in booked]
+    if not items:
+        return {"matched": len(booked), "suggested": 0, "unmatched": 0}
     start, end = window([i.day for i in items], th.window_days)
     props, cands = _propose(uow, bank, items, th, start, end)
     entry_of = {c.id: c.entry_no for c in cands}
@@ -170,7 +201,7 @@ def match_bank(uow: UnitOfWork, bank: BankAccount) -> dict[str, int]:
         if ledger:
             glines_t: Any = GroupLedgerLine.__table__
             conn.execute(insert(glines_t), ledger)
-    matched = sum(len(p.items) for p in autos)
+    matched = sum(len(p.items) for p in autos) + len(booked)
     suggestions: dict[int, str] = {}
     for p in props:
         if p.decision != "auto":
