@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import BigInteger, exists, select, type_coerce
+from sqlalchemy import BigInteger, String, exists, select, type_coerce
 
 from coopctl.core.db import UnitOfWork
 from coopctl.ledger.models import Account, JournalEntry, JournalLine, entry_no_of
@@ -46,7 +46,7 @@ def open_rows(uow: UnitOfWork, gl_account_id: int, start: date, end: date) -> li
         .execute(
             select(
                 jl.id,
-                je.business_date,
+                type_coerce(je.business_date, String),  # parsed below, once per distinct day
                 type_coerce(jl.debit, BigInteger),
                 type_coerce(jl.credit, BigInteger),
                 je.id,
@@ -67,9 +67,19 @@ def open_rows(uow: UnitOfWork, gl_account_id: int, start: date, end: date) -> li
         )
         .all()
     )
+    days: dict[object, date] = {}
+
+    def day_of(v: object) -> date:
+        d = days.get(v)
+        if d is None:
+            d = days[v] = v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
+        return d
+
     return [
-        OpenRow(lid, day, (dr or 0) - (cr or 0), eid, ref or "", narr, memo, rev, by is not None)
-        for lid, day, dr, cr, eid, ref, narr, memo, rev, by in rows
+        OpenRow(
+            lid, day_of(d), (dr or 0) - (cr or 0), eid, ref or "", narr, memo, rev, by is not None
+        )
+        for lid, d, dr, cr, eid, ref, narr, memo, rev, by in rows
     ]
 
 
