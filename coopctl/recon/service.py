@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, delete, exists, insert, select, update
 
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
-from coopctl.core.errors import NotFoundError, ValidationError
+from coopctl.core.errors import InvalidStateError, NotFoundError, ValidationError
 from coopctl.core.security import require
 from coopctl.ledger.models import JournalEntry, JournalLine, entry_no_of
 from coopctl.ledger.posting import EntryDraft, LineDraft, post
@@ -168,21 +168,34 @@ def match_bank(uow: UnitOfWork, bank: BankAccount) -> dict[str, int]:
     if autos:
         now, who = clock.utcnow(), _who(uow)
         groups_t: Any = MatchGroup.__table__
+        # one executemany (RETURNING in parameter order would insert row by row on
+        # SQLite); the rows are then found by this run's timestamp, in id order
+        conn.execute(
+            insert(groups_t),
+            [
+                {
+                    "bank_account_id": bank.id,
+                    "kind": "auto",
+                    "score": p.score,
+                    "created_at": now,
+                    "created_by": who,
+                }
+                for p in autos
+            ],
+        )
         gids = list(
             conn.execute(
-                insert(groups_t).returning(groups_t.c.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "bank_account_id": bank.id,
-                        "kind": "auto",
-                        "score": p.score,
-                        "created_at": now,
-                        "created_by": who,
-                    }
-                    for p in autos
-                ],
+                select(groups_t.c.id)
+                .where(
+                    groups_t.c.bank_account_id == bank.id,
+                    groups_t.c.kind == "auto",
+                    groups_t.c.created_at == now,
+                )
+                .order_by(groups_t.c.id)
             ).scalars()
         )
+        if len(gids) != len(autos):  # another run at the same instant: never guess
+            raise InvalidStateError("recon match: another match run is writing; run it again")
         rows = [
             {"b_id": i, "b_group": g} for p, g in zip(autos, gids, strict=True) for i in p.items
         ]
