@@ -1,15 +1,20 @@
 """Candidates for the matcher: open (not yet reconciled) posted ledger lines on one GL
 account within a date window, with the member names and member, account and loan
 numbers of their entries. General on purpose: a bank account's GL for statements,
-the gateway clearing GL for payment settlements."""
+the gateway clearing GL for payment settlements (see docs/recon.md).
+
+``open_rows`` reads the lines cheaply (plain tuples); ``candidates`` turns the rows a
+caller keeps into :class:`~coopctl.recon.matcher.Candidate` with names and numbers;
+``open_ledger_lines`` does both for every line."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
-from sqlalchemy import BigInteger, exists, select, type_coerce
+from sqlalchemy import BigInteger, String, exists, select, type_coerce
 
 from coopctl.core.db import UnitOfWork
 from coopctl.ledger.models import Account, JournalEntry, JournalLine, entry_no_of
@@ -18,91 +23,124 @@ from coopctl.recon.matcher import Candidate
 from coopctl.recon.models import GroupLedgerLine
 
 CENT = Decimal("0.01")
+CHUNK = 2000  # ids per IN list (below SQLite's and PostgreSQL's parameter limits)
 
 
-def open_ledger_lines(
-    uow: UnitOfWork, gl_account_id: int, start: date, end: date, *, with_names: bool = True
-) -> list[Candidate]:
-    """Posted lines on ``gl_account_id`` dated ``start``..``end`` not in any match group,
-    signed from the bank's side (debit positive)."""
+class OpenRow(NamedTuple):
+    id: int
+    day: date
+    kobo: int  # signed from the bank's side: debit positive
+    entry_id: int
+    reference: str
+    narration: str
+    memo: str
+    reverses_entry: int | None
+    reversed: bool
+
+
+def open_rows(uow: UnitOfWork, gl_account_id: int, start: date, end: date) -> list[OpenRow]:
+    """Posted lines on ``gl_account_id`` dated ``start``..``end`` in no match group."""
     jl, je = JournalLine, JournalEntry
-    rows = uow.session.execute(
-        select(
-            jl.id,
-            je.business_date,
-            type_coerce(jl.debit, BigInteger),
-            type_coerce(jl.credit, BigInteger),
-            je.id,
-            je.reference,
-            je.narration,
-            jl.memo,
-            je.reverses_id,
+    rows = (
+        uow.session.connection()
+        .execute(
+            select(
+                jl.id,
+                type_coerce(je.business_date, String),  # parsed below, once per distinct day
+                type_coerce(jl.debit, BigInteger),
+                type_coerce(jl.credit, BigInteger),
+                je.id,
+                je.reference,
+                je.narration,
+                jl.memo,
+                je.reverses_id,
+                je.reversed_by_id,
+            )
+            .join(je, je.id == jl.entry_id)
+            .where(
+                jl.gl_account_id == gl_account_id,
+                je.status == "posted",
+                je.business_date >= start,
+                je.business_date <= end,
+                ~exists().where(GroupLedgerLine.journal_line_id == jl.id),
+            )
         )
-        .join(je, je.id == jl.entry_id)
-        .where(
-            jl.gl_account_id == gl_account_id,
-            je.status == "posted",
-            je.business_date >= start,
-            je.business_date <= end,
-            ~exists().where(GroupLedgerLine.journal_line_id == jl.id),
+        .all()
+    )
+    days: dict[object, date] = {}
+
+    def day_of(v: object) -> date:
+        d = days.get(v)
+        if d is None:
+            d = days[v] = v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
+        return d
+
+    return [
+        OpenRow(
+            lid, day_of(d), (dr or 0) - (cr or 0), eid, ref or "", narr, memo, rev, by is not None
         )
-    ).all()
-    people: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
-    if with_names and rows:
-        people = _people(uow, gl_account_id, start, end)
+        for lid, d, dr, cr, eid, ref, narr, memo, rev, by in rows
+    ]
+
+
+def candidates(uow: UnitOfWork, rows: list[OpenRow], *, with_names: bool = True) -> list[Candidate]:
+    """Candidates for ``rows``, with the people of their entries."""
+    people = _people(uow, sorted({r.entry_id for r in rows})) if with_names and rows else {}
     line_of_entry: dict[int, int] = {}
     for r in rows:
-        line_of_entry.setdefault(r[4], r[0])
+        line_of_entry.setdefault(r.entry_id, r.id)
     out = []
-    for lid, day, dr, cr, eid, ref, narr, memo, rev in rows:
-        names, numbers = people.get(eid, ([], [])) if people else ([], [])
+    for r in rows:
+        names, numbers = people.get(r.entry_id, ([], []))
         out.append(
             Candidate(
-                id=lid,
-                day=day,
-                amount=(Decimal(int(dr or 0) - int(cr or 0)) * CENT),
-                entry_no=entry_no_of(eid),
-                reference=ref or "",
-                text=f"{narr or ''} {memo or ''}".strip(),
+                id=r.id,
+                day=r.day,
+                amount=Decimal(r.kobo) * CENT,
+                entry_no=entry_no_of(r.entry_id),
+                reference=r.reference,
+                text=f"{r.narration or ''} {r.memo or ''}".strip(),
                 names=tuple(names),
                 numbers=tuple(numbers),
-                reverses=line_of_entry.get(rev) if rev else None,
+                reverses=line_of_entry.get(r.reverses_entry) if r.reverses_entry else None,
             )
         )
     return out
 
 
-def _people(
-    uow: UnitOfWork, gl_id: int, start: date, end: date
-) -> dict[int, tuple[list[str], list[str]]]:
-    jl, je = JournalLine, JournalEntry
-    bank_entries = (
-        select(jl.entry_id)
-        .join(je, je.id == jl.entry_id)
-        .where(jl.gl_account_id == gl_id, je.business_date >= start, je.business_date <= end)
-    )
-    q = (
-        select(
-            jl.entry_id,
-            Account.account_no,
-            Member.member_no,
-            Member.first_name,
-            Member.last_name,
-            Account.id,
-        )
-        .join(Account, Account.id == jl.account_id)
-        .outerjoin(Member, Member.id == Account.member_id)
-        .where(jl.entry_id.in_(bank_entries))
-    )
+def open_ledger_lines(
+    uow: UnitOfWork, gl_account_id: int, start: date, end: date, *, with_names: bool = True
+) -> list[Candidate]:
+    """Every open line on ``gl_account_id`` in the window, as candidates."""
+    return candidates(uow, open_rows(uow, gl_account_id, start, end), with_names=with_names)
+
+
+def _people(uow: UnitOfWork, entry_ids: list[int]) -> dict[int, tuple[list[str], list[str]]]:
+    jl = JournalLine
     out: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
     acct_entries: dict[int, list[int]] = defaultdict(list)
-    for eid, acct_no, member_no, first, last, acct_id in uow.session.execute(q):
-        names, numbers = out[eid]
-        numbers.append(acct_no)
-        if member_no:
-            numbers.append(member_no)
-            names.append(f"{first} {last}")
-        acct_entries[acct_id].append(eid)
+    conn = uow.session.connection()
+    for i in range(0, len(entry_ids), CHUNK):
+        q = (
+            select(
+                jl.entry_id,
+                Account.account_no,
+                Member.member_no,
+                Member.first_name,
+                Member.last_name,
+                Account.id,
+            )
+            .join(Account, Account.id == jl.account_id)
+            .outerjoin(Member, Member.id == Account.member_id)
+            .where(jl.entry_id.in_(entry_ids[i : i + CHUNK]))
+        )
+        for eid, acct_no, member_no, first, last, acct_id in conn.execute(q):
+            names, numbers = out[eid]
+            numbers.append(acct_no)
+            if member_no:
+                numbers.append(member_no)
+                names.append(f"{first} {last}")
+            acct_entries[acct_id].append(eid)
     if acct_entries:
         try:
             from coopctl.loans.models import Loan
@@ -110,7 +148,7 @@ def _people(
             return out
         ids = list(acct_entries)
         for i in range(0, len(ids), 500):
-            for loan_no, loan_acct in uow.session.execute(
+            for loan_no, loan_acct in conn.execute(
                 select(Loan.loan_no, Loan.account_id).where(Loan.account_id.in_(ids[i : i + 500]))
             ):
                 for eid in acct_entries[int(loan_acct or 0)]:

@@ -263,7 +263,8 @@ def import_statement(
             if fp_of[id(ln)] in fresh
         ]
         if rows:
-            uow.session.execute(insert(StatementLine), rows)
+            table: Any = StatementLine.__table__
+            uow.session.connection().execute(insert(table), rows)
     uow.session.flush()
     audit.record(
         uow,

@@ -62,19 +62,26 @@ class Statement:
 
 _SPACE = re.compile(r"\s+")
 _CTRL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
 
 
 def clean_text(text: str, limit: int = MAX_TEXT) -> str:
     """Control characters out, whitespace folded, at most ``limit`` characters."""
+    if text.isprintable() and "  " not in text and text == text.strip():
+        return text[:limit]  # the common case, without the regular expressions
     return _SPACE.sub(" ", _CTRL.sub(" ", text)).strip()[:limit]
 
 
 def normalise(text: str) -> str:
     """Text for fingerprints and similarity: accents off, upper case, only letters and
     digits, single spaces."""
-    t = unicodedata.normalize("NFKD", text)
-    t = "".join(c for c in t if not unicodedata.combining(c))
-    return _SPACE.sub(" ", re.sub(r"[^0-9A-Za-z]+", " ", t)).strip().upper()
+    if not text:
+        return ""
+    t = text
+    if not t.isascii():
+        t = unicodedata.normalize("NFKD", t)
+        t = "".join(c for c in t if not unicodedata.combining(c))
+    return _NON_ALNUM.sub(" ", t).strip().upper()
 
 
 def fingerprints(lines: list[BankLine]) -> list[str]:

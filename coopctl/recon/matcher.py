@@ -90,13 +90,14 @@ class _Index:
     def __init__(self, cands: list[Candidate]) -> None:
         self.by_amount: dict[Decimal, list[tuple[date, int, Candidate]]] = defaultdict(list)
         self.by_ref: dict[str, list[Candidate]] = defaultdict(list)
-        self.by_day: dict[tuple[date, int], list[Candidate]] = defaultdict(list)
         for c in sorted(cands, key=lambda c: (c.day, c.id)):
             self.by_amount[c.amount].append((c.day, c.id, c))
-            for r in {normalise(c.reference).replace(" ", ""), c.entry_no.upper()} - {""}:
+            if c.reference:
+                r = normalise(c.reference).replace(" ", "")
                 if len(r) >= 4:
                     self.by_ref[r].append(c)
-            self.by_day[(c.day, 1 if c.amount > 0 else -1)].append(c)
+            if c.entry_no:
+                self.by_ref[c.entry_no.upper()].append(c)
 
     def same_amount(self, amount: Decimal, day: date, window: int) -> list[Candidate]:
         rows = self.by_amount.get(amount, [])
@@ -134,9 +135,12 @@ def _certain(item: Item, c: Candidate, item_refs: set[str]) -> bool:
     return any(len(k) >= 4 and k in item_refs for k in keys)
 
 
-def score(item: Item, c: Candidate, th: Thresholds, unique: bool) -> tuple[int, list[str]]:
-    """Score one bank line against one candidate (see the module text)."""
-    refs = _item_refs(item)
+def score(
+    item: Item, c: Candidate, th: Thresholds, unique: bool, refs: set[str] | None = None
+) -> tuple[int, list[str]]:
+    """Score one bank line against one candidate (see the module text); ``refs`` are
+    the line's reference words when the caller has them already."""
+    refs = item_refs(item) if refs is None else refs
     exact = item.amount == c.amount
     if exact and _certain(item, c, refs):
         return 100, ["reference"]
@@ -155,7 +159,8 @@ def score(item: Item, c: Candidate, th: Thresholds, unique: bool) -> tuple[int, 
     return min(s, 99), why
 
 
-def _item_refs(item: Item) -> set[str]:
+def item_refs(item: Item) -> set[str]:
+    """The reference words of a bank line (its reference, and words of 4+ characters)."""
     out = _refs(item.text) | _refs(item.reference)
     ref = normalise(item.reference).replace(" ", "")
     if len(ref) >= 4:
@@ -163,8 +168,12 @@ def _item_refs(item: Item) -> set[str]:
     return out
 
 
-def match(items: list[Item], candidates: list[Candidate], th: Thresholds) -> list[Proposal]:
-    """Proposals for ``items`` against ``candidates``; every id appears at most once."""
+def match(
+    items: list[Item], candidates: list[Candidate], th: Thresholds, *, one_to_one_only: bool = False
+) -> list[Proposal]:
+    """Proposals for ``items`` against ``candidates``; every id appears at most once.
+    ``one_to_one_only`` stops after the first stage (callers that fetch the group
+    candidates separately run the rest on the lines left)."""
     items = sorted(items, key=lambda i: (i.day, i.id))
     idx = _Index(candidates)
     item_amounts: dict[Decimal, list[date]] = defaultdict(list)
@@ -178,15 +187,18 @@ def match(items: list[Item], candidates: list[Candidate], th: Thresholds) -> lis
     scored: list[tuple[int, int, int, Item, Candidate, list[str], bool]] = []
     for it in items:
         pool = {c.id: c for c in idx.same_amount(it.amount, it.day, th.window_days)}
-        for r in _item_refs(it):
+        refs = item_refs(it)
+        for r in refs:
             for c in idx.by_ref.get(r, []):
                 if abs((c.day - it.day).days) <= 3 * th.window_days:
                     pool.setdefault(c.id, c)
+        if not pool:
+            continue
         same = [c for c in pool.values() if c.amount == it.amount]
         rivals = sum(1 for d in item_amounts[it.amount] if abs((d - it.day).days) <= th.window_days)
         unique = len(same) == 1 and rivals == 1
         ranked = sorted(
-            ((*score(it, c, th, unique), c) for c in pool.values()),
+            ((*score(it, c, th, unique, refs), c) for c in pool.values()),
             key=lambda t: (-t[0], abs((t[2].day - it.day).days), t[2].id),
         )
         ranked = [r for r in ranked if r[0] >= th.suggest]
@@ -210,6 +222,8 @@ def match(items: list[Item], candidates: list[Candidate], th: Thresholds) -> lis
         taken_i.add(it.id)
         taken_c.add(c.id)
 
+    if one_to_one_only:
+        return out
     # 2. groups on one day: one bank line ↔ several ledger lines, and the reverse
     open_c = [c for c in candidates if c.id not in taken_c]
     open_i = [i for i in items if i.id not in taken_i]
@@ -268,7 +282,7 @@ def _groups(
                 hit, score = _pair(pool, it.amount), 70
             if hit is None:
                 continue
-            refs = _item_refs(it)
+            refs = item_refs(it)
             certain = all(_certain(it, c, refs) for c in hit)
             s = 100 if certain else score
             why = "reference" if certain else ("whole day" if s == 88 else "sum")
@@ -294,7 +308,7 @@ def _groups(
             if c.id in tc or not hit_i or any(i.id in ti for i in hit_i):
                 continue
             whole = len(hit_i) == len(pool_i)
-            certain = all(_certain(i, c, _item_refs(i)) for i in hit_i)
+            certain = all(_certain(i, c, item_refs(i)) for i in hit_i)
             s = 100 if certain else (88 if whole else 86)
             out.append(
                 Proposal(

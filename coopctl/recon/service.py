@@ -4,21 +4,23 @@ or deletes a posting (unlinking only frees the bank and ledger lines)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
-from coopctl.core.errors import NotFoundError, ValidationError
+from coopctl.core.errors import InvalidStateError, NotFoundError, ValidationError
 from coopctl.core.security import require
 from coopctl.ledger.models import JournalEntry, JournalLine, entry_no_of
 from coopctl.ledger.posting import EntryDraft, LineDraft, post
 from coopctl.recon.banks import get_bank, list_banks
-from coopctl.recon.candidates import open_ledger_lines, window
+from coopctl.recon.candidates import candidates, open_rows, window
 from coopctl.recon.errors import ReconLinkError
-from coopctl.recon.matcher import Item, Thresholds, match
+from coopctl.recon.lines import normalise
+from coopctl.recon.matcher import Candidate, Item, Proposal, Thresholds, item_refs, match
 from coopctl.recon.models import BankAccount, GroupLedgerLine, MatchGroup, StatementLine
 
 
@@ -58,6 +60,86 @@ def _group(
     return g
 
 
+_COMPACT = re.compile(r"[^0-9A-Za-z]+")
+
+
+def _compact(ref: str) -> str:
+    """``normalise(ref)`` without spaces (the matcher's reference key), quickly."""
+    if ref.isascii():
+        return _COMPACT.sub("", ref).upper()
+    return normalise(ref).replace(" ", "")
+
+
+def _propose(
+    uow: UnitOfWork, bank: BankAccount, items: list[Item], th: Thresholds, start: Any, end: Any
+) -> tuple[list[Proposal], list[Candidate]]:
+    """The matcher over the open ledger lines, in two passes that give the matcher's
+    answer without building a candidate for every open line: first the lines that can
+    match one to one (an amount or a reference of a bank line, and reversal pairs),
+    then, for the bank lines left, the smaller lines of their day and sign (groups)."""
+    rows = open_rows(uow, bank.gl_account_id, start, end)
+    kobo = {int(i.amount * 100) for i in items}
+    refs: set[str] = set()
+    for it in items:
+        refs |= item_refs(it)
+    entry_ids = {int(r[2:]) for r in refs if r.startswith("JE") and r[2:].isdigit()}
+    first = [
+        r
+        for r in rows
+        if r.kobo in kobo
+        or r.reversed
+        or r.reverses_entry
+        or r.entry_id in entry_ids
+        or (r.reference and _compact(r.reference) in refs)
+    ]
+    cands = candidates(uow, first)
+    props = match(items, cands, th, one_to_one_only=True)
+    used_i = {i for p in props for i in p.items}
+    used_c = {c for p in props for c in p.candidates}
+    left = [i for i in items if i.id not in used_i]
+    if not left:
+        return props, cands
+    limit: dict[tuple[Any, int], int] = {}
+    for it in left:
+        key = (it.day, 1 if it.amount > 0 else -1)
+        limit[key] = max(limit.get(key, 0), abs(int(it.amount * 100)))
+    seen = {c.id for c in cands}
+    more = [
+        r
+        for r in rows
+        if r.id not in seen and abs(r.kobo) < limit.get((r.day, 1 if r.kobo > 0 else -1), 0)
+    ]
+    second = [c for c in cands if c.id not in used_c] + candidates(uow, more)
+    return props + match(left, second, th), cands + second
+
+
+def _posted_items(uow: UnitOfWork, bank: BankAccount, items: list[Item]) -> set[int]:
+    """Bank lines booked with ``recon post`` whose entry was approved after a wait:
+    their entry carries the reference ``RECON-<line>``; match them to it first."""
+    by_ref = {f"RECON-{i.id}": i for i in items}
+    if not by_ref:
+        return set()
+    jl, je = JournalLine, JournalEntry
+    rows = uow.session.execute(
+        select(jl.id, je.reference, jl.debit, jl.credit)
+        .join(je, je.id == jl.entry_id)
+        .where(
+            jl.gl_account_id == bank.gl_account_id,
+            je.status == "posted",
+            je.kind == "bank_item",
+            je.reference.like("RECON-%"),
+            ~exists().where(GroupLedgerLine.journal_line_id == jl.id),
+        )
+    ).all()
+    done: set[int] = set()
+    for lid, ref, dr, cr in rows:
+        it = by_ref.get(ref)
+        if it is not None and it.id not in done and dr - cr == it.amount:
+            _group(uow, bank, "posted", 100, [it.id], [lid])
+            done.add(it.id)
+    return done
+
+
 def match_bank(uow: UnitOfWork, bank: BankAccount) -> dict[str, int]:
     th = thresholds(uow)
     lines = uow.session.execute(
@@ -73,43 +155,66 @@ def match_bank(uow: UnitOfWork, bank: BankAccount) -> dict[str, int]:
     if not lines:
         return {"matched": 0, "suggested": 0, "unmatched": 0}
     items = [Item(i, d, a, r, f"{t} {c}".strip()) for i, d, a, r, t, c in lines]
+    booked = _posted_items(uow, bank, items)
+    items = [i for i in items if i.id not in booked]
+    if not items:
+        return {"matched": len(booked), "suggested": 0, "unmatched": 0}
     start, end = window([i.day for i in items], th.window_days)
-    cands = open_ledger_lines(uow, bank.gl_account_id, start, end)
-    props = match(items, cands, th)
+    props, cands = _propose(uow, bank, items, th, start, end)
     entry_of = {c.id: c.entry_no for c in cands}
     autos = [p for p in props if p.decision == "auto"]
+    conn = uow.session.connection()
+    lines_t: Any = StatementLine.__table__
     if autos:
         now, who = clock.utcnow(), _who(uow)
+        groups_t: Any = MatchGroup.__table__
+        # one executemany (RETURNING in parameter order would insert row by row on
+        # SQLite); the rows are then found by this run's timestamp, in id order
+        conn.execute(
+            insert(groups_t),
+            [
+                {
+                    "bank_account_id": bank.id,
+                    "kind": "auto",
+                    "score": p.score,
+                    "created_at": now,
+                    "created_by": who,
+                }
+                for p in autos
+            ],
+        )
         gids = list(
-            uow.session.execute(
-                insert(MatchGroup).returning(MatchGroup.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "bank_account_id": bank.id,
-                        "kind": "auto",
-                        "score": p.score,
-                        "created_at": now,
-                        "created_by": who,
-                    }
-                    for p in autos
-                ],
+            conn.execute(
+                select(groups_t.c.id)
+                .where(
+                    groups_t.c.bank_account_id == bank.id,
+                    groups_t.c.kind == "auto",
+                    groups_t.c.created_at == now,
+                )
+                .order_by(groups_t.c.id)
             ).scalars()
         )
+        if len(gids) != len(autos):  # another run at the same instant: never guess
+            raise InvalidStateError("recon match: another match run is writing; run it again")
         rows = [
-            {"id": i, "group_id": g, "suggestion": ""}
-            for p, g in zip(autos, gids, strict=True)
-            for i in p.items
+            {"b_id": i, "b_group": g} for p, g in zip(autos, gids, strict=True) for i in p.items
         ]
         if rows:
-            uow.session.execute(update(StatementLine), rows)
+            conn.execute(
+                update(lines_t)
+                .where(lines_t.c.id == bindparam("b_id"))
+                .values(group_id=bindparam("b_group"), suggestion=""),
+                rows,
+            )
         ledger = [
             {"group_id": g, "journal_line_id": c}
             for p, g in zip(autos, gids, strict=True)
             for c in p.candidates
         ]
         if ledger:
-            uow.session.execute(insert(GroupLedgerLine), ledger)
-    matched = sum(len(p.items) for p in autos)
+            glines_t: Any = GroupLedgerLine.__table__
+            conn.execute(insert(glines_t), ledger)
+    matched = sum(len(p.items) for p in autos) + len(booked)
     suggestions: dict[int, str] = {}
     for p in props:
         if p.decision != "auto":
@@ -128,8 +233,11 @@ def match_bank(uow: UnitOfWork, bank: BankAccount) -> dict[str, int]:
         execution_options={"synchronize_session": False},
     )
     if suggestions:
-        uow.session.execute(
-            update(StatementLine), [{"id": i, "suggestion": t} for i, t in suggestions.items()]
+        conn.execute(
+            update(lines_t)
+            .where(lines_t.c.id == bindparam("b_id"))
+            .values(suggestion=bindparam("b_text")),
+            [{"b_id": i, "b_text": t} for i, t in suggestions.items()],
         )
     uow.session.flush()
     result = {

@@ -133,3 +133,86 @@ def test_statement_that_does_not_tie_exits_5(coop: Coop) -> None:
     coop.ok("recon", "banks", "add", "GTB", "--gl", "1130")
     r = coop.cli("recon", "import", f, "--bank", "GTB", "--allow-gap")
     assert r.exit_code == 5 and "currency" in r.stderr
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_report_formats_and_the_pack_page(coop: Coop, tmp_path: Path) -> None:
+    """An unmatched deposit (in books, not in bank) and a bank charge (in bank, not in
+    books) are the reconciling items, with their ages, in every format."""
+    coop.ok("recon", "banks", "add", "GTB", "--gl", "1121")
+    acct = _member_account(coop)
+    coop.ok(
+        "postings",
+        "deposit",
+        acct,
+        "10000",
+        "--bank",
+        "GTB",
+        "--ref",
+        "SLIP-1",
+        "--date",
+        "2026-10-20",
+    )
+    csv = tmp_path / "gtb.csv"
+    csv.write_text("date,description,reference,amount\n2026-10-31,COT OCT,,-1075.00\n")
+    coop.ok("recon", "import", csv, "--bank", "GTB")
+    rep = coop.ok("recon", "report", "--bank", "GTB", "--as-of", "2026-10-31")
+    assert (rep["statement_balance"], rep["book_balance"], rep["difference"]) == (
+        "-1075.00",
+        "10000.00",
+        "0.00",
+    )
+    assert [(i["side"], i["age_days"], i["amount"]) for i in rep["items"]] == [
+        ("in bank, not in books", 0, "-1075.00"),
+        ("in books, not in bank", 11, "10000.00"),
+    ]
+    text = coop.cli("recon", "report", "--bank", "GTB", "--as-of", "2026-10-31", "-f", "csv")
+    text.ok()
+    assert "COT OCT" in text.stdout and "-1075.00" in text.stdout
+    table = coop.cli("recon", "report", "--bank", "GTB", "--as-of", "2026-10-31")
+    table.ok()
+    assert "COT OCT" in table.stdout and "Difference" in table.stdout
+    for fmt in ("xlsx", "pdf"):
+        out = tmp_path / f"rec.{fmt}"
+        coop.cli("recon", "report", "--bank", "GTB", "-f", fmt, "-o", out).ok()
+        assert out.stat().st_size > 1000
+    pack = coop.ok("reports", "pack", "--month", "2026-10", "-o", tmp_path / "pack")
+    assert "bank-reconciliation" in pack["reports"]
+
+
+GTB_HEAD = "Trans Date,Reference,Value Date,Debit,Credit,Balance,Remarks\n"
+
+
+def test_continuity_and_a_pending_bank_item(coop: Coop, tmp_path: Path) -> None:
+    """A second statement that does not open at the first one's closing exits 5 naming
+    the gap; --allow-gap records it. A bank-only line of 1,500,000.00 posted with
+    `recon post` waits for a checker (manual-journal policy) and is matched once
+    approved."""
+    coop.ok("recon", "banks", "add", "GTB", "--gl", "1121")
+    one = tmp_path / "oct.csv"
+    one.write_text(
+        GTB_HEAD + ',,,,,"0.00",Opening Balance\n'
+        '30-Oct-2026,,30-Oct-2026,,"1,500,000.00","1,500,000.00",INWARD TRANSFER UNKNOWN\n'
+        ',,,,,"1,500,000.00",Closing Balance\n'
+    )
+    out = coop.ok("recon", "import", one, "--bank", "GTB", "--profile", "gtbank")
+    assert out["imported"] == 1 and out["gaps"] == []
+    two = tmp_path / "nov.csv"
+    two.write_text(
+        GTB_HEAD + ',,,,,"1,500,100.00",Opening Balance\n'
+        '02-Nov-2026,,02-Nov-2026,"4.00",,"1,500,096.00",SMS ALERT\n'
+        ',,,,,"1,500,096.00",Closing Balance\n'
+    )
+    r = coop.cli("recon", "import", two, "--bank", "GTB", "--profile", "gtbank")
+    assert r.exit_code == 5 and "gap 100.00" in r.stderr, r.stderr
+    out = coop.ok("recon", "import", two, "--bank", "GTB", "--profile", "gtbank", "--allow-gap")
+    assert out["imported"] == 1 and "gap 100.00" in out["gaps"][0]
+
+    (line,) = [x for x in coop.ok("recon", "list", "--bank", "GTB") if x["amount"] == "1500000.00"]
+    posted = coop.ok("recon", "post", line["id"], "--gl", "4900", operator="accountant1")
+    assert posted["status"] == "pending"
+    assert coop.ok("recon", "match", "--bank", "GTB")["matched"] == 0
+    coop.ok("postings", "approve", posted["entry_no"], operator="manager1")
+    assert coop.ok("recon", "match", "--bank", "GTB")["matched"] == 1
+    (line,) = [x for x in coop.ok("recon", "list", "--bank", "GTB") if x["id"] == line["id"]]
+    assert (line["status"], line["entries"]) == ("matched", posted["entry_no"])

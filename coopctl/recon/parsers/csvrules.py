@@ -76,6 +76,8 @@ def parse_amount(text: Any, prof: dict[str, Any], where: str) -> Decimal:
         value = Decimal(text)
     elif isinstance(text, float):
         value = Decimal(repr(text))
+    elif prof.get("decimal_mark", ".") == "." and _PLAIN.fullmatch(str(text)):
+        value = Decimal(str(text))
     else:
         s = str(text).strip().replace("\u00a0", " ")
         neg = s.startswith("(") and s.endswith(")")
@@ -100,18 +102,28 @@ def parse_amount(text: Any, prof: dict[str, Any], where: str) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
+_DAYS: dict[tuple[str, str], date] = {}
+_PLAIN = re.compile(r"-?\d{1,15}(?:\.\d{1,2})?")
+
+
 def parse_day(text: Any, fmt: str, where: str) -> date:
     if isinstance(text, datetime):
         return text.date()
     if isinstance(text, date):
         return text
     s = str(text).strip()
+    hit = _DAYS.get((s, fmt))
+    if hit is not None:
+        return hit
     try:
-        return datetime.strptime(s, fmt).date()
+        day = datetime.strptime(s, fmt).date()
     except ValueError:
         raise StatementFormatError(
             f"{where}: {clean_text(s, 40)!r} is not a date ({fmt})"
         ) from None
+    if len(_DAYS) < 100_000:
+        _DAYS[(s, fmt)] = day
+    return day
 
 
 def parse_csv(data: bytes, prof: dict[str, Any], name: str) -> Statement:
