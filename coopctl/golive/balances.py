@@ -20,6 +20,7 @@ from coopctl.core import clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.money import ZERO
 from coopctl.deposits.models import DepositAccount, DepositProduct
+from coopctl.golive.bulk_rows import insert_rows
 from coopctl.golive.loanplan import LoanPlan, PlanError, plan_loan
 from coopctl.golive.models import GoliveMember
 from coopctl.golive.reader import Report
@@ -102,29 +103,24 @@ def write_accounts(
         }
         for r, no in zip(recs, numbers, strict=True)
     ]
-    id_of: dict[str, int] = {}
-    for i in range(0, len(params), 5000):
-        got = uow.session.execute(
-            insert(Account).returning(Account.id, Account.account_no), params[i : i + 5000]
-        )
-        id_of.update({no: aid for aid, no in got})
+    acct_ids = insert_rows(uow, Account.__table__, params, ids=True)
     details = []
-    for r, no in zip(recs, numbers, strict=True):
+    for r, aid in zip(recs, acct_ids, strict=True):
         fd = r.product.kind == "fixed_deposit"
+        term = r.product.term_days
+        if fd and r.maturity_date and r.placed_on:
+            term = (r.maturity_date - r.placed_on).days
         details.append(
             {
-                "account_id": id_of[no],
+                "account_id": aid,
                 "product_id": r.product.id,
                 "annual_rate": r.rate if fd and r.rate is not None else r.product.annual_rate,
-                "term_days": (r.maturity_date - r.placed_on).days
-                if fd and r.maturity_date and r.placed_on
-                else r.product.term_days,
+                "term_days": term,
                 "placed_on": r.placed_on if fd else None,
                 "maturity_date": r.maturity_date if fd else None,
             }
         )
-    for i in range(0, len(details), 5000):
-        uow.session.execute(insert(DepositAccount), details[i : i + 5000])
+    insert_rows(uow, DepositAccount.__table__, details)
     day = uow_golive(uow)
     drafts = [
         EntryDraft(
