@@ -180,6 +180,41 @@ def plan_all(recs: list[LoanRec], lk: Lookups, rep: Report) -> list[LoanPlan | N
     return plans
 
 
+def _mark_penalty_periods(
+    uow: UnitOfWork, recs: list[LoanRec], loans: list[Loan], day: Any, now: Any
+) -> None:
+    """The penalty periods an arrears installment went through before go-live were
+    charged by the old system (``arrears_penalty``): record them as charged, the amount
+    split over them, so the penalty job charges only the periods after go-live."""
+    from coopctl.core.money import allocate
+    from coopctl.loans.models import LoanPenaltyCharge
+    from coopctl.loans.penalties import charge_dates, period_key
+
+    by_id = {loan.id: (loan, r) for loan, r in zip(loans, recs, strict=True)}
+    rows = uow.session.execute(
+        select(LoanInstallment.id, LoanInstallment.loan_id, LoanInstallment.due_date).where(
+            LoanInstallment.loan_id.in_(list(by_id)), LoanInstallment.origin == "golive_arrears"
+        )
+    ).all()
+    for inst_id, loan_id, due in rows:
+        loan, r = by_id[loan_id]
+        periods = charge_dates(due, r.product.penalty_grace_days, day)
+        if not periods or r.arrears_penalty <= 0:
+            continue
+        for k, (on, part) in enumerate(
+            zip(periods, allocate(r.arrears_penalty, [1] * len(periods)), strict=True), 1
+        ):
+            if part > 0:
+                uow.session.add(
+                    LoanPenaltyCharge(
+                        loan_id=loan_id, installment_id=inst_id,
+                        period_key=period_key(loan.loan_no, inst_id, k), amount=part,
+                        business_date=on, created_at=now,
+                    )
+                )  # fmt: skip
+    uow.session.flush()
+
+
 def loan_lines(r: LoanRec, loan_no: str, opening: str) -> list[LineDraft]:
     lines = [
         LineDraft(GL.LOANS, debit=r.outstanding, account_no=loan_no, memo="outstanding principal")
@@ -254,6 +289,7 @@ def write_loans(
     ]  # fmt: skip
     if inst:
         uow.session.execute(insert(LoanInstallment), inst)
+    _mark_penalty_periods(uow, recs, loans, day, now)
     drafts = [
         EntryDraft(
             business_date=day, kind=KIND, reference=ref,
