@@ -20,6 +20,7 @@ from coopctl.core import clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.money import ZERO
 from coopctl.deposits.models import DepositAccount, DepositProduct
+from coopctl.golive.bulk_rows import insert_rows
 from coopctl.golive.loanplan import LoanPlan, PlanError, plan_loan
 from coopctl.golive.models import GoliveMember
 from coopctl.golive.reader import Report
@@ -102,29 +103,24 @@ def write_accounts(
         }
         for r, no in zip(recs, numbers, strict=True)
     ]
-    id_of: dict[str, int] = {}
-    for i in range(0, len(params), 5000):
-        got = uow.session.execute(
-            insert(Account).returning(Account.id, Account.account_no), params[i : i + 5000]
-        )
-        id_of.update({no: aid for aid, no in got})
+    acct_ids = insert_rows(uow, Account.__table__, params, ids=True)
     details = []
-    for r, no in zip(recs, numbers, strict=True):
+    for r, aid in zip(recs, acct_ids, strict=True):
         fd = r.product.kind == "fixed_deposit"
+        term = r.product.term_days
+        if fd and r.maturity_date and r.placed_on:
+            term = (r.maturity_date - r.placed_on).days
         details.append(
             {
-                "account_id": id_of[no],
+                "account_id": aid,
                 "product_id": r.product.id,
                 "annual_rate": r.rate if fd and r.rate is not None else r.product.annual_rate,
-                "term_days": (r.maturity_date - r.placed_on).days
-                if fd and r.maturity_date and r.placed_on
-                else r.product.term_days,
+                "term_days": term,
                 "placed_on": r.placed_on if fd else None,
                 "maturity_date": r.maturity_date if fd else None,
             }
         )
-    for i in range(0, len(details), 5000):
-        uow.session.execute(insert(DepositAccount), details[i : i + 5000])
+    insert_rows(uow, DepositAccount.__table__, details)
     day = uow_golive(uow)
     drafts = [
         EntryDraft(
@@ -182,6 +178,41 @@ def plan_all(recs: list[LoanRec], lk: Lookups, rep: Report) -> list[LoanPlan | N
             rep.add(r.row, "term", getattr(exc, "message", str(exc)))
             plans.append(None)
     return plans
+
+
+def _mark_penalty_periods(
+    uow: UnitOfWork, recs: list[LoanRec], loans: list[Loan], day: Any, now: Any
+) -> None:
+    """The penalty periods an arrears installment went through before go-live were
+    charged by the old system (``arrears_penalty``): record them as charged, the amount
+    split over them, so the penalty job charges only the periods after go-live."""
+    from coopctl.core.money import allocate
+    from coopctl.loans.models import LoanPenaltyCharge
+    from coopctl.loans.penalties import charge_dates, period_key
+
+    by_id = {loan.id: (loan, r) for loan, r in zip(loans, recs, strict=True)}
+    rows = uow.session.execute(
+        select(LoanInstallment.id, LoanInstallment.loan_id, LoanInstallment.due_date).where(
+            LoanInstallment.loan_id.in_(list(by_id)), LoanInstallment.origin == "golive_arrears"
+        )
+    ).all()
+    for inst_id, loan_id, due in rows:
+        loan, r = by_id[loan_id]
+        periods = charge_dates(due, r.product.penalty_grace_days, day)
+        if not periods or r.arrears_penalty <= 0:
+            continue
+        for k, (on, part) in enumerate(
+            zip(periods, allocate(r.arrears_penalty, [1] * len(periods)), strict=True), 1
+        ):
+            if part > 0:
+                uow.session.add(
+                    LoanPenaltyCharge(
+                        loan_id=loan_id, installment_id=inst_id,
+                        period_key=period_key(loan.loan_no, inst_id, k), amount=part,
+                        business_date=on, created_at=now,
+                    )
+                )  # fmt: skip
+    uow.session.flush()
 
 
 def loan_lines(r: LoanRec, loan_no: str, opening: str) -> list[LineDraft]:
@@ -258,6 +289,7 @@ def write_loans(
     ]  # fmt: skip
     if inst:
         uow.session.execute(insert(LoanInstallment), inst)
+    _mark_penalty_periods(uow, recs, loans, day, now)
     drafts = [
         EntryDraft(
             business_date=day, kind=KIND, reference=ref,

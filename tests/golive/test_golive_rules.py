@@ -175,3 +175,44 @@ def test_not_a_workbook_nor_text(coop: Coop, tmp_path: Path) -> None:
     g.write_bytes(b"legacy_id,first_name\n\xff\xfe")
     r = coop.cli("golive", "import", "members", g)
     assert r.exit_code == 2 and "not UTF-8" in r.stderr
+
+
+def test_bad_accounts_and_duplicate_bvns_are_all_reported(coop: Coop, tmp_path: Path) -> None:
+    m = write_csv(tmp_path / "members.csv", MEMBERS)
+    coop.ok("golive", "import", "members", m, "--as-of", GOLIVE)
+    dup = [
+        MEMBERS[0],
+        ("N-1", "Dayo", "Bello", "08051113333", "", "", "22212345678", "", "2020-01-10"),
+        ("N-2", "Efe", "Obi", "08051114444", "", "", "22298765432", "", "2020-01-10"),
+        ("N-3", "Funmi", "Ade", "08051115555", "", "", "22298765432", "", "2020-01-10"),
+        ("OLD-001", "Gbenga", "Ojo", "08051116666", "", "", "", "", "2020-01-10"),
+    ]
+    r = coop.cli("golive", "import", "members", write_csv(tmp_path / "more.csv", dup))
+    assert r.exit_code == 2
+    assert ":members:2:bvn: BVN already registered to member" in r.stderr
+    assert ":members:4:bvn: same BVN as line 3" in r.stderr
+    assert ":members:5:legacy_id: legacy_id 'OLD-001' was imported before" in r.stderr
+    bad = [
+        ACCOUNTS[0],
+        ("OLD-001", "NOPE", "10", "2019-03-01", "", "", ""),
+        ("OLD-002", "FD90", "100000", "2026-10-01", "2026-10-01", "2026-09-01", ""),
+        ("OLD-003", "SHR", "1500.50", "2020-01-10", "", "", ""),
+        ("OLD-003", "SAV", "-5", "2020-01-10", "", "", ""),
+    ]
+    r = coop.cli("golive", "import", "accounts", write_csv(tmp_path / "acc.csv", bad))
+    assert r.exit_code == 2
+    assert ":accounts:2:product: 'NOPE' is unknown" in r.stderr
+    assert ":accounts:3:maturity_date: 2026-09-01 is not after placed_on 2026-10-01" in r.stderr
+    assert ":accounts:4:opening_balance: 1500.50 is not a whole number of shares" in r.stderr
+    assert ":accounts:5:opening_balance:" in r.stderr
+    assert coop.sql("SELECT COUNT(*) FROM accounts WHERE kind <> 'loan'")[0][0] == 0
+    # a later import may not move the go-live date
+    r = coop.cli(
+        "golive",
+        "import",
+        "accounts",
+        write_csv(tmp_path / "a.csv", ACCOUNTS),
+        "--as-of",
+        "2026-11-27",
+    )
+    assert r.exit_code == 5 and "the go-live date is 2026-11-28" in r.stderr

@@ -5,6 +5,7 @@ the four templates and reconciles to the auditor's trial balance to the kobo."""
 from __future__ import annotations
 
 import csv
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -103,3 +104,20 @@ def test_repaying_the_arrears_clears_the_opening_receivables(coop: Coop, tmp_pat
     assert books.get("1230", Decimal(0)) == 0
     assert books.get("4100", Decimal(0)) == 0 and books.get("4300", Decimal(0)) == 0
     assert books["1110"] == Decimal("229500.00")
+
+
+def test_penalty_periods_before_golive_are_not_charged_again(coop: Coop, tmp_path: Path) -> None:
+    """The old system charged the 300.00 of penalties for the month the installment has
+    been late; the penalty job charges only the periods after go-live."""
+    from coopctl.loans.penalties import penalize
+
+    go_live(coop, tmp_path)
+    coop.sql("UPDATE loan_products SET penalty_fixed = 50000 WHERE code = 'LN-DEI'")  # 500.00
+    charges = coop.sql("SELECT COUNT(*), SUM(amount) FROM loan_penalty_charges")
+    assert charges[0][0] == 2 and charges[0][1] == 30000  # two periods (Oct 20, Nov 20), kobo
+    with coop.uow("system") as u:
+        assert penalize(u, date(2026, 11, 28)).charges == 0
+        later = penalize(u, date(2026, 12, 21))
+        # the arrears installment's third period (Dec 20) and the first of the installment
+        # due Dec 19; its two periods before go-live are recognised as already charged
+        assert (later.charges, later.skipped, later.amount) == (2, 2, Decimal("1000.00"))
