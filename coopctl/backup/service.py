@@ -77,6 +77,16 @@ def create(
     staging = Path(tempfile.mkdtemp(dir=out, prefix=".staging-"))
     writer = None
     try:
+        # The anchor log is copied *before* the database snapshot: every anchor it then
+        # holds names rows the snapshot has (anchors are appended after their commit),
+        # so the restored chain verifies against it. A later anchor would name rows the
+        # snapshot lacks and read as a deleted tail.
+        from coopctl.core import audit
+
+        anchors = audit.anchor_path(settings)
+        anchors_copy = staging / "audit-anchors.snapshot"
+        if anchors.is_file():
+            shutil.copyfile(anchors, anchors_copy)
         if dialect == "sqlite":
             db_part = snapshot.DB_SQLITE
             found = snapshot.sqlite_snapshot(url, staging / db_part)
@@ -88,7 +98,8 @@ def create(
         # After the database: every document the snapshot names is already on disk.
         data_dir = settings.data_dir
         for p in archive.data_files(data_dir, exclude=[out, backup_dir(settings), staging]):
-            writer.add_file("data/" + p.relative_to(data_dir).as_posix(), p)
+            src = anchors_copy if p.resolve() == anchors.resolve() and anchors_copy.is_file() else p
+            writer.add_file("data/" + p.relative_to(data_dir).as_posix(), src)
         key_file = settings.key_file
         inside = _is_inside(key_file, data_dir)
         if not inside and key_file.is_file():
@@ -241,13 +252,45 @@ def check_database(url: str, data_dir: Path, manifest: dict[str, Any]) -> list[d
         if found["schema_revision"] != migrate.head():
             return problems  # the checks of this version need its schema
         with Session(eng) as s:
-            s.info["data_dir"] = data_dir
+            _check_context(s, data_dir, manifest)
             for p in checks.run(s, groups=("ledger", "deposits", "loans", "members")):
                 problems.append(p.as_dict())
             s.rollback()
         return problems
     finally:
         eng.dispose()
+
+
+def _check_context(s: Any, data_dir: Path, manifest: dict[str, Any]) -> None:
+    """What the checks need beside the session, taken from the backup itself: its data
+    folder (documents, audit key and anchor log, through settings pointing there) and
+    the document cipher unwrapped with the archived field key."""
+    import dataclasses
+
+    from coopctl.core import crypto
+    from coopctl.core.config import load
+    from coopctl.core.models import KeyCheck
+
+    s.info["data_dir"] = data_dir
+    base = load(None)
+    values = {k: dict(v) for k, v in base.values.items()}
+    values["security"]["audit_anchor_path"] = str(data_dir / "audit-anchors.log")
+    if (data_dir / "audit.key").is_file():
+        values["security"]["audit_key_file"] = str(data_dir / "audit.key")
+    s.info["settings"] = dataclasses.replace(base, values=values, data_dir_override=str(data_dir))
+    key_rel = manifest.get("key_file") or "secret.key"
+    key_file = data_dir / key_rel if (data_dir / key_rel).is_file() else data_dir / "secret.key"
+    if not key_file.is_file():
+        key_file = data_dir.parent / key_rel  # extra/field.key beside the data folder
+    row = s.get(KeyCheck, "documents")
+    if row is None or not row.wrapped or not key_file.is_file():
+        return
+    try:
+        field = crypto.FieldCipher.from_file(key_file)
+        doc_key = field.unwrap(row.wrapped, context="document key")
+    except crypto.KeyFileError:
+        return  # the document check then reports what it cannot decrypt
+    s.info["document_cipher"] = crypto.DocumentCipher(doc_key)
 
 
 def verify(ctx: Any, file: Path) -> dict[str, Any]:
@@ -293,7 +336,7 @@ def _trial_upgrade(url: str, data_dir: Path) -> list[dict[str, str]]:
         except Exception as exc:
             return [{"check": "trial_upgrade", "detail": str(exc).splitlines()[0]}]
         with Session(eng) as s:
-            s.info["data_dir"] = data_dir
+            _check_context(s, data_dir, {})
             out = [p.as_dict() for p in checks.run(s, ("ledger", "deposits", "loans", "members"))]
             s.rollback()
         return out

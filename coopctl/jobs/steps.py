@@ -20,14 +20,11 @@ from coopctl.jobs.runner import Counts, StepRun
 
 # --- approvals ----------------------------------------------------------------------------
 def expire_approvals(uow: UnitOfWork, business_date: date) -> int:
-    """End the pending maker-checker items whose window ran out; returns how many.
+    """End the pending maker-checker actions of every kind whose window ran out on
+    ``business_date``; returns how many (the approvals engine audits each)."""
+    from coopctl.approvals import service as approvals
 
-    The one place the job runner calls approvals expiry: point it at the approvals
-    engine's ``expire(uow)`` when that engine owns every pending kind.
-    """
-    from coopctl.ledger.approvals import expire_pending
-
-    return len(expire_pending(uow, business_date))
+    return approvals.expire(uow, business_date)
 
 
 def _approvals_expire(uow: UnitOfWork, d: date) -> Counts:

@@ -3,6 +3,7 @@ per database (a second one stands by until the first stops on SIGTERM)."""
 
 from __future__ import annotations
 
+import base64
 import os
 import select
 import signal
@@ -72,12 +73,13 @@ def _runs(coop: Coop) -> list[tuple[Any, ...]]:
 
 def test_daemon_once_runs_the_due_jobs_and_exits_0(coop: Coop) -> None:
     _lean(coop)
-    r = coop.cli("daemon", "--once", operator="system", COOPCTL_TODAY=TODAY)
+    key = base64.b64encode(bytes(range(32))).decode()
+    r = coop.cli("daemon", "--once", operator="system", COOPCTL_TODAY=TODAY, COOPCTL_BACKUP_KEY=key)
     assert r.exit_code == 0, r.stderr
     runs = [(j, str(d)[:10], s) for j, d, s in _runs(coop)]
     assert ("nightly", "2026-03-04", "ok") in runs
     assert ("month_end", "2026-02-28", "ok") in runs
-    assert "job backup skipped: steps not installed" in r.stderr
+    assert ("backup", "2026-03-04", "ok") in runs  # created, verified, pruned
     beat = coop.sql("SELECT status FROM daemon_heartbeat WHERE name = 'daemon'")
     assert [b[0] for b in beat] == ["stopped"]
     again = coop.cli("daemon", "--once", operator="system", COOPCTL_TODAY=TODAY)
