@@ -184,7 +184,8 @@ def test_reversal_restores_a_member_balance(coop: Coop) -> None:
 
 def test_reversal_that_would_overdraw_the_member_is_refused(coop: Coop) -> None:
     """SV-C receives ₦10,000, then withdraws ₦8,000: reversing the deposit would leave
-    −8,000 — refused on approval (exit 5), the reversal stays pending, nothing moves."""
+    −8,000 — refused on approval (exit 5): the stale approval is recorded failed with the
+    reason, the reversal entry ends rejected, nothing moves."""
     make_account(coop, "SV-C")
     dep = post_service(coop, [("1110", "DR", "10000"), ("2110", "CR", "10000", "SV-C")])
     post_service(coop, [("2110", "DR", "8000", "SV-C"), ("1110", "CR", "8000")], kind="withdrawal")
@@ -192,11 +193,13 @@ def test_reversal_that_would_overdraw_the_member_is_refused(coop: Coop) -> None:
     r = coop.cli("postings", "approve", rev["entry_no"], operator="manager2")
     assert r.exit_code == 5 and "SV-C" in r.stderr
     assert account_balance(coop, "SV-C") == D("2000.00")
-    assert coop.ok("postings", "show", rev["entry_no"])["status"] == "pending"
-    rejected = coop.ok(
-        "postings", "reject", rev["entry_no"], "--reason", "funds spent", operator="manager2"
-    )
-    assert rejected["status"] == "rejected"
+    shown = coop.ok("postings", "show", rev["entry_no"])
+    assert shown["status"] == "rejected"
+    failed = [a for a in coop.ok("approvals", "list", "--state", "failed")]
+    assert [a["subject"] for a in failed] == [rev["entry_no"]]
+    assert "SV-C" in failed[0]["reason"]
+    r = coop.cli("postings", "reject", rev["entry_no"], "--reason", "x", operator="manager2")
+    assert r.exit_code == 5 and "not pending" in r.stderr
     # the deposit may be reversed again later (the rejected reversal let go of it)
     assert coop.ok("postings", "show", dep)["status"] == "posted"
     assert_verified(coop)
