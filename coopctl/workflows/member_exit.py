@@ -33,6 +33,7 @@ from coopctl.core import audit, clock, ids, sequences
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import InvalidStateError, NotFoundError, ValidationError
 from coopctl.core.money import ZERO, round_money
+from coopctl.core.money import fmt as money_fmt
 from coopctl.core.security import require
 from coopctl.deposits.errors import ExitBlockedError
 from coopctl.deposits.holds import active_holds
@@ -269,7 +270,7 @@ def request_exit(
         channel=channel,
         bank_code=bank_code,
         business_date=on,
-        settlement=json.dumps(_jsonable(s.as_dict()), sort_keys=True),
+        settlement=json.dumps(s.as_dict(), sort_keys=True, default=_plain),
         refund=s.refund,
         loans_offset=s.loans_offset,
         maker=getattr(uow.operator, "username", None) or "system",
@@ -378,7 +379,11 @@ def reject_exit(uow: UnitOfWork, request_id: str, reason: str) -> dict[str, Any]
     )
 
 
-def _jsonable(v: Any) -> Any:
-    from coopctl.reports.render.jsonout import to_jsonable
-
-    return to_jsonable(v)
+def _plain(v: Any) -> str:
+    """JSON for the stored settlement: amounts with two decimals, dates ISO (the record
+    is data, not output, so no renderer is involved)."""
+    if isinstance(v, Decimal):
+        return money_fmt(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    raise TypeError(f"cannot store {type(v).__name__} in a settlement")
