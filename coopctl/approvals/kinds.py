@@ -11,11 +11,11 @@ from __future__ import annotations
 
 def register_builtin() -> None:
     from coopctl.budgets import service as budgets
-    from coopctl.workflows import member_exit
     from coopctl.deposits import teller
     from coopctl.ledger import approvals as ledger_approvals
     from coopctl.loans import committee, writeoff
     from coopctl.members import kyc
+    from coopctl.workflows import member_exit
 
     ledger_approvals.register_kinds()  # manual_journal, reversal
     teller.register_kinds()  # withdrawal, transfer

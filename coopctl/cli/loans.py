@@ -547,12 +547,8 @@ def reschedule(
 
 
 def _register_extra() -> None:
-    try:
-        from coopctl.cli.loans_provision import register_provision
-    except ModuleNotFoundError as exc:  # pragma: no cover - provisioning ships with loans
-        if exc.name != "coopctl.cli.loans_provision":
-            raise
-        return
+    from coopctl.cli.loans_provision import register_provision
+
     register_provision(app)
 
 

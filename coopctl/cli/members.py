@@ -353,15 +353,10 @@ def docs_get(
 
 
 def _register_exit() -> None:
-    """Member exit lives with the deposits context (``coopctl.cli.member_exit``)."""
-    import importlib
+    """Member exit (the workflow ``coopctl.workflows.member_exit``) has its commands in
+    ``coopctl.cli.member_exit``."""
+    from coopctl.cli import member_exit
 
-    try:
-        member_exit = importlib.import_module("coopctl.cli.member_exit")
-    except ModuleNotFoundError as exc:  # pragma: no cover - until that module exists
-        if exc.name != "coopctl.cli.member_exit":
-            raise
-        return
     member_exit.register_exit(app)
 
 

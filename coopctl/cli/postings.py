@@ -264,14 +264,8 @@ def reverse(
 
 def _register_teller() -> None:
     """Teller postings live with the deposits context (``coopctl.cli.teller``)."""
-    import importlib
+    from coopctl.cli import teller
 
-    try:
-        teller = importlib.import_module("coopctl.cli.teller")
-    except ModuleNotFoundError as exc:  # pragma: no cover - during bootstrap only
-        if exc.name != "coopctl.cli.teller":
-            raise
-        return
     teller.register(app)
 
 

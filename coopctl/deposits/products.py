@@ -1,13 +1,11 @@
 """Deposit products: savings, shares and fixed deposits, and their GL accounts.
 
-Loan products belong to the loans context; :func:`loan_products_module` finds
-``coopctl.loans.products`` when it is installed so ``products add|list|show``
-can dispatch to it.
+Loan products belong to the loans context; :func:`loan_products_module` returns
+``coopctl.loans.products`` so ``products add|list|show`` can dispatch to it.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -275,17 +273,12 @@ def product_as_dict(p: DepositProduct) -> dict[str, Any]:
 
 
 # --- loan products live in the loans context -----------------------------------------
-LOAN_PRODUCTS_MODULE = "coopctl.loans.products"
+def loan_products_module() -> ModuleType:
+    """``coopctl.loans.products`` (the loans context always ships; imported here, not at
+    the top, because it imports this module)."""
+    from coopctl.loans import products as loan_products
 
-
-def loan_products_module() -> ModuleType | None:
-    """``coopctl.loans.products`` if the loans context provides it, else None."""
-    try:
-        return importlib.import_module(LOAN_PRODUCTS_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name not in (LOAN_PRODUCTS_MODULE, "coopctl.loans"):
-            raise
-        return None
+    return loan_products
 
 
 def _loan_product_exists(uow: UnitOfWork, loans: ModuleType, code: str) -> bool:

@@ -4,12 +4,13 @@ Interest, penalties, provisioning and check-off imports post thousands of
 entries at once. :func:`post_many` gives them the guarantees of
 :func:`coopctl.ledger.posting.post`, entry by entry, at batch speed:
 
-1. every draft is validated in pure code first (:func:`rules.validate_draft`);
+1. every draft is checked against the ``entry`` rules of the one list of
+   posting rules (:data:`coopctl.ledger.rules.RULES`, the list ``post`` runs);
 2. drafts whose idempotency key already exists are skipped (one query per
    chunk of keys); a key repeated inside the batch is posted once;
-3. dates and periods are checked once per distinct date, GL and member
-   accounts resolved once, the line rules checked once per distinct
-   (GL, member account) pair;
+3. GL and member accounts are resolved once; the ``date`` rules run once per
+   distinct date and the ``line`` rules once per distinct (GL, member account,
+   manual) key;
 4. the touched member accounts are locked (id order, like ``post``) and the
    batch is replayed on their balances draft by draft, so a floor refuses
    exactly where posting one by one would — and before anything is written;
@@ -38,22 +39,15 @@ from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import (
     BusinessRuleError,
     CoopError,
-    InactiveAccountError,
     InsufficientFundsError,
-    ManualPostingNotAllowedError,
-    NotFoundError,
     ValidationError,
 )
 from coopctl.core.money import ZERO, from_minor
+from coopctl.ledger import rules
 from coopctl.ledger.bulk_io import AcctRow, BulkIO
-from coopctl.ledger.models import Account, GLAccount, entry_no_of
-from coopctl.ledger.posting import _needs_approval, _username, check_date, resolve_gl
-from coopctl.ledger.rules import (
-    ControlAccountError,
-    EntryDraft,
-    HeaderAccountError,
-    validate_draft,
-)
+from coopctl.ledger.models import Account, entry_no_of
+from coopctl.ledger.posting import _needs_approval, _username, load_facts, resolve_gl
+from coopctl.ledger.rules import EntryDraft, Facts
 
 __all__ = ["ApprovalRequiredError", "BulkResult", "post_many"]
 
@@ -111,18 +105,16 @@ def post_many(uow: UnitOfWork, drafts: Sequence[EntryDraft], *, route: str = "au
             first_of[k] = i
         todo.append(i)
 
-    # -- dates, GL accounts, member accounts: once each
-    for day in sorted({drafts[i].business_date for i in todo}):
-        check_date(uow, day)
+    # -- GL and member accounts resolved once; date and line rules once per distinct key
     codes = {ln.gl_code for i in todo for ln in drafts[i].lines}
-    gls = resolve_gl(uow, codes) if codes else {}
+    gls = resolve_gl(uow, codes)
     numbers = {ln.account_no for i in todo for ln in drafts[i].lines if ln.account_no}
     accts = io.accounts(sorted(numbers)) if numbers else {}
-    missing = sorted(numbers - accts.keys())
-    if missing:
-        more = f" (+{len(missing) - 5} more)" if len(missing) > 5 else ""
-        raise NotFoundError(f"account {', '.join(missing[:5])}{more} not found")
-    _check_lines(drafts, todo, gls, accts)
+    days = {drafts[i].business_date for i in todo}
+    facts = load_facts(uow, days, gls, accts)
+    for day in sorted(days):
+        rules.check_date(day, facts)
+    _check_lines(drafts, todo, facts)
 
     # -- every line once in integer kobo: (GL id, account id | None, debit, credit, memo, ±1)
     gl_id = {code: g.id for code, g in gls.items()}
@@ -183,55 +175,32 @@ def post_many(uow: UnitOfWork, drafts: Sequence[EntryDraft], *, route: str = "au
 
 
 def _validate(uow: UnitOfWork, n: int, d: EntryDraft) -> Decimal:
-    """Pure checks of one draft; errors name the draft (position and key)."""
+    """The ``entry`` rules on one draft; errors name the draft (position and key)."""
     where = f"draft {n}" + (f" ({d.idempotency_key})" if d.idempotency_key else "")
+    summary = rules.summarise(d.kind, d.lines)
     try:
-        total = validate_draft(d)
+        rules.check_entry(summary)
     except CoopError as exc:
-        raise type(exc)(f"{where}: {exc.message}", details=exc.details) from None
+        named = type(exc)(f"{where}: {exc.message}", details=exc.details)
+        named.rule = getattr(exc, "rule", None)  # type: ignore[attr-defined]
+        raise named from None
     if d.reverses_id is not None:
         raise ValidationError(f"{where}: reversals are posted with reverse(), not in bulk")
-    if _needs_approval(uow, d, total):
+    if _needs_approval(uow, d, summary.debits):
         raise ApprovalRequiredError(f"{where}: {d.approval_kind} needs a checker; use post()")
-    return total
+    return summary.debits
 
 
-def _check_lines(
-    drafts: list[EntryDraft], todo: list[int], gls: dict[str, GLAccount], accts: dict[str, AcctRow]
-) -> None:
-    """The rules of ``posting._check_line``, once per distinct (GL, account, manual)."""
-    code_of = {g.id: g.code for g in gls.values()}
+def _check_lines(drafts: list[EntryDraft], todo: list[int], facts: Facts) -> None:
+    """The ``line`` rules, once per distinct (GL, member account, manual) key."""
     seen: set[tuple[str, str | None, bool]] = set()
     for i in todo:
-        d = drafts[i]
-        for ln in d.lines:
-            sig = (ln.gl_code, ln.account_no, d.manual)
-            if sig in seen:
-                continue
-            seen.add(sig)
-            gl = gls[ln.gl_code]
-            acct = accts.get(ln.account_no) if ln.account_no else None
-            if not gl.active:
-                raise InactiveAccountError(f"GL account {gl.code} is inactive")
-            if gl.is_header:
-                raise HeaderAccountError(f"GL account {gl.code} is a header; post to its children")
-            if d.manual and not gl.manual_allowed:
-                raise ManualPostingNotAllowedError(
-                    f"GL account {gl.code} ({gl.name}) does not accept manual journals"
-                )
-            if gl.is_control and acct is None:
-                raise ControlAccountError(
-                    f"GL account {gl.code} is a control account: the line must name a member "
-                    "account"
-                )
-            if acct is not None:
-                if acct.gl_account_id != gl.id:
-                    other = code_of.get(acct.gl_account_id, str(acct.gl_account_id))
-                    raise ControlAccountError(
-                        f"account {acct.account_no} belongs to GL {other}, not {gl.code}"
-                    )
-                if acct.status not in ("active", "dormant"):
-                    raise InactiveAccountError(f"account {acct.account_no} is {acct.status}")
+        manual = drafts[i].manual
+        for ln in drafts[i].lines:
+            sig = (ln.gl_code, ln.account_no, manual)
+            if sig not in seen:
+                seen.add(sig)
+                rules.check_line(rules.LineKey(*sig), facts)
 
 
 def _replay_balances(

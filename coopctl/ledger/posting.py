@@ -1,7 +1,8 @@
 """The posting engine: every financial effect goes through :func:`post`.
 
-A draft is validated in pure code (:mod:`coopctl.ledger.rules`), then against
-the database (dates, periods, accounts), then inserted as ``draft`` (or
+A draft is checked against the one list of posting rules (:data:`coopctl.ledger.rules.RULES`:
+the draft alone, then its date and lines against the facts loaded from the database
+by :func:`load_facts`), then inserted as ``draft`` (or
 ``pending`` when maker-checker applies), its lines added, member balances
 updated under a row lock, and the entry flipped to ``posted`` — where the
 database trigger checks the balance once more.
@@ -10,6 +11,7 @@ database trigger checks the balance once more.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,25 +21,12 @@ from sqlalchemy import select
 
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
-from coopctl.core.errors import (
-    ClosedPeriodError,
-    FutureDateError,
-    InactiveAccountError,
-    InsufficientFundsError,
-    ManualPostingNotAllowedError,
-    NotFoundError,
-)
+from coopctl.core.errors import InsufficientFundsError
 from coopctl.core.money import ZERO
 from coopctl.core.security import needs_checker
+from coopctl.ledger import rules
 from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine, Period
-from coopctl.ledger.rules import (
-    ControlAccountError,
-    EntryDraft,
-    HeaderAccountError,
-    LineDraft,
-    UnknownGLAccountError,
-    validate_draft,
-)
+from coopctl.ledger.rules import EntryDraft, Facts, LineDraft
 
 __all__ = ["EntryDraft", "LineDraft", "PostResult", "apply_posting", "post"]
 
@@ -53,21 +42,54 @@ class PostResult:
         return self.entry.entry_no
 
 
-def closed_period_for(uow: UnitOfWork, d: date) -> Period | None:
-    return uow.session.scalars(
-        select(Period).where(
-            Period.status == "closed", Period.start_date <= d, Period.end_date >= d
+def closed_periods(uow: UnitOfWork, first: date, last: date) -> list[tuple[date, date, str]]:
+    """Closed periods overlapping ``first``..``last`` as (start, end, "YYYY-MM")."""
+    rows = uow.session.execute(
+        select(Period.start_date, Period.end_date, Period.year, Period.month).where(
+            Period.status == "closed", Period.start_date <= last, Period.end_date >= first
         )
-    ).first()
+    ).all()
+    return [(a, b, f"{y}-{m:02d}") for a, b, y, m in rows]
+
+
+def resolve_gl(uow: UnitOfWork, codes: set[str]) -> dict[str, GLAccount]:
+    """The GL accounts named by ``codes`` (missing ones are left out: a rule names them)."""
+    if not codes:
+        return {}
+    return {
+        g.code: g for g in uow.session.scalars(select(GLAccount).where(GLAccount.code.in_(codes)))
+    }
+
+
+def load_facts(
+    uow: UnitOfWork,
+    dates: set[date],
+    gls: Mapping[str, GLAccount] | None = None,
+    accounts: Mapping[str, rules.AccountFacts] | None = None,
+) -> Facts:
+    """What the posting rules need from the database: the business date, the closed
+    periods around ``dates``, and the GL and member accounts the caller resolved."""
+    gls = gls or {}
+    by_id = {g.id: g.code for g in gls.values()}
+
+    def gl_code_of(gl_id: int) -> str:
+        if gl_id not in by_id:
+            g = uow.session.get(GLAccount, gl_id)
+            by_id[gl_id] = g.code if g is not None else str(gl_id)
+        return by_id[gl_id]
+
+    return Facts(
+        today=uow.today(),
+        closed_periods=closed_periods(uow, min(dates), max(dates)) if dates else [],
+        gls=gls,
+        accounts=accounts or {},
+        gl_code_of=gl_code_of,
+    )
 
 
 def check_date(uow: UnitOfWork, d: date) -> None:
-    today = uow.today()
-    if d > today:
-        raise FutureDateError(f"date {d} is after the business date {today}")
-    p = closed_period_for(uow, d)
-    if p is not None:
-        raise ClosedPeriodError(f"date {d} is in the closed period {p.year}-{p.month:02d}")
+    """The ``date`` rules for ``d`` (business date, closed periods)."""
+    rules.check_date(d, load_facts(uow, {d}))
 
 
 def find_by_key(uow: UnitOfWork, key: str) -> JournalEntry | None:
@@ -76,24 +98,12 @@ def find_by_key(uow: UnitOfWork, key: str) -> JournalEntry | None:
     ).first()
 
 
-def resolve_gl(uow: UnitOfWork, codes: set[str]) -> dict[str, GLAccount]:
-    rows = uow.session.scalars(select(GLAccount).where(GLAccount.code.in_(codes))).all()
-    found = {g.code: g for g in rows}
-    missing = sorted(codes - found.keys())
-    if missing:
-        raise UnknownGLAccountError(f"GL account {', '.join(missing)} not found")
-    return found
-
-
 def resolve_accounts(uow: UnitOfWork, numbers: set[str]) -> dict[str, Account]:
+    """The member accounts named by ``numbers`` (missing ones are left out: a rule names them)."""
     if not numbers:
         return {}
     rows = uow.session.scalars(select(Account).where(Account.account_no.in_(numbers))).all()
-    found = {a.account_no: a for a in rows}
-    missing = sorted(numbers - found.keys())
-    if missing:
-        raise NotFoundError(f"account {', '.join(missing)} not found")
-    return found
+    return {a.account_no: a for a in rows}
 
 
 def _needs_approval(uow: UnitOfWork, draft: EntryDraft, total: Decimal) -> bool:
@@ -125,12 +135,15 @@ def post(uow: UnitOfWork, draft: EntryDraft, *, force_pending: bool | None = Non
     earlier = replay(uow, draft.idempotency_key)
     if earlier is not None:
         return earlier
-    total = validate_draft(draft)
-    check_date(uow, draft.business_date)
-    gls = resolve_gl(uow, {ln.gl_code for ln in draft.lines})
+    summary = rules.summarise(draft.kind, draft.lines)
+    rules.check_entry(summary)
+    total = summary.debits
     accounts = resolve_accounts(uow, {ln.account_no for ln in draft.lines if ln.account_no})
-    for ln in draft.lines:
-        _check_line(ln, gls[ln.gl_code], accounts.get(ln.account_no or ""), draft.manual)
+    gls = resolve_gl(uow, {ln.gl_code for ln in draft.lines})
+    facts = load_facts(uow, {draft.business_date}, gls, accounts)
+    rules.check_date(draft.business_date, facts)
+    for key in dict.fromkeys(rules.line_keys(draft)):
+        rules.check_line(key, facts)
     pending = _needs_approval(uow, draft, total) if force_pending is None else force_pending
     entry = JournalEntry(
         business_date=draft.business_date,
@@ -186,28 +199,6 @@ def post(uow: UnitOfWork, draft: EntryDraft, *, force_pending: bool | None = Non
 
 def _username(uow: UnitOfWork) -> str:
     return uow.username
-
-
-def _check_line(ln: LineDraft, gl: GLAccount, acct: Account | None, manual: bool) -> None:
-    if not gl.active:
-        raise InactiveAccountError(f"GL account {gl.code} is inactive")
-    if gl.is_header:
-        raise HeaderAccountError(f"GL account {gl.code} is a header; post to its children")
-    if manual and not gl.manual_allowed:
-        raise ManualPostingNotAllowedError(
-            f"GL account {gl.code} ({gl.name}) does not accept manual journals"
-        )
-    if gl.is_control and acct is None:
-        raise ControlAccountError(
-            f"GL account {gl.code} is a control account: the line must name a member account"
-        )
-    if acct is not None:
-        if acct.gl_account_id != gl.id:
-            raise ControlAccountError(
-                f"account {acct.account_no} belongs to GL {acct.gl_account.code}, not {gl.code}"
-            )
-        if acct.status not in ("active", "dormant"):
-            raise InactiveAccountError(f"account {acct.account_no} is {acct.status}")
 
 
 def lock_accounts(uow: UnitOfWork, ids: list[int]) -> dict[int, Account]:

@@ -206,10 +206,8 @@ def normalize_code(code: str, *, field: str = "CODE") -> str:
 
 
 def _deposit_product_exists(uow: UnitOfWork, code: str) -> bool:
-    try:
-        from coopctl.deposits.products import find_product
-    except ModuleNotFoundError:  # pragma: no cover - deposits always ships
-        return False
+    from coopctl.deposits.products import find_product
+
     return find_product(uow, code) is not None
 
 

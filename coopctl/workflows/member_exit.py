@@ -33,6 +33,7 @@ from coopctl.core import audit, clock, ids, sequences
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import InvalidStateError, NotFoundError, ValidationError
 from coopctl.core.money import ZERO, round_money
+from coopctl.core.money import fmt as money_fmt
 from coopctl.core.security import require
 from coopctl.deposits.errors import ExitBlockedError
 from coopctl.deposits.holds import active_holds
@@ -272,7 +273,7 @@ def request_exit(
         channel=channel,
         bank_code=bank_code,
         business_date=on,
-        settlement=json.dumps(_jsonable(s.as_dict()), sort_keys=True),
+        settlement=json.dumps(s.as_dict(), sort_keys=True, default=_plain),
         refund=s.refund,
         loans_offset=s.loans_offset,
         maker=uow.username,
@@ -356,7 +357,7 @@ def _apply_exit(uow: UnitOfWork, action: PendingAction) -> str:
             f"(was {Decimal(before['refund']):,.2f})"
         )
     req.checker = uow.username
-    req.settlement = json.dumps(_jsonable(s.as_dict()), sort_keys=True)
+    req.settlement = json.dumps(s.as_dict(), sort_keys=True, default=_plain)
     _finish(uow, req, s)
     return req.request_no
 
@@ -435,7 +436,11 @@ def reject_exit(uow: UnitOfWork, request_id: str, reason: str) -> dict[str, Any]
     return _exit_result(uow, action)
 
 
-def _jsonable(v: Any) -> Any:
-    from coopctl.reports.render.jsonout import to_jsonable
-
-    return to_jsonable(v)
+def _plain(v: Any) -> str:
+    """JSON for the stored settlement: amounts with two decimals, dates ISO (the record
+    is data, not output, so no renderer is involved)."""
+    if isinstance(v, Decimal):
+        return money_fmt(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    raise TypeError(f"cannot store {type(v).__name__} in a settlement")

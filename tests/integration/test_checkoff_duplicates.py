@@ -104,7 +104,7 @@ def test_database_refuses_a_second_receipt_with_the_same_bank_and_reference(
     _import(coop, payroll, "NOV-PAYROLL").ok()
     row = coop.sql("SELECT bank_code, reference_key FROM checkoff_imports")[0]
     assert tuple(row) == ("GTB", "NOV-PAYROLL")
-    with pytest.raises(Exception, match="(?i)unique"):
+    with pytest.raises(Exception, match=r"(?i)unique"):
         coop.sql(
             "INSERT INTO checkoff_imports (file_sha256, file_name, bank_code, reference, "
             "reference_key, content_sha256, business_date, declared_total, file_total, "
