@@ -17,8 +17,17 @@ from tests.integration.deposits_support import add_bank
 
 def _importers(coop: Coop, path: Path) -> dict[str, list[str]]:
     return {
-        "postings import": ["postings", "import", str(path), "--bank", "GTB", "--ref", "R",
-                            "--total", "1"],  # fmt: skip
+        "postings import": [
+            "postings",
+            "import",
+            str(path),
+            "--bank",
+            "GTB",
+            "--ref",
+            "R",
+            "--total",
+            "1",
+        ],
         "members import": ["members", "import", str(path)],
         "budgets import": ["budgets", "import", str(path), "--year", "2026"],
     }
