@@ -49,11 +49,6 @@ class NotFoundError(CoopError):
     exit_code = 3
 
 
-class NotInitialisedError(NotFoundError):
-    """Commands other than ``init`` need an initialised cooperative; none is created
-    by accident (no empty database file is left behind)."""
-
-
 # --- exit 4 -----------------------------------------------------------------
 class PermissionDeniedError(CoopError):
     """Every command runs as a known, enabled operator holding the needed permission."""
@@ -102,6 +97,12 @@ class ManualPostingNotAllowedError(BusinessRuleError):
 
 class InsufficientFundsError(BusinessRuleError):
     """A withdrawal may not take an account below its available balance or product minimum."""
+
+
+class NotInitialisedError(BusinessRuleError):
+    """Commands other than ``init`` need an initialised cooperative; none is created
+    by accident (no empty database file is left behind). Exit 5, as an empty
+    database already is."""
 
 
 class DuplicateError(BusinessRuleError):

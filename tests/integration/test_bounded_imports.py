@@ -27,7 +27,7 @@ def _importers(coop: Coop, path: Path) -> dict[str, list[str]]:
             "R",
             "--total",
             "1",
-        ],  # fmt: skip
+        ],
         "members import": ["members", "import", str(path)],
         "budgets import": ["budgets", "import", str(path), "--year", "2026"],
     }
