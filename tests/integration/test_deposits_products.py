@@ -227,6 +227,7 @@ def test_bank_accounts(coop: Coop) -> None:
         "name": "GTBank current",
         "number": "0123456789",
         "gl_code": "1121",
+        "currency": "NGN",
         "active": True,
     }
     assert coop.ok("recon", "banks", "list", operator="auditor1") == [b]
