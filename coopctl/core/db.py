@@ -151,12 +151,13 @@ def _sqlite_read_only(path: str) -> tuple[bool, bool]:
 
 
 def make_engine(
-    url: str, *, busy_timeout_ms: int = 30000, echo: bool = False, create: bool = False
+    url: str, *, busy_timeout_ms: int = 30000, echo: bool = False, create: bool = True
 ) -> Engine:
     """Create (or reuse) the engine for ``url`` with the per-dialect settings.
 
-    A SQLite file that does not exist is created only when ``create`` (``init``);
-    any other command refuses with "run `coopctl init`" and leaves no empty file.
+    With ``create=False`` (every command but ``init``: ``AppContext.allow_create``)
+    a SQLite file that does not exist is not created: the command refuses with
+    "run `coopctl init`" and leaves no empty file.
     """
     key = url
     if key in _engines:
