@@ -34,6 +34,7 @@ from coopctl.core.errors import (
     ValidationError,
 )
 from coopctl.core.security import check_otp, require
+from coopctl.notify import events as notify_events
 
 __all__ = [
     "approve",
@@ -120,6 +121,7 @@ def submit(
             "expires": action.expires_on,
         },
     )
+    notify_events.approval_waiting(uow, action)
     if note != "":
         uow.note(
             note

@@ -35,6 +35,7 @@ from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account, JournalEntry
 from coopctl.ledger.posting import PostResult, lock_accounts, post, replay
 from coopctl.ledger.rules import EntryDraft, LineDraft
+from coopctl.notify import events as notify_events
 
 PENALTY_GL = GL.FEE_INCOME
 
@@ -99,6 +100,8 @@ def deposit(
         ),
     )
     rules.place_fixed_deposit(uow, acct, on)
+    if result.entry.status == "posted":
+        notify_events.deposit_received(uow, member, acct.account_no, amount, result.entry.id, on)
     return result
 
 

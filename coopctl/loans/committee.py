@@ -33,6 +33,7 @@ from coopctl.loans.errors import (
     SelfApprovalError,
 )
 from coopctl.loans.models import Loan
+from coopctl.notify import events as notify_events
 
 KIND = "loan"
 
@@ -130,6 +131,7 @@ def _apply(uow: UnitOfWork, action: PendingAction) -> str:
     loan.approved_on = uow.today()
     guarantors.place_holds(uow, loan)
     uow.session.flush()
+    notify_events.loan_approved(uow, loan, loan.approved_on)
     audit.record(
         uow,
         "loan.approved",
@@ -192,6 +194,7 @@ def _apply_direct(uow: UnitOfWork, loan: Loan) -> None:
     loan.approved_on = uow.today()
     guarantors.place_holds(uow, loan)
     uow.session.flush()
+    notify_events.loan_approved(uow, loan, loan.approved_on)
     audit.record(
         uow,
         "loan.approved",

@@ -44,6 +44,7 @@ from coopctl.loans.models import Loan, LoanInstallment, LoanProduct
 from coopctl.loans.products import fee_for, get_product
 from coopctl.loans.schedule import MAX_TERM, LoanTerms, Schedule, build_schedule
 from coopctl.members.models import Member
+from coopctl.notify import events as notify_events
 
 
 def terms_for(
@@ -368,6 +369,7 @@ def disburse(
     loan.anchor_date = on
     loan.anchor_no = 0
     uow.session.flush()
+    notify_events.loan_disbursed(uow, loan, on)
     audit.record(
         uow,
         "loan.disburse",

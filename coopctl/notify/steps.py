@@ -77,14 +77,16 @@ def _reminders(run: StepRun) -> None:
 
 
 def _events(run: StepRun) -> None:
-    """The business date's member events not yet notified: loans approved and
-    disbursed, deposits received (keys ``approved:``/``disbursed:{loan}``,
-    ``receipt:{entry}``), and entries pending approval for the staff. A scan of the
-    day's posted records, so a catch-up run notifies each event exactly once."""
-    from coopctl.ledger.models import Account, JournalEntry, JournalLine, entry_no_of
+    """The safety net for the member and staff notices queued with their events
+    (:mod:`coopctl.notify.events`): the business date's loans approved and disbursed,
+    deposits received, and actions waiting for approval. The same dedupe keys make
+    this a no-op for every notice the event already queued, so a catch-up run
+    notifies each event exactly once."""
+    from coopctl.approvals.models import PendingAction
+    from coopctl.ledger.models import Account, JournalEntry, JournalLine
     from coopctl.loans.models import Loan
     from coopctl.members.models import Member
-    from coopctl.notify.outbox import notify_member, notify_staff
+    from coopctl.notify import events
 
     d = run.business_date
 
@@ -94,12 +96,10 @@ def _events(run: StepRun) -> None:
             select(Loan).where((Loan.approved_on == d) | (Loan.disbursed_on == d))
         ).all()
         for loan in rows:
-            member = u.session.get(Member, loan.member_id)
-            ctx = {"loan_no": loan.loan_no, "amount": money.fmt_human(loan.principal), "date": d}
             if loan.approved_on == d:
-                n += notify_member(u, member, "loan_approved", f"approved:{loan.loan_no}", ctx)
+                n += events.loan_approved(u, loan, d)
             if loan.disbursed_on == d:
-                n += notify_member(u, member, "loan_disbursed", f"disbursed:{loan.loan_no}", ctx)
+                n += events.loan_disbursed(u, loan, d)
         return n
 
     def receipts(u: UnitOfWork) -> int:
@@ -119,19 +119,15 @@ def _events(run: StepRun) -> None:
             if credit <= 0:
                 continue
             member = u.session.get(Member, member_id)
-            ctx = {"amount": money.fmt_human(credit), "account_no": account_no, "date": d,
-                   "entry_no": entry_no_of(entry_id)}  # fmt: skip
-            n += notify_member(u, member, "deposit_receipt", f"receipt:{entry_id}", ctx)
+            n += events.deposit_received(u, member, account_no, credit, entry_id, d)
         return n
 
     def pending(u: UnitOfWork) -> int:
         n = 0
-        for e in u.session.scalars(
-            select(JournalEntry).where(JournalEntry.status == "pending").order_by(JournalEntry.id)
+        for action in u.session.scalars(
+            select(PendingAction).where(PendingAction.state == "pending").order_by(PendingAction.id)
         ):
-            ctx = {"kind": e.kind, "subject": e.entry_no, "amount": money.fmt_human(e.total),
-                   "maker": e.maker}  # fmt: skip
-            n += notify_staff(u, "approval_waiting", f"pending:{e.id}", ctx)
+            n += events.approval_waiting(u, action)
         return n
 
     for fn in (loans, receipts, pending):
@@ -142,6 +138,31 @@ def _events(run: StepRun) -> None:
         run.counts.posted += queued
         if not queued:
             run.counts.skipped += 1
+
+
+def _statements(run: StepRun) -> None:
+    """Month end: each active member's statement for the month, written under the data
+    folder and queued on their channels (one transaction per member; once per month)."""
+    from coopctl.members.models import Member
+    from coopctl.notify import events
+
+    end = run.business_date
+    start = end.replace(day=1)
+    folder = run.ctx.settings.data_dir / "statements" / f"{start:%Y-%m}"
+    with run.uow() as u:
+        members = [
+            (m.id, m.member_no)
+            for m in u.session.scalars(
+                select(Member).where(Member.status == "active").order_by(Member.id)
+            )
+        ]
+
+    def one(u: UnitOfWork, item: tuple[int, str]) -> Counts:
+        member = u.session.get(Member, item[0])
+        n = events.monthly_statement(u, member, start, end, folder)
+        return Counts(items=1, posted=n, skipped=0 if n else 1)
+
+    run.each(members, one, key=lambda m: m[1])
 
 
 def _dispatch(run: StepRun) -> None:
@@ -164,5 +185,12 @@ register(
     _events,
     "Queue the day's loan approvals, disbursements, deposit receipts and pending approvals",
     itemised=True,
+)
+register(
+    "notify.statements",
+    _statements,
+    "Write and queue each member's monthly statement",
+    itemised=True,
+    month_end_only=True,
 )
 register("notify.dispatch", _dispatch, "Send queued notifications (capped per run)", itemised=True)
