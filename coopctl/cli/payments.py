@@ -34,11 +34,12 @@ def serve(
 ) -> None:
     """Receive signed webhooks (POST /webhooks/paystack, /webhooks/flutterwave; GET
     /healthz) into the inbox; a worker applies them after each receipt. Run it behind
-    a TLS reverse proxy (docs/payments.md).
+    a TLS reverse proxy (docs/payments.md). Secrets come from
+    $COOPCTL_PAYSTACK_SECRET_KEY and $COOPCTL_FLUTTERWAVE_SECRET_HASH (or [payments]).
 
     Example:
 
-        COOPCTL_PAYSTACK_SECRET_KEY=sk_live_… coopctl payments serve --port 8085
+        coopctl payments serve --host 127.0.0.1 --port 8085
     """
     import logging
 
@@ -183,4 +184,49 @@ def report_cmd(
     start = parse_date_opt(from_, "--from") or end.replace(day=1)
     with uow("payments.manage") as u:
         out = report(u, start, end)
+    emit(out, fmt)
+
+
+@app.command("request")
+def request_cmd(
+    member: Annotated[str, typer.Argument(metavar="MEMBER_NO", help="The paying member.")],
+    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Amount in naira.")],
+    provider: ProviderOpt,
+    purpose: Annotated[str, typer.Option("--purpose", help="savings or loan:LOAN_NO.")] = "savings",
+    fmt: FormatOpt = "table",
+) -> None:
+    """Ask the provider for a checkout link to send to the member.
+
+    Example:
+
+        coopctl payments request M00000001 25,000.00 --provider paystack --purpose savings
+    """
+    from coopctl.cli.common import parse_amount
+    from coopctl.payments.gateway import request
+
+    value = parse_amount(amount)
+    with uow("payments.manage") as u:
+        out = request(u, member, value, provider, purpose)
+        u.commit()
+    message(f"checkout link for {out['reference']}: {out['checkout_url']}")
+    emit(out, fmt)
+
+
+@app.command("verify")
+def verify_cmd(
+    reference: Annotated[str, typer.Argument(metavar="REFERENCE", help="Payment reference.")],
+    fmt: FormatOpt = "table",
+) -> None:
+    """Ask the provider about a payment and reconcile status, amount and currency; a
+    success not yet applied is applied now.
+
+    Example:
+
+        coopctl payments verify M00000001-3F2A9C1B0D
+    """
+    from coopctl.payments.gateway import verify
+
+    with uow("payments.manage") as u:
+        out = verify(u, reference)
+        u.commit()
     emit(out, fmt)
