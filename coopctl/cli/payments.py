@@ -178,7 +178,7 @@ def report_cmd(
         coopctl payments report --from 2026-03-01 --to 2026-03-31
     """
     from coopctl.cli.common import business_date, parse_date_opt
-    from coopctl.payments.service import report
+    from coopctl.payments.report import report
 
     end = parse_date_opt(to, "--to") or business_date()
     start = parse_date_opt(from_, "--from") or end.replace(day=1)

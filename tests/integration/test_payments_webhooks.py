@@ -5,15 +5,18 @@ payers, refunds — and the issue's "done when"."""
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import Coop
 from tests.integration.payments_support import (
     FLW_HASH,
+    PAYSTACK_KEY,
     balance,
     member_account,
     paystack_charge,
@@ -190,3 +193,24 @@ def test_refund_posts_contra(coop: Coop) -> None:
     assert balance(coop, acct) == "3000.00"
     rep = coop.ok("payments", "report", "--from", "2026-03-01", "--to", coop.today)
     assert (rep["refunded"], rep["outstanding_in_clearing"]) == ("2000.00", "3000.00")
+
+
+def test_rate_limit_header_timeout_and_quiet_logs(
+    coop: Coop, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A source over its rate gets 429; a connection that never finishes its headers is
+    closed after the header time-out; a bad signature is logged without body or secret."""
+    caplog.set_level(logging.INFO, logger="coopctl.payments")
+    body = paystack_charge("PSK-SECRET-BODY", 100, {"account_no": "A1"}, tx_id=3)
+    with receiver(coop, rate_limit_per_minute=3, header_timeout_seconds=1) as (base, _):
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"POST /webhooks/paystack HTTP/1.1\r\nHost: x\r\n")
+            started = time.monotonic()
+            assert s.recv(100) == b""  # closed by the receiver
+            assert time.monotonic() - started < 8
+        codes = [post_paystack(base, body, signature="0" * 128).status_code for _ in range(4)]
+        assert codes == [401, 401, 401, 429]
+    logged = caplog.text
+    assert "bad signature" in logged and "rate limit" in logged
+    assert "PSK-SECRET-BODY" not in logged and PAYSTACK_KEY not in logged
