@@ -101,3 +101,25 @@ def test_transaction_export_fills_gaps_deduplicated_with_webhooks(
     assert (res["applied"], res["duplicate"]) == (1, 1)
     assert balance(coop, acct) == "4250.00"
     assert coop.ok("payments", "import", export, "--provider", "paystack")["duplicates"] == 2
+
+
+def test_hostile_export_text_prints_plain_and_devices_are_refused(
+    coop: Coop, tmp_path: Path
+) -> None:
+    """Markup and control characters in an export's reference are stored clean and
+    printed as plain text; a device instead of a file is refused before reading."""
+    export = tmp_path / "tx.csv"
+    export.write_text(
+        "reference,amount,currency,status,paid_at\n"
+        "[/bold][red]PSK-H\x07,10.00,NGN,success,2026-03-10\n"
+    )
+    assert coop.ok("payments", "import", export, "--provider", "paystack")["imported"] == 1
+    assert coop.ok("payments", "process")["suspense"] == 1
+    r = coop.cli("payments", "list", "--review")
+    assert r.exit_code == 0 and "[/bold][red]PSK-H" in r.stdout and "\x07" not in r.stdout
+    r = coop.cli("payments", "import", "/dev/zero", "--provider", "paystack")
+    assert r.exit_code == 2, r.stderr
+    wide = tmp_path / "wide.csv"
+    wide.write_text("reference,amount,currency,status,paid_at\nA,1.00,NGN,success,2026-03-10,x\n")
+    r = coop.cli("payments", "import", wide, "--provider", "paystack")
+    assert r.exit_code == 2 and "wide.csv:2" in r.stderr
