@@ -214,3 +214,22 @@ def test_rate_limit_header_timeout_and_quiet_logs(
     logged = caplog.text
     assert "bad signature" in logged and "rate limit" in logged
     assert "PSK-SECRET-BODY" not in logged and PAYSTACK_KEY not in logged
+
+
+def test_unknown_account_goes_to_suspense_through_the_job_step(coop: Coop) -> None:
+    """metadata naming an account that does not exist: the nightly step
+    payments.process puts the payment in suspense (Dr 1130 / Cr 2900) with the reason;
+    running the step again changes nothing."""
+    with receiver(coop) as (base, _):
+        body = paystack_charge("PSK-NOACCT", 420_000, {"account_no": "A9999999999"}, tx_id=44)
+        assert post_paystack(base, body).status_code == 200
+    coop.ok("jobs", "run", "payments.process")
+    review = coop.ok("payments", "list", "--review")
+    assert [(r["reference"], r["amount"], r["account_no"]) for r in review] == [
+        ("PSK-NOACCT", "4200.00", "")
+    ]
+    assert "A9999999999" in review[0]["reason"]
+    coop.ok("jobs", "run", "payments.process")
+    assert len(coop.ok("payments", "list")) == 1
+    rep = coop.ok("payments", "report", "--from", "2026-03-01", "--to", coop.today)
+    assert (rep["in_suspense"], rep["outstanding_in_clearing"]) == ("4200.00", "4200.00")
