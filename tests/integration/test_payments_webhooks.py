@@ -233,3 +233,18 @@ def test_unknown_account_goes_to_suspense_through_the_job_step(coop: Coop) -> No
     assert len(coop.ok("payments", "list")) == 1
     rep = coop.ok("payments", "report", "--from", "2026-03-01", "--to", coop.today)
     assert (rep["in_suspense"], rep["outstanding_in_clearing"]) == ("4200.00", "4200.00")
+
+
+def test_concurrent_replays_store_one_event_and_credit_once(coop: Coop) -> None:
+    """The gateway retrying the same event on several connections at once: one event is
+    stored, every request is answered 200, the member is credited once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    acct = member_account(coop)
+    body = paystack_charge("PSK-RACE", 123_400, {"account_no": acct}, tx_id=77)
+    with receiver(coop) as (base, _), ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: post_paystack(base, body), range(6)))
+    assert [a.status_code for a in answers] == [200] * 6
+    assert sorted(a.json()["status"] for a in answers).count("stored") == 1
+    assert coop.ok("payments", "process")["events"] == 1
+    assert balance(coop, acct) == "1234.00"
