@@ -129,6 +129,11 @@ def _meta(raw: Any) -> dict[str, str]:
     """account_no / member_no / loan_no from metadata (top level or Paystack
     custom_fields ``variable_name``)."""
     out: dict[str, str] = {}
+    if isinstance(raw, str) and raw.startswith("{") and len(raw) < 10000:
+        try:  # some integrations send metadata as a JSON string
+            raw = json.loads(raw)
+        except ValueError:
+            return out
     if not isinstance(raw, dict):
         return out
     for k in ("account_no", "member_no", "loan_no"):

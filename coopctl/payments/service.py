@@ -351,13 +351,15 @@ def as_dict(p: Payment) -> dict[str, Any]:
 
 
 def list_payments(
-    uow: UnitOfWork, *, review: bool = False, limit: int = 500
+    uow: UnitOfWork, *, review: bool = False, limit: int | None = None
 ) -> list[dict[str, Any]]:
     require(uow.operator, "payments.manage")
     q = select(Payment).order_by(Payment.id)
     if review:
         q = q.where(Payment.status.in_(REVIEW))
-    return [as_dict(p) for p in uow.session.scalars(q.limit(limit))]
+    if limit:
+        q = q.limit(limit)
+    return [as_dict(p) for p in uow.session.scalars(q)]
 
 
 def get_payment(uow: UnitOfWork, payment_id: int) -> Payment:

@@ -126,3 +126,22 @@ def test_hostile_and_malformed() -> None:
     assert ev.currency == "NGN"
     other = normalize("paystack", {"event": "transfer.success", "data": {"id": 3}})
     assert other.kind == "other"
+
+
+def test_metadata_as_json_string_and_custom_fields() -> None:
+    base = {"id": 5, "reference": "R", "amount": 100, "currency": "NGN", "status": "success"}
+    as_text = {**base, "metadata": '{"member_no": "m00000001"}'}
+    ev = normalize("paystack", {"event": "charge.success", "data": as_text})
+    assert ev.metadata == {"member_no": "M00000001"}
+    fields = {
+        **base,
+        "metadata": {
+            "custom_fields": [
+                {"display_name": "Loan", "variable_name": "loan_no", "value": "l00000002"}
+            ]
+        },
+    }
+    ev = normalize("paystack", {"event": "charge.success", "data": fields})
+    assert ev.metadata == {"loan_no": "L00000002"}
+    broken = {**base, "metadata": "{not json"}
+    assert normalize("paystack", {"event": "charge.success", "data": broken}).metadata == {}
