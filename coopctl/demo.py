@@ -289,6 +289,10 @@ def run_demo(
         month_end(r, rng, folder, start, end)
 
     r.today = end
+    progress("members pay through the gateway: a batch of signed webhooks")
+    from coopctl.payments.demo import webhook_batch
+
+    webhook_batch(r.run, r.env, [p.sav for p in people[:5]], seed)
     progress("verifying the books and writing the month-end pack")
     code, verify, _ = r.run("demo-accountant", "ledger", "verify", check=False)
     _, tb, _ = r.run("demo-accountant", "ledger", "trial-balance")

@@ -15,6 +15,7 @@ def register_builtin() -> None:
     from coopctl.ledger import approvals as ledger_approvals
     from coopctl.loans import committee, writeoff
     from coopctl.members import kyc
+    from coopctl.payments import service as payments
     from coopctl.workflows import member_exit
 
     ledger_approvals.register_kinds()  # manual_journal, reversal
@@ -24,3 +25,4 @@ def register_builtin() -> None:
     member_exit.register_kinds()  # member_exit
     budgets.register_kinds()  # budget
     committee.register_kinds()  # loan
+    payments.register_kinds()  # payment_assignment

@@ -252,6 +252,46 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     #
     # --- payments (issue 14) (add this context's sections here; keep the marker line)
+    "payments": {
+        "enabled": Key("bool", False, "take gateway payments (doctor then checks the secrets)"),
+        "paystack_secret_key": Key(
+            "str", "", "Paystack secret key; $COOPCTL_PAYSTACK_SECRET_KEY wins (never logged)"
+        ),
+        "flutterwave_secret_hash": Key(
+            "str",
+            "",
+            "Flutterwave webhook secret hash; $COOPCTL_FLUTTERWAVE_SECRET_HASH wins",
+        ),
+        "flutterwave_secret_key": Key(
+            "str", "", "Flutterwave API secret key; $COOPCTL_FLUTTERWAVE_SECRET_KEY wins"
+        ),
+        "paystack_base_url": Key("str", "https://api.paystack.co", "Paystack API base URL"),
+        "flutterwave_base_url": Key(
+            "str", "https://api.flutterwave.com/v3", "Flutterwave API base URL"
+        ),
+        "callback_url": Key("str", "", "where the checkout page sends the member afterwards"),
+        "http_timeout_seconds": Key("int", 15, "provider API calls: time-out of one attempt"),
+        "http_retries": Key("int", 3, "provider API calls: attempts on network errors and 5xx"),
+        "max_body_bytes": Key("int", 65536, "receiver: largest request body (larger: 413)"),
+        "body_timeout_seconds": Key(
+            "int", 10, "receiver: a body not received within this time gets 408"
+        ),
+        "header_timeout_seconds": Key(
+            "int", 10, "receiver: idle connection / slow headers closed after this time"
+        ),
+        "rate_limit_per_minute": Key(
+            "int", 120, "receiver: requests per minute from one source address (more: 429)"
+        ),
+        "reference_rules": Key(
+            "list[str]",
+            [],
+            "regular expressions on the payment reference with a named group account_no, "
+            "member_no or loan_no, e.g. '^SAV-(?P<account_no>A\\d+)-'",
+        ),
+    },
+    "approvals.payment_assignment": _approval(
+        None, "assignments of gateway payments out of suspense", roles=("admin", "accountant")
+    ),
     #
     # --- member products (issue 15) (add this context's sections here; keep the marker line)
     #

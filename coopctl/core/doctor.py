@@ -95,6 +95,9 @@ def run_doctor(ctx: AppContext) -> dict[str, Any]:
             Problem("migrations", f"database at {rev}, code at {head}: run `coopctl db upgrade`")
         )
     problems += [Problem("key_file", p) for p in crypto.key_file_problems(ctx.settings.key_file)]
+    from coopctl.payments.inbox import secret_problems  # secrets set when payments is on
+
+    problems += [Problem("payments_secrets", p) for p in secret_problems(ctx.settings)]
     if rev is not None:
         from coopctl.core.security import require
 

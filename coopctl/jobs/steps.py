@@ -32,6 +32,16 @@ def _approvals_expire(uow: UnitOfWork, d: date) -> Counts:
     return Counts(items=max(n, 1), posted=n, skipped=0 if n else 1)
 
 
+# --- payments -----------------------------------------------------------------------------
+def _payments_process(uow: UnitOfWork, d: date) -> Counts:
+    """Apply the gateway inbox and match settlements (coopctl.payments.service.process)."""
+    from coopctl.payments.service import process
+
+    out = process(uow)
+    done = out["events"] + out["settled"]
+    return Counts(items=max(done, 1), posted=done, skipped=0 if done else 1)
+
+
 # --- loans --------------------------------------------------------------------------------
 def _active_loans(run: StepRun) -> list[str]:
     from coopctl.loans.models import Loan
@@ -263,6 +273,7 @@ def _report_pack(uow: UnitOfWork, d: date) -> Counts:
 def register_builtin() -> None:
     register("approvals.expire", _approvals_expire, "Expire pending approvals past their window")
     register("postings.expire", _approvals_expire, "Alias of approvals.expire")
+    register("payments.process", _payments_process, "Apply gateway payments, match settlements")
     register(
         "loans.penalize",
         _penalize,

@@ -1,0 +1,2 @@
+"""Payment gateways (Paystack, Flutterwave): signed webhooks into an inbox, processing
+onto members' accounts through the posting engine, settlements and fees."""
