@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy import select
 
 from coopctl.core import clock
 from coopctl.core.db import UnitOfWork
@@ -34,16 +34,12 @@ from coopctl.deposits.interest import (
     window_months,
     withholding,
 )
-from coopctl.deposits.models import DepositAccount, DepositProduct
+from coopctl.deposits.models import DepositProduct
 from coopctl.ledger.coa import GL
-from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine, entry_no_of
+from coopctl.ledger.models import GLAccount, entry_no_of
 from coopctl.ledger.rules import EntryDraft, LineDraft
 
 COLUMNS = ["account_no", "product", "method", "months", "gross", "wht", "net", "entry_no", "status"]
-
-
-def _kobo(col: Any) -> Any:
-    return type_coerce(col, BigInteger)
 
 
 def run_interest(uow: UnitOfWork, month_text: str, *, dry_run: bool = False) -> dict[str, Any]:
@@ -165,60 +161,101 @@ def _draft(
 def _compute(
     uow: UnitOfWork, product: DepositProduct, start: date, end: date
 ) -> list[tuple[str, Decimal]]:
-    """(account_no, gross interest) of the product's active accounts over start..end."""
+    """(account_no, gross interest) of the product's active accounts over start..end.
+
+    Two raw DB-API reads (no ORM rows): the product's active accounts, then every
+    posted member line of the product dated up to ``end`` as ``(account, entry, kobo)``
+    with the entries' dates beside them; Polars splits them into the opening balance
+    (before ``start``) and the window's daily movements, in Int64 kobo.
+    """
     import polars as pl
 
     from coopctl.deposits import interest_bulk
 
     s = uow.session
-    accts = s.execute(
-        select(Account.id, Account.account_no)
-        .join(DepositAccount, DepositAccount.account_id == Account.id)
-        .where(DepositAccount.product_id == product.id, Account.status == "active")
-        .order_by(Account.id)
-    ).all()
-    if not accts:
-        return []
     control = s.get(GLAccount, product.control_gl_id)
     sign = -1 if control is not None and control.normal_balance == "debit" else 1
-    in_product = select(DepositAccount.account_id).where(DepositAccount.product_id == product.id)
-    signed = sign * (func.sum(_kobo(JournalLine.credit)) - func.sum(_kobo(JournalLine.debit)))
-    base = (
-        select(JournalLine.account_id)
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .where(JournalEntry.status == "posted", JournalLine.account_id.in_(in_product))
+    conn = s.connection()
+    pg = uow.dialect == "postgresql"
+    ph = "%s" if pg else "?"
+    accts = conn.exec_driver_sql(
+        "SELECT a.id, a.account_no FROM accounts a JOIN deposit_accounts d "
+        f"ON d.account_id = a.id WHERE d.product_id = {ph} AND a.status = 'active' "
+        "ORDER BY a.id",
+        (product.id,),
+    ).fetchall()
+    if not accts:
+        return []
+    day = end if pg else end.isoformat()
+    entries = conn.exec_driver_sql(
+        "SELECT id, business_date FROM journal_entries "
+        f"WHERE status = 'posted' AND business_date <= {ph}",
+        (day,),
+    ).fetchall()
+    # lines reached through their entry (the (entry_id, line_no) index), never through
+    # the account index: one sequential pass instead of a random look-up per line
+    lines_sql = (
+        "SELECT l.account_id, l.entry_id, l.credit - l.debit FROM journal_entries e "
+        "JOIN journal_lines l ON l.entry_id = e.id "
+        f"WHERE e.status = 'posted' AND e.business_date <= {ph} AND +l.account_id IN "
+        f"(SELECT account_id FROM deposit_accounts WHERE product_id = {ph})"
     )
-    opening: dict[int, int] = dict(
-        s.execute(
-            base.add_columns(signed)
-            .where(JournalEntry.business_date < start)
-            .group_by(JournalLine.account_id)
-        ).all()
-    )
-    moves = s.execute(
-        base.add_columns(JournalEntry.business_date, signed)
-        .where(JournalEntry.business_date.between(start, end))
-        .group_by(JournalLine.account_id, JournalEntry.business_date)
-    ).all()
-    accounts = pl.DataFrame(
+    schema = {"account_id": pl.Int64, "entry_id": pl.Int64, "delta": pl.Int64}
+    if pg:
+        literal = lines_sql.replace("+l.", "l.") % (f"DATE '{end.isoformat()}'", int(product.id))
+        lines = _pg_copy_frame(conn, literal, schema)
+    else:
+        cur = conn.exec_driver_sql(lines_sql, (day, product.id)).cursor
+        parts = []
+        while batch := cur.fetchmany(200_000):
+            parts.append(pl.DataFrame(batch, schema=schema, orient="row"))
+        lines = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    dates = pl.DataFrame(
         {
-            "account_id": [a.id for a in accts],
-            "opening": [int(opening.get(a.id) or 0) for a in accts],
-            "rate_e4": [int(product.annual_rate * 10_000)] * len(accts),
-            "days_in_year": [product.days_in_year] * len(accts),
-            "method": [product.interest_method] * len(accts),
-            "min_balance": [to_minor(product.min_interest_balance)] * len(accts),
+            "entry_id": [int(e[0]) for e in entries],
+            "day": [e[1] if isinstance(e[1], date) else date.fromisoformat(e[1]) for e in entries],
         },
-        schema=interest_bulk.ACCOUNT_SCHEMA,
+        schema={"entry_id": pl.Int64, "day": pl.Date},
     )
-    move_frame = pl.DataFrame(
-        {
-            "account_id": [m[0] for m in moves],
-            "day": [m[1] for m in moves],
-            "delta": [int(m[2] or 0) for m in moves],
-        },
-        schema=interest_bulk.MOVE_SCHEMA,
+    lines = lines.join(dates, on="entry_id").with_columns(pl.col("delta") * sign)
+    ids = pl.DataFrame({"account_id": [int(a[0]) for a in accts]}, schema={"account_id": pl.Int64})
+    opening = (
+        lines.filter(pl.col("day") < start)
+        .group_by("account_id")
+        .agg(opening=pl.col("delta").sum())
     )
-    per_month = interest_bulk.compute(accounts, move_frame, start, end)
+    n = len(accts)
+    accounts = (
+        ids.join(opening, on="account_id", how="left")
+        .with_columns(pl.col("opening").fill_null(0))
+        .with_columns(
+            rate_e4=pl.lit(int(product.annual_rate * 10_000), dtype=pl.Int64),
+            days_in_year=pl.lit(product.days_in_year, dtype=pl.Int64),
+            method=pl.lit(product.interest_method, dtype=pl.String),
+            min_balance=pl.lit(to_minor(product.min_interest_balance), dtype=pl.Int64),
+        )
+        .select(list(interest_bulk.ACCOUNT_SCHEMA))
+    )
+    assert accounts.height == n
+    moves = lines.filter(pl.col("day") >= start).select("account_id", "day", "delta")
+    per_month = interest_bulk.compute(accounts, moves, start, end)
     gross = dict(interest_bulk.totals(per_month).iter_rows())
-    return [(a.account_no, from_minor(int(gross.get(a.id, 0)))) for a in accts]
+    return [(a[1], from_minor(int(gross.get(a[0], 0)))) for a in accts]
+
+
+def _pg_copy_frame(conn: Any, sql: str, schema: dict[str, Any]) -> Any:
+    """PostgreSQL: ``COPY (sql) TO STDOUT`` as CSV straight into a Polars frame
+    (``sql`` carries only typed literals: a date and an integer id)."""
+    import io
+
+    import polars as pl
+
+    raw: Any = conn.connection.driver_connection
+    buf = io.BytesIO()
+    with raw.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as cp:
+        for block in cp:
+            buf.write(block)
+    buf.seek(0)
+    if not buf.getbuffer().nbytes:
+        return pl.DataFrame(schema=schema)
+    return pl.read_csv(buf, has_header=False, new_columns=list(schema), schema=schema)
