@@ -460,11 +460,11 @@ def resolve_source(
 
         raise LoanOptionError("--from-account and --bank: choose one")
     if bank:
-        from coopctl.deposits.service import channel_gl
+        from coopctl.deposits.channels import channel_gl
 
         return channel_gl(uow, bank), None, "bank"
     if from_account:
-        from coopctl.deposits.service import get_account
+        from coopctl.deposits.accounts_lookup import get_account
 
         acct = get_account(uow, from_account, field="--from-account")
         if acct.member_id != loan.member_id or acct.kind != "savings":
