@@ -27,6 +27,8 @@ BROKEN_CYCLES = [
     ("coopctl.cli.postings", "coopctl.cli.teller"),
     ("coopctl.reports.service", "coopctl.reports.builders.custom"),
     ("coopctl.deposits", "coopctl.recon"),
+    ("coopctl.budgets", "coopctl.reports"),
+    ("coopctl.members.service", "coopctl.members.documents"),
 ]
 
 
