@@ -16,7 +16,6 @@ makes it a draft again.
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -244,23 +243,3 @@ def budget_amounts(uow: UnitOfWork, year: int) -> dict[int, dict[tuple[int, int]
     for ln in budget.lines:
         out.setdefault(ln.gl_account_id, {})[(ln.period_year, ln.period_month)] = ln.amount
     return out
-
-
-def variance_alerts(uow: UnitOfWork, year: int, month: int) -> list[dict[str, Any]]:
-    """Lines of the approved budget whose actual of calendar month ``year-month`` is off
-    budget by at least ``[reports] budget_alert_percent`` (for the jobs' notifications)."""
-    from coopctl.core.security import permissions_of
-    from coopctl.reports.builders.budget_variance import variance_lines
-
-    role = uow.operator.role
-    require(
-        uow.operator,
-        "reports.view" if role and "reports.view" in permissions_of(role) else "jobs.run",
-    )  # the nightly job (system) reads alerts too
-    import calendar
-
-    d = date(year, month, calendar.monthrange(year, month)[1])
-    lines, budget = variance_lines(uow, d)
-    if budget is None or budget.status != "approved":
-        return []
-    return [ln for ln in lines if ln["alert"]]

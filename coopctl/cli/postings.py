@@ -1,7 +1,7 @@
 """``coopctl postings …``: manual journals, listing, approvals, reversals.
 
-Teller postings (deposit, withdraw, transfer, check-off import) are added by
-``coopctl.cli.teller`` when present.
+Teller postings (deposit, withdraw, transfer) are added by ``coopctl.cli.teller``, the
+payroll check-off import by ``coopctl.cli.checkoff``.
 """
 
 from __future__ import annotations
@@ -20,22 +20,12 @@ from coopctl.cli.common import (
     parse_date_opt,
     uow,
 )
+from coopctl.cli.entry_view import show_entry
 
 app = new_app(
     "Journal entries, teller postings, approvals.\n\nExample:\n\n"
     "    coopctl postings list --status pending"
 )
-
-LINE_COLS = ["gl_code", "account_no", "debit", "credit", "memo"]
-
-
-def show_entry(entry: object, fmt: str, *, created: bool = True) -> None:
-    from coopctl.ledger.posting import entry_as_dict
-
-    data = entry_as_dict(entry)  # type: ignore[arg-type]
-    if not created:
-        data["note"] = "already posted under this idempotency key; nothing new"
-    emit(data, fmt, rows_key="lines", columns=LINE_COLS)
 
 
 def parse_line(spec: str) -> object:
@@ -263,10 +253,12 @@ def reverse(
 
 
 def _register_teller() -> None:
-    """Teller postings live with the deposits context (``coopctl.cli.teller``)."""
-    from coopctl.cli import teller
+    """Teller postings (``coopctl.cli.teller``), then the check-off import
+    (``coopctl.cli.checkoff``)."""
+    from coopctl.cli import checkoff, teller
 
     teller.register(app)
+    checkoff.register(app)
 
 
 _register_teller()

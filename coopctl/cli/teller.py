@@ -1,5 +1,6 @@
-"""Teller postings added to ``coopctl postings``: deposit, withdraw, transfer, and the
-payroll check-off import. :func:`register` is called by ``coopctl.cli.postings``."""
+"""Teller postings added to ``coopctl postings``: deposit, withdraw, transfer.
+:func:`register` is called by ``coopctl.cli.postings``; the payroll check-off import
+(``postings import``) is in :mod:`coopctl.cli.checkoff`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from coopctl.cli.common import DryRunOpt, FormatOpt, business_date, emit, message, parse_amount, uow
+from coopctl.cli.common import FormatOpt, business_date, message, parse_amount, uow
 
 # "-5" must reach AMOUNT (and be refused there, naming the field), not be taken for an option.
 _CTX = {"ignore_unknown_options": True}
@@ -24,12 +25,10 @@ BankO = Annotated[
     str | None,
     typer.Option("--bank", help="Bank account code the money moved through (default cash)."),
 ]
-IMPORT_COLS = ["line", "member_no", "amount", "to_loans", "shares", "shares_account", "savings",
-               "savings_account"]  # fmt: skip
 
 
 def _show(result: Any, fmt: str) -> None:
-    from coopctl.cli.postings import show_entry
+    from coopctl.cli.entry_view import show_entry
 
     if result.pending:
         message(f"{result.entry_no} is pending approval by a second operator; no balance moved")
@@ -117,47 +116,8 @@ def transfer(
         _show(res, fmt)
 
 
-def import_(
-    file: Annotated[
-        str, typer.Argument(help="Check-off CSV: member_no,amount[,savings,shares,loan].")
-    ],
-    bank: Annotated[str, typer.Option("--bank", help="Bank account that received the money.")],
-    ref: Annotated[str, typer.Option("--ref", help="The bank's reference of the receipt.")],
-    total: Annotated[str, typer.Option("--total", help="Amount the bank received.")],
-    date: DateO = None,
-    dry_run: DryRunOpt = False,
-    fmt: FormatOpt = "table",
-) -> None:
-    """Import a payroll check-off file as one bank receipt (all or nothing).
-
-    Each member's amount goes to loans due, fixed savings (shares) and savings by the
-    configured priority, unless the file gives savings/shares/loan columns. A file
-    total that differs from --total is booked to suspense (GL 2900) with a warning.
-
-    Example:
-
-        coopctl postings import payroll.csv --bank GTB --ref NOV-PAY --total 4,250,000 --dry-run
-    """
-    from pathlib import Path
-
-    from coopctl.workflows.checkoff import import_file
-
-    amt = parse_amount(total, "--total")
-    on = business_date(date)
-    with uow("checkoff.import") as u:
-        summary = import_file(u, Path(file), bank=bank, ref=ref, total=amt, on=on,
-                              dry_run=dry_run)  # fmt: skip
-        if dry_run:
-            message("dry run: nothing written")
-        else:
-            u.commit()
-            message(f"imported {summary['members']} member(s) as {summary['entry_no']}")
-        emit(summary, fmt, rows_key="lines", columns=None if fmt == "json" else IMPORT_COLS)
-
-
 def register(app: typer.Typer) -> None:
     """Add the teller commands to the ``postings`` app."""
     app.command("deposit", context_settings=_CTX)(deposit)
     app.command("withdraw", context_settings=_CTX)(withdraw)
     app.command("transfer", context_settings=_CTX)(transfer)
-    app.command("import", context_settings=_CTX)(import_)

@@ -17,24 +17,23 @@ from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import BusinessRuleError, NotFoundError
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
+from coopctl.deposits.accounts_lookup import (
+    ACCOUNT_PREFIX,
+    ACCOUNT_WIDTH,
+    DEPOSIT_KINDS,
+    get_account,
+    lock_account,
+    lock_member,
+)
 from coopctl.deposits.errors import (
     AccountNotActiveError,
     AccountNotEmptyError,
     DuplicateAccountError,
 )
 from coopctl.deposits.holds import active_holds, available
+from coopctl.deposits.membership import get_member, require_not_exited
 from coopctl.deposits.models import DepositAccount, DepositProduct
 from coopctl.deposits.products import find_product, loan_products_module
-from coopctl.deposits.service import (
-    ACCOUNT_PREFIX,
-    ACCOUNT_WIDTH,
-    DEPOSIT_KINDS,
-    get_account,
-    get_member,
-    lock_account,
-    lock_member,
-    require_not_exited,
-)
 from coopctl.ledger.models import Account, JournalEntry, JournalLine
 from coopctl.members.models import Member
 

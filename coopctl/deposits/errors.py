@@ -12,6 +12,7 @@ from coopctl.core.errors import (
     LimitExceededError,
     ValidationError,
 )
+from coopctl.recon.errors import BankAccountError  # noqa: F401  (moved to recon; kept importable here)
 
 
 class ProductOptionError(ValidationError):
@@ -72,10 +73,6 @@ class ExitBlockedError(BusinessRuleError):
 
 class CheckoffFileError(FileFormatError):
     """A check-off file must be entirely valid: every bad line is named and nothing is imported."""
-
-
-class BankAccountError(BusinessRuleError):
-    """A bank account maps to one active, postable asset GL account of the cash category."""
 
 
 class WithdrawalNoticeError(BusinessRuleError):

@@ -21,10 +21,11 @@ from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import ValidationError
 from coopctl.core.money import is_exact
 from coopctl.core.security import require
-from coopctl.deposits import rules
+from coopctl.deposits import guards
+from coopctl.deposits.accounts_lookup import get_account, member_of
 from coopctl.deposits.errors import AccountNotActiveError, WithdrawalNoticeError
+from coopctl.deposits.membership import require_not_exited
 from coopctl.deposits.models import DepositProduct, WithdrawalNotice
-from coopctl.deposits.service import get_account, member_of, require_not_exited
 from coopctl.ledger.models import Account, JournalEntry
 
 GRACE_DAYS = 30  # a matured notice stays usable this many days
@@ -85,7 +86,7 @@ def give_notice(
         raise ValidationError(f"--date: {on} is after the business date {today}")
     acct = get_account(uow, account_no)
     require_not_exited(member_of(uow, acct))
-    product: DepositProduct = rules.details_of(uow, acct).product
+    product: DepositProduct = guards.details_of(uow, acct).product
     if acct.status != "active":
         raise AccountNotActiveError(f"account {acct.account_no} is {acct.status}")
     days = product.notice_days

@@ -20,7 +20,7 @@ from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import ValidationError
 from coopctl.core.money import ZERO, from_minor
 from coopctl.core.security import require
-from coopctl.deposits.service import get_account
+from coopctl.deposits.accounts_lookup import get_account
 from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine
 from coopctl.members.models import Member
 from coopctl.reports.model import Column, Report, Row, Table

@@ -23,14 +23,11 @@ from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import NotFoundError, ValidationError
 from coopctl.core.money import ZERO, is_exact
 from coopctl.core.security import needs_checker, require
-from coopctl.deposits import notices, rules
+from coopctl.deposits import guards, notices
+from coopctl.deposits.accounts_lookup import check_account_no, member_of
+from coopctl.deposits.channels import channel_gl
 from coopctl.deposits.errors import AccountNotActiveError, AccountNotEmptyError
-from coopctl.deposits.service import (
-    channel_gl,
-    check_account_no,
-    member_of,
-    require_not_exited,
-)
+from coopctl.deposits.membership import require_not_exited
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account, JournalEntry
 from coopctl.ledger.posting import PostResult, lock_accounts, post, replay
@@ -81,7 +78,7 @@ def deposit(
     channel = channel_gl(uow, bank)
     (acct,) = _lock(uow, (account_no, "ACCOUNT_NO"))
     member = member_of(uow, acct)
-    rules.check_credit(uow, acct, member, amount)
+    guards.check_credit(uow, acct, member, amount)
     result = post(
         uow,
         EntryDraft(
@@ -99,7 +96,7 @@ def deposit(
             ],
         ),
     )
-    rules.place_fixed_deposit(uow, acct, on)
+    guards.place_fixed_deposit(uow, acct, on)
     if result.entry.status == "posted":
         notify_events.deposit_received(uow, member, acct.account_no, amount, result.entry.id, on)
     return result
@@ -126,8 +123,8 @@ def withdraw(
     channel = channel_gl(uow, bank)
     (acct,) = _lock(uow, (account_no, "ACCOUNT_NO"))
     member = member_of(uow, acct)
-    penalty = rules.check_debit(uow, acct, member, amount, on)
-    notice = notices.notice_for(uow, acct, rules.details_of(uow, acct).product, amount, on)
+    penalty = guards.check_debit(uow, acct, member, amount, on)
+    notice = notices.notice_for(uow, acct, guards.details_of(uow, acct).product, amount, on)
     lines = [
         LineDraft(
             acct.gl_account.code, debit=amount, account_no=acct.account_no, memo="withdrawal"
@@ -190,8 +187,8 @@ def transfer(
     src_member, dst_member = member_of(uow, src), member_of(uow, dst)
     if closing:
         src.floor = ZERO
-    penalty = rules.check_debit(uow, src, src_member, amount, on, count_limit=not closing)
-    rules.check_credit(uow, dst, dst_member, amount - penalty)
+    penalty = guards.check_debit(uow, src, src_member, amount, on, count_limit=not closing)
+    guards.check_credit(uow, dst, dst_member, amount - penalty)
     lines = [
         LineDraft(
             src.gl_account.code,
@@ -225,7 +222,7 @@ def transfer(
         )
     result = post(uow, draft)
     if not result.pending:
-        rules.place_fixed_deposit(uow, dst, on)
+        guards.place_fixed_deposit(uow, dst, on)
     return result
 
 
@@ -251,7 +248,7 @@ def _on_approve_outflow(uow: UnitOfWork, entry: JournalEntry) -> None:
         acct = locked[src.id]
         amount = sum((ln.debit for ln in entry.lines if ln.account_id == acct.id), ZERO)
         # Funds are re-checked by the engine when it applies the entry.
-        rules.check_debit(
+        guards.check_debit(
             uow,
             acct,
             member_of(uow, acct),
@@ -265,7 +262,7 @@ def _on_approve_outflow(uow: UnitOfWork, entry: JournalEntry) -> None:
         require_not_exited(member_of(uow, acct))
         if acct.status not in ("active", "dormant"):
             raise AccountNotActiveError(f"account {acct.account_no} is {acct.status}")
-        rules.place_fixed_deposit(uow, acct, entry.business_date)
+        guards.place_fixed_deposit(uow, acct, entry.business_date)
 
 
 def check_outflow(uow: UnitOfWork, action: PendingAction) -> None:

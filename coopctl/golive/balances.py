@@ -83,7 +83,7 @@ def write_accounts(
     uow: UnitOfWork, recs: list[AccountRec], opening: str, ref: str
 ) -> tuple[list[str], int]:
     """Open the accounts in bulk and post their opening balances; (numbers, entries)."""
-    from coopctl.deposits.service import ACCOUNT_PREFIX, ACCOUNT_WIDTH
+    from coopctl.deposits.accounts_lookup import ACCOUNT_PREFIX, ACCOUNT_WIDTH
 
     numbers = reserve(uow, "account", ACCOUNT_PREFIX, ACCOUNT_WIDTH, len(recs))
     now = clock.utcnow()

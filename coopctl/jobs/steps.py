@@ -229,8 +229,8 @@ def _first_open_month(uow: UnitOfWork, last_closed: date | None) -> tuple[int, i
 
 # --- budgets and reports ------------------------------------------------------------------
 def _budget_alerts(uow: UnitOfWork, d: date) -> Counts:
-    from coopctl.budgets.service import variance_alerts
     from coopctl.notify.outbox import notify_staff
+    from coopctl.reports.builders.budget_variance import variance_alerts
 
     alerts = variance_alerts(uow, d.year, d.month)
     if alerts:

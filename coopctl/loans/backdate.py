@@ -33,7 +33,7 @@ from coopctl.ledger.posting import post
 from coopctl.ledger.rules import EntryDraft, LineDraft
 from coopctl.loans.errors import BackdateError
 from coopctl.loans.models import Loan, LoanAllocation, LoanGuarantor, LoanInstallment, LoanRepayment
-from coopctl.loans.repayment import (
+from coopctl.loans.payment_posting import (
     INCOME_GL,
     NothingToTakeError,
     overpayment_line,

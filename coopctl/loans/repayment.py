@@ -1,4 +1,5 @@
-"""Repayments: allocate, book, record which installment and component each kobo paid.
+"""Repayments: the ``repay`` use case (source, date order, backdating) over the posting of a
+payment in :mod:`coopctl.loans.payment_posting` (whose names are re-exported here).
 
 Accounting (cash basis — interest, fees and penalties are income when paid):
 one entry per repayment, Dr the source (cash 1110, a bank's GL, or the
@@ -27,428 +28,68 @@ is refused unless ``backdate=True`` (see :mod:`coopctl.loans.backdate`).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
-from coopctl.core.errors import BusinessRuleError, DuplicateError
-from coopctl.core.money import ZERO
+from coopctl.core.errors import BusinessRuleError
 from coopctl.core.security import require
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import JournalEntry
-from coopctl.ledger.posting import post
-from coopctl.ledger.rules import EntryDraft, LineDraft
-from coopctl.loans import guarantors
-from coopctl.loans.allocation import Portion, allocate_due, allocate_future_principal, split
 from coopctl.loans.common import (
-    due_date_of,
     dues_of,
     get_loan,
     installments,
-    product_of,
-    savings_account,
 )
 from coopctl.loans.errors import BackdateError, LoanStateError, RepaymentSourceError
-from coopctl.loans.models import COMPONENTS, Loan, LoanAllocation, LoanInstallment, LoanRepayment
-from coopctl.loans.schedule import LoanTerms, remaining_schedule
-
-INCOME_GL = {"interest": GL.INTEREST_INCOME, "fees": GL.FEE_INCOME, "penalty": GL.PENALTY_INCOME}
-# Receivables a go-live opening entry may carry for a loan (memo ``loan L… opening <comp>``).
-OPENING_GL = {"interest": GL.INTEREST_RECEIVABLE, "penalty": GL.FEES_RECEIVABLE}
-Source = tuple[str, str | None, Decimal]  # (gl_code, account_no, amount) of a debit line
-
-
-class NothingToTakeError(BusinessRuleError):
-    """A repayment from the borrower's own savings takes only what the loan still owes."""
-
-
-@dataclass
-class Plan:
-    """How a payment will be applied (pure data; nothing written yet)."""
-
-    on: date
-    amount: Decimal
-    portions: list[Portion]
-    prepaid: Decimal
-    overpayment: Decimal
-    recovery: bool
-    current_no: int | None
-
-    @property
-    def applied(self) -> Decimal:
-        return self.amount - self.overpayment
-
-    def total(self, component: str) -> Decimal:
-        return sum((p.amount for p in self.portions if p.component == component), ZERO)
-
-
-@dataclass
-class RepayResult:
-    loan: Loan
-    repayment: LoanRepayment
-    entry: JournalEntry | None
-    plan: Plan | None
-    created: bool = True
-    replayed: list[LoanRepayment] = field(default_factory=list)
-
-
-def make_plan(
-    uow: UnitOfWork, loan: Loan, rows: list[LoanInstallment], amount: Decimal, on: date
-) -> Plan:
-    """Allocate ``amount`` (past due and current, then future principal, then overpayment)."""
-    product = product_of(uow, loan)
-    recovery = loan.status == "written_off"
-    as_of = loan.written_off_on if recovery and loan.written_off_on else on
-    dues = dues_of(rows)
-    due = allocate_due(dues, amount, as_of, product.allocation)
-    ahead = allocate_future_principal(dues, due.left, as_of)
-    _, current, _ = split(dues, as_of)
-    return Plan(
-        on=on,
-        amount=amount,
-        portions=due.portions + ahead.portions,
-        prepaid=ahead.applied,
-        overpayment=ahead.left,
-        recovery=recovery,
-        current_no=current.no if current else None,
-    )
-
-
-def owed(uow: UnitOfWork, loan: Loan, on: date) -> Decimal:
-    """What settles the loan on ``on`` (or, written off, what is still recoverable)."""
-    rows = installments(uow, loan)
-    big = sum((r.total_unpaid for r in rows), ZERO)
-    return make_plan(uow, loan, rows, big, on).applied if big > 0 else ZERO
-
-
-def overpayment_line(uow: UnitOfWork, loan: Loan, amount: Decimal) -> LineDraft:
-    acct = savings_account(uow, loan.member_id)
-    if acct is not None:
-        return LineDraft(
-            acct.gl_account.code,
-            credit=amount,
-            account_no=acct.account_no,
-            memo=f"overpayment of loan {loan.loan_no}",
-        )
-    return LineDraft(
-        GL.LOAN_OVERPAYMENTS, credit=amount, memo=f"overpayment of loan {loan.loan_no}"
-    )
-
-
-def credit_lines(uow: UnitOfWork, loan: Loan, plan: Plan) -> list[LineDraft]:
-    """The credit side of a repayment (sums to ``plan.amount``)."""
-    lines: list[LineDraft] = []
-    if plan.recovery:
-        if plan.applied > 0:
-            lines.append(
-                LineDraft(
-                    GL.RECOVERY_INCOME,
-                    credit=plan.applied,
-                    memo=f"recovery on written-off loan {loan.loan_no}",
-                )
-            )
-    else:
-        principal = plan.total("principal")
-        if principal > 0:
-            assert loan.account is not None
-            lines.append(
-                LineDraft(
-                    GL.LOANS,
-                    credit=principal,
-                    account_no=loan.account.account_no,
-                    memo=f"loan {loan.loan_no} principal",
-                )
-            )
-        opening = _opening_receivables(uow, loan)
-        for comp in ("interest", "fees", "penalty"):
-            amt = plan.total(comp)
-            taken = min(amt, opening.get(comp, ZERO))
-            if taken > 0:
-                lines.append(
-                    LineDraft(OPENING_GL[comp], credit=taken, memo=opening_memo(loan.loan_no, comp))
-                )
-            if amt - taken > 0:
-                lines.append(
-                    LineDraft(
-                        INCOME_GL[comp], credit=amt - taken, memo=f"loan {loan.loan_no} {comp}"
-                    )
-                )
-    if plan.overpayment > 0:
-        lines.append(overpayment_line(uow, loan, plan.overpayment))
-    return lines
-
-
-def opening_memo(loan_no: str, component: str) -> str:
-    return f"loan {loan_no} opening {component}"
-
-
-def _opening_receivables(uow: UnitOfWork, loan: Loan) -> dict[str, Decimal]:
-    """What is left of the overdue interest/penalty receivables a go-live brought in."""
-    from sqlalchemy import BigInteger, type_coerce
-
-    from coopctl.core.money import from_minor
-    from coopctl.ledger.models import GLAccount, JournalLine
-
-    golive = uow.session.scalar(
-        select(LoanInstallment.id)
-        .where(LoanInstallment.loan_id == loan.id, LoanInstallment.origin == "golive_arrears")
-        .limit(1)
-    )
-    if golive is None:
-        return {}
-    out: dict[str, Decimal] = {}
-    for comp, code in OPENING_GL.items():
-        net = uow.session.scalar(
-            select(
-                func.sum(type_coerce(JournalLine.debit, BigInteger))
-                - func.sum(type_coerce(JournalLine.credit, BigInteger))
-            )
-            .join(GLAccount, GLAccount.id == JournalLine.gl_account_id)
-            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-            .where(
-                GLAccount.code == code,
-                JournalLine.memo == opening_memo(loan.loan_no, comp),
-                JournalEntry.status == "posted",
-            )
-        )
-        out[comp] = max(from_minor(int(net or 0)), ZERO)
-    return out
-
-
-def record(
-    uow: UnitOfWork,
-    loan: Loan,
-    rows: list[LoanInstallment],
-    plan: Plan,
-    rep: LoanRepayment,
-    *,
-    close_account: bool,
-) -> None:
-    """Apply the plan to the installments, keep the allocations, re-amortise a prepayment,
-    close the loan when nothing is left, and resize the guarantors' holds."""
-    by_no = {r.no: r for r in rows}
-    for p in plan.portions:
-        row = by_no[p.no]
-        setattr(row, f"{p.component}_paid", row.paid(p.component) + p.amount)
-        uow.session.add(
-            LoanAllocation(
-                loan_id=loan.id,
-                installment_id=row.id,
-                entry_id=rep.entry_id,
-                repayment_id=rep.id,
-                component=p.component,
-                amount=p.amount,
-                business_date=plan.on,
-                reversed=False,
-            )
-        )
-    for r in rows:
-        if r.paid_on is None and r.total_unpaid == 0 and any(r.paid(c) > 0 for c in COMPONENTS):
-            r.paid_on = plan.on
-    uow.session.flush()
-    if plan.recovery:
-        return
-    if plan.prepaid > 0 and plan.current_no is not None:
-        reamortise(uow, loan, rows, plan.current_no, rep)
-    live = installments(uow, loan)
-    left = sum((r.unpaid("principal") for r in live), ZERO)
-    if loan.status == "closed":
-        return
-    if all(r.total_unpaid == 0 for r in live):
-        close_loan(uow, loan, plan.on, close_account=close_account)
-    else:
-        guarantors.adjust_holds(uow, loan, outstanding=left)
-
-
-def close_loan(uow: UnitOfWork, loan: Loan, on: date, *, close_account: bool) -> None:
-    loan.status = "closed"
-    loan.closed_on = on
-    if close_account and loan.account is not None and loan.account.balance == 0:
-        loan.account.status = "closed"
-        loan.account.closed_on = on
-    guarantors.adjust_holds(uow, loan)
-    uow.session.flush()
-    audit.record(
-        uow,
-        "loan.close",
-        "loan",
-        loan.loan_no,
-        before={"status": "active"},
-        after={"status": "closed", "date": on},
-    )
-
-
-def _regenerated(loan: Loan, product_unit: Decimal, balance: Decimal, m: int, start: date) -> list:  # type: ignore[type-arg]
-    terms = LoanTerms(
-        principal=balance,
-        annual_rate=loan.annual_rate,
-        term=m,
-        method=loan.method,
-        frequency=loan.frequency,
-        day_count=loan.day_count,
-        start=start,
-        rounding_unit=product_unit,
-    )
-    return list(remaining_schedule(balance, terms).installments)
-
-
-def _term_for_level(
-    loan: Loan, unit: Decimal, balance: Decimal, level: Decimal, n: int, start: date
-) -> int:
-    """The fewest installments whose regular amount does not exceed ``level``."""
-    lo, hi = 1, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        first = _regenerated(loan, unit, balance, mid, start)[0]
-        if first.principal + first.interest <= level:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-def reamortise(
-    uow: UnitOfWork, loan: Loan, rows: list[LoanInstallment], current_no: int, rep: LoanRepayment
-) -> None:
-    """Replace the installments after the current one by a schedule of the principal left."""
-    product = product_of(uow, loan)
-    future = sorted((r for r in rows if not r.superseded and r.no > current_no), key=lambda r: r.no)
-    if not future:
-        return
-    current = next(r for r in rows if r.no == current_no)
-    balance = sum((r.unpaid("principal") for r in future), ZERO)
-    level = future[0].principal + future[0].interest
-    for r in future:
-        r.superseded = True
-        r.superseded_by_repayment_id = rep.id
-    uow.session.flush()
-    if balance <= 0:
-        return
-    n = len(future)
-    if product.prepayment == "reduce_term":
-        m = _term_for_level(loan, product.rounding_unit, balance, level, n, current.due_date)
-    else:
-        m = n
-    from coopctl.loans.schedule import Schedule
-    from coopctl.loans.service import insert_installments
-
-    sched = Schedule(tuple(_regenerated(loan, product.rounding_unit, balance, m, current.due_date)))
-    for row in insert_installments(
-        uow, loan, sched, first_no=current_no + 1, origin="prepayment", repayment_id=rep.id
-    ):
-        row.due_date = due_date_of(loan, product, row.no)
-    uow.session.flush()
-
-
-def post_payment(
-    uow: UnitOfWork,
-    loan: Loan,
-    amount: Decimal,
-    on: date,
-    sources: Sequence[Source],
-    *,
-    channel: str,
-    ref: str = "",
-    client_key: str | None = None,
-    entry_key: str | None = None,
-    replay_of_id: int | None = None,
-) -> RepayResult:
-    """Plan, post one entry (debits ``sources``) and record a repayment of ``amount``.
-
-    A replayed repayment (``replay_of_id``) that finds nothing left to pay becomes an
-    overpayment; a new one is refused."""
-    rows = installments(uow, loan)
-    plan = make_plan(uow, loan, rows, amount, on)
-    if plan.applied == 0 and replay_of_id is None:
-        what = "is recoverable" if plan.recovery else "is owed"
-        raise BusinessRuleError(f"nothing {what} on loan {loan.loan_no}")
-    own = savings_account(uow, loan.member_id)
-    if (
-        plan.overpayment > 0
-        and len(sources) == 1
-        and own is not None
-        and sources[0][1] == own.account_no
-    ):
-        uow.note(
-            f"only {plan.applied:,.2f} of {amount:,.2f} was taken from "
-            f"{own.account_no}; that is all loan {loan.loan_no} could take"
-        )
-        sources = [(sources[0][0], sources[0][1], plan.applied)]  # only what is owed
-        plan.amount, plan.overpayment = plan.applied, ZERO
-        if plan.amount == 0:
-            raise NothingToTakeError(f"nothing is owed on loan {loan.loan_no}")
-    lines = [
-        LineDraft(gl, debit=amt, account_no=acct, memo=f"repayment of loan {loan.loan_no}")
-        for gl, acct, amt in sources
-        if amt > 0
-    ]
-    lines += credit_lines(uow, loan, plan)
-    kind = "loan_recovery" if plan.recovery else "loan_repayment"
-    result = post(
-        uow,
-        EntryDraft(
-            business_date=on,
-            kind=kind,
-            lines=lines,
-            reference=ref or loan.loan_no,
-            narration=f"{'Recovery on' if plan.recovery else 'Repayment of'} loan {loan.loan_no}",
-            idempotency_key=entry_key,
-        ),
-    )
-    if not result.created:
-        raise DuplicateError(
-            f"idempotency key {entry_key!r} already belongs to entry {result.entry_no}"
-        )
-    rep = LoanRepayment(
-        loan_id=loan.id,
-        entry_id=result.entry.id,
-        business_date=on,
-        amount=plan.amount,
-        overpayment=plan.overpayment,
-        channel=channel,
-        source=_label(sources),
-        sources=json.dumps([[g, a, str(x)] for g, a, x in sources]),
-        shared=False,
-        reference=ref,
-        client_key=client_key,
-        recovery=plan.recovery,
-        status="posted",
-        replay_of_id=replay_of_id,
-        created_by=uow.username,
-        created_at=clock.utcnow(),
-    )
-    uow.session.add(rep)
-    uow.session.flush()
-    record(uow, loan, rows, plan, rep, close_account=True)
-    audit.record(
-        uow,
-        "loan.recovery" if plan.recovery else "loan.repay",
-        "loan",
-        loan.loan_no,
-        after={
-            "amount": plan.amount,
-            "date": on,
-            "entry": result.entry_no,
-            "principal": plan.total("principal"),
-            "interest": plan.total("interest"),
-            "fees": plan.total("fees"),
-            "penalty": plan.total("penalty"),
-            "overpayment": plan.overpayment,
-            "channel": channel,
-            "replay_of": replay_of_id,
-        },
-    )
-    return RepayResult(loan, rep, result.entry, plan)
-
-
-def _label(sources: Sequence[Source]) -> str:
-    return ",".join(a or g for g, a, _ in sources)[:40]
+from coopctl.loans.models import Loan, LoanRepayment
+from coopctl.loans.payment_posting import (
+    INCOME_GL as INCOME_GL,
+)
+from coopctl.loans.payment_posting import (
+    OPENING_GL as OPENING_GL,
+)
+from coopctl.loans.payment_posting import (
+    NothingToTakeError as NothingToTakeError,
+)
+from coopctl.loans.payment_posting import (
+    Plan as Plan,
+)
+from coopctl.loans.payment_posting import (
+    RepayResult as RepayResult,
+)
+from coopctl.loans.payment_posting import (
+    Source as Source,
+)
+from coopctl.loans.payment_posting import (
+    close_loan as close_loan,
+)
+from coopctl.loans.payment_posting import (
+    credit_lines as credit_lines,
+)
+from coopctl.loans.payment_posting import (
+    make_plan as make_plan,
+)
+from coopctl.loans.payment_posting import (
+    opening_memo as opening_memo,
+)
+from coopctl.loans.payment_posting import (
+    overpayment_line as overpayment_line,
+)
+from coopctl.loans.payment_posting import (
+    owed as owed,
+)
+from coopctl.loans.payment_posting import (
+    post_payment as post_payment,
+)
+from coopctl.loans.payment_posting import (
+    reamortise as reamortise,
+)
+from coopctl.loans.payment_posting import (
+    record as record,
+)
 
 
 def resolve_source(
@@ -460,11 +101,11 @@ def resolve_source(
 
         raise LoanOptionError("--from-account and --bank: choose one")
     if bank:
-        from coopctl.deposits.service import channel_gl
+        from coopctl.deposits.channels import channel_gl
 
         return channel_gl(uow, bank), None, "bank"
     if from_account:
-        from coopctl.deposits.service import get_account
+        from coopctl.deposits.accounts_lookup import get_account
 
         acct = get_account(uow, from_account, field="--from-account")
         if acct.member_id != loan.member_id or acct.kind != "savings":

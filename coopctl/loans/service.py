@@ -235,11 +235,11 @@ def _destination(
     if cash:
         return LineDraft(GL.CASH, memo=f"loan {loan.loan_no} paid out in cash")
     if bank:
-        from coopctl.deposits.service import channel_gl
+        from coopctl.deposits.channels import channel_gl
 
         return LineDraft(channel_gl(uow, bank), memo=f"loan {loan.loan_no} paid out by bank")
     if to_account:
-        from coopctl.deposits.service import get_account
+        from coopctl.deposits.accounts_lookup import get_account
 
         acct = get_account(uow, to_account, field="--to-account")
     else:

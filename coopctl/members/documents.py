@@ -130,7 +130,7 @@ def _open_checked(uow: UnitOfWork, path: Path) -> tuple[Any, str]:
 def add_document(uow: UnitOfWork, member_no: str, path: Path, kind: str) -> AddResult:
     """Attach a document to a member (see the module doc for storage rules)."""
     from coopctl.core.security import document_cipher
-    from coopctl.members.service import get_member
+    from coopctl.members.lookup import get_member
 
     require(uow.operator, "members.manage")
     k = normalise_kind(kind)
@@ -239,7 +239,7 @@ def missing_kinds(uow: UnitOfWork, member: Member) -> list[str]:
 
 
 def list_documents(uow: UnitOfWork, member_no: str) -> list[dict[str, Any]]:
-    from coopctl.members.service import get_member
+    from coopctl.members.lookup import get_member
 
     require(uow.operator, "members.view")
     m = get_member(uow, member_no)

@@ -21,7 +21,7 @@ from sqlalchemy import and_, func, select
 from coopctl.core import audit, clock
 from coopctl.core.context import cipher_for
 from coopctl.core.db import UnitOfWork
-from coopctl.core.errors import DuplicateError, NotFoundError, ValidationError
+from coopctl.core.errors import DuplicateError, ValidationError
 from coopctl.core.security import require
 from coopctl.core.sequences import next_number
 from coopctl.members import pii, validate
@@ -31,6 +31,7 @@ from coopctl.members.errors import (
     MemberInactiveError,
     MemberStatusError,
 )
+from coopctl.members.lookup import get_member as get_member
 from coopctl.members.models import MEMBER_STATUSES, Member
 from coopctl.members.validate import MemberData
 
@@ -63,19 +64,6 @@ def raise_all(errors: Sequence[MemberFieldError]) -> None:
 
 
 # --- look-ups ------------------------------------------------------------------
-def get_member(uow: UnitOfWork, member_no: str, *, lock: bool = False) -> Member:
-    """The member with this number; the check digit is verified first (exit 2)."""
-    n = validate.member_no(member_no)
-    row = (
-        uow.lock(Member, member_no=n)
-        if lock
-        else uow.session.scalars(select(Member).where(Member.member_no == n)).first()
-    )
-    if row is None:
-        raise NotFoundError(f"member {n} not found")
-    return row
-
-
 def find_by_identity(uow: UnitOfWork, field: str, value: str) -> Member | None:
     """A member by BVN or NIN (through the blind index)."""
     assert field in ("bvn", "nin")

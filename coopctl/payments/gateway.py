@@ -66,7 +66,7 @@ def request(
 ) -> dict[str, Any]:
     """Ask the provider for a checkout link for ``amount`` towards the member's savings or
     a loan; the payment is recorded as ``requested`` (its webhook must match it)."""
-    from coopctl.deposits.service import get_member
+    from coopctl.deposits.membership import get_member
     from coopctl.loans.common import get_loan
     from coopctl.payments.service import _savings_of, as_dict
 

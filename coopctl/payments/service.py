@@ -73,11 +73,11 @@ def target_of(uow: UnitOfWork, ev: Event) -> dict[str, str]:
 
 # --- postings -----------------------------------------------------------------------------
 def _credit_account(uow: UnitOfWork, p: Payment, acct: Account, gl_from: str, key: str) -> str:
-    from coopctl.deposits import rules
-    from coopctl.deposits.service import member_of
+    from coopctl.deposits import guards
+    from coopctl.deposits.accounts_lookup import member_of
 
     (locked,) = lock_accounts(uow, [acct.id]).values()
-    rules.check_credit(uow, locked, member_of(uow, locked), p.amount)
+    guards.check_credit(uow, locked, member_of(uow, locked), p.amount)
     res = post(
         uow,
         EntryDraft(

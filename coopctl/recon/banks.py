@@ -12,9 +12,9 @@ from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import DuplicateError, NotFoundError, ValidationError
 from coopctl.core.security import require
-from coopctl.deposits.errors import BankAccountError
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import GLAccount
+from coopctl.recon.errors import BankAccountError
 from coopctl.recon.models import BankAccount
 
 _CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")

@@ -27,3 +27,7 @@ class ReconLinkError(BusinessRuleError):
 
 class UnmatchedLinesError(ReviewNeededError):
     """``recon match --strict``: every bank line must be matched before month end."""
+
+
+class BankAccountError(BusinessRuleError):
+    """A bank account maps to one active, postable asset GL account of the cash category."""

@@ -27,7 +27,7 @@ from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import CoopError, ValidationError
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
-from coopctl.deposits import checkoff, rules
+from coopctl.deposits import checkoff, guards
 from coopctl.deposits.errors import CheckoffFileError
 from coopctl.deposits.models import CheckoffImport, CheckoffLine
 from coopctl.ledger.coa import GL
@@ -147,9 +147,9 @@ def _plan(
                     has_shares=shr is not None and shr.status in ("active", "dormant"),
                 )
             if split.savings > 0:
-                rules.check_credit(uow, sav, member, split.savings)
+                guards.check_credit(uow, sav, member, split.savings)
             if split.shares > 0 and shr is not None:
-                rules.check_credit(uow, shr, member, split.shares)
+                guards.check_credit(uow, shr, member, split.shares)
         except ValueError as exc:
             errors.append(f"{where}:{exc}")
             continue

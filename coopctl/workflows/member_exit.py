@@ -35,17 +35,12 @@ from coopctl.core.errors import InvalidStateError, NotFoundError, ValidationErro
 from coopctl.core.money import ZERO, round_money
 from coopctl.core.money import fmt as money_fmt
 from coopctl.core.security import require
+from coopctl.deposits.accounts_lookup import DEPOSIT_KINDS, lock_member
+from coopctl.deposits.channels import channel_gl
 from coopctl.deposits.errors import ExitBlockedError
 from coopctl.deposits.holds import active_holds
+from coopctl.deposits.membership import get_member, require_not_exited, set_exited
 from coopctl.deposits.models import DepositAccount, ExitRequest
-from coopctl.deposits.service import (
-    DEPOSIT_KINDS,
-    channel_gl,
-    get_member,
-    lock_member,
-    require_not_exited,
-    set_exited,
-)
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account
 from coopctl.ledger.models import JournalEntry as JournalEntryModel

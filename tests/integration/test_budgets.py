@@ -66,7 +66,7 @@ def test_import_approve_variance(coop: Any, tmp_path: Path) -> None:
     assert D(lines["4100"]["ytd_budget"]) == D("1150000.00")
     assert v["alerts"] == 1 and v["budget_status"] == "approved"
 
-    from coopctl.budgets.service import variance_alerts
+    from coopctl.reports.builders.budget_variance import variance_alerts
 
     with coop.uow("system") as u:
         alerts = variance_alerts(u, 2026, 10)

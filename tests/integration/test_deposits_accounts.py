@@ -12,8 +12,8 @@ import pytest
 
 from coopctl.core import ids
 from coopctl.deposits import holds
+from coopctl.deposits.accounts_lookup import get_account
 from coopctl.deposits.errors import HoldError
-from coopctl.deposits.service import get_account
 from tests.conftest import Coop
 from tests.integration.deposits_support import (
     add_member,

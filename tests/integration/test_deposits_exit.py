@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from coopctl.deposits.accounts_lookup import get_account
 from coopctl.deposits.holds import place_hold
-from coopctl.deposits.service import get_account
 from tests.conftest import Coop
 from tests.integration.deposits_support import (
     add_bank,

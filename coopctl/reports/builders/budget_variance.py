@@ -155,3 +155,22 @@ def build_budget_variance(uow: UnitOfWork, as_of: date) -> Report:
         notes=notes,
         json_payload={**summary, "lines": lines},
     )
+
+
+def variance_alerts(uow: UnitOfWork, year: int, month: int) -> list[dict[str, Any]]:
+    """Lines of the approved budget whose actual of calendar month ``year-month`` is off
+    budget by at least ``[reports] budget_alert_percent`` (for the jobs' notifications)."""
+    from coopctl.core.security import permissions_of
+
+    role = uow.operator.role
+    require(
+        uow.operator,
+        "reports.view" if role and "reports.view" in permissions_of(role) else "jobs.run",
+    )  # the nightly job (system) reads alerts too
+    import calendar
+
+    d = date(year, month, calendar.monthrange(year, month)[1])
+    lines, budget = variance_lines(uow, d)
+    if budget is None or budget.status != "approved":
+        return []
+    return [ln for ln in lines if ln["alert"]]

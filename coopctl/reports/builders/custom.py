@@ -219,7 +219,7 @@ def parse_definition(path: Path, text: str) -> Definition:
     name = _str(path, data, "name", "")
     if not NAME_RE.match(name):
         raise _err(path, "name", f"{name!r}: use lower-case letters, digits and '-'")
-    from coopctl.reports.service import BUILT_INS
+    from coopctl.reports.registry import BUILT_INS
 
     if name in BUILT_INS or name in ("list", "run", "pack"):
         raise _err(path, "name", f"{name!r} is a built-in report or command")

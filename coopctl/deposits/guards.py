@@ -1,4 +1,8 @@
-"""The rules money must pass to come into or leave a deposit account.
+"""Guards run against the database before money comes into or leaves a deposit account
+(status, KYC, minimum balance, withdrawal limits, fixed-deposit terms, pending exit).
+
+They read the account, its product and its history, unlike the pure posting rules of
+:mod:`coopctl.ledger.rules`.
 
 Called by teller postings, the check-off import, account closing and the
 approval hooks, always with the account row already locked, so the checks and
@@ -15,6 +19,7 @@ from sqlalchemy import func, select
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import InsufficientFundsError
 from coopctl.core.money import ZERO, round_money
+from coopctl.deposits.accounts_lookup import DEPOSIT_KINDS
 from coopctl.deposits.errors import (
     AccountNotActiveError,
     BelowMinimumBalanceError,
@@ -24,8 +29,8 @@ from coopctl.deposits.errors import (
     SharesNotWithdrawableError,
     WithdrawalLimitError,
 )
+from coopctl.deposits.membership import require_kyc, require_not_exited
 from coopctl.deposits.models import DepositAccount, ExitRequest
-from coopctl.deposits.service import DEPOSIT_KINDS, require_kyc, require_not_exited
 from coopctl.ledger.models import Account, JournalEntry, JournalLine
 from coopctl.members.models import Member
 

@@ -1,22 +1,19 @@
-"""Shared use-case helpers of the deposits context: look-ups with check digits, the
-members context's functions, bank GL resolution, the business date.
+"""Finding deposit accounts: account numbers with their check digit, look-ups (plain or
+under the row lock), the per-member lock and the account's member.
 
-The members context owns members (``coopctl.members.service``: ``get_member``,
-``require_kyc``, ``set_status``); deposits only calls those three functions.
+The members context's functions deposits uses are in :mod:`coopctl.deposits.membership`;
+the channel (cash or bank GL) money moves through is in :mod:`coopctl.deposits.channels`.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy import select
 
 from coopctl.core import ids
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import NotFoundError
-from coopctl.deposits.errors import AccountNumberError, MemberExitedError
+from coopctl.deposits.errors import AccountNumberError
 from coopctl.deposits.models import DepositAccount
-from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account
 from coopctl.ledger.posting import lock_accounts
 from coopctl.members.models import Member
@@ -68,46 +65,9 @@ def deposit_details(uow: UnitOfWork, account: Account) -> DepositAccount | None:
     return uow.session.get(DepositAccount, account.id)
 
 
-# --- the members context ---------------------------------------------------------------
-def _members_service() -> Any:
-    from coopctl.members import service
-
-    return service
-
-
-def get_member(uow: UnitOfWork, member_no: str) -> Member:
-    """The member ``member_no`` (check digit verified by the members context)."""
-    member: Member = _members_service().get_member(uow, member_no)
-    return member
-
-
-def require_kyc(member: Member) -> None:
-    """Raise the members context's KycRequiredError unless KYC is approved."""
-    _members_service().require_kyc(member)
-
-
-def set_exited(uow: UnitOfWork, member: Member) -> None:
-    _members_service().set_status(uow, member, "exited")
-
-
 def member_of(uow: UnitOfWork, account: Account) -> Member:
     if account.member_id is None:
         raise NotFoundError(f"account {account.account_no} has no member")
     member = uow.session.get(Member, account.member_id)
     assert member is not None
     return member
-
-
-def require_not_exited(member: Member) -> None:
-    if member.status == "exited":
-        raise MemberExitedError(f"member {member.member_no} has exited")
-
-
-# --- cash and banks -------------------------------------------------------------------
-def channel_gl(uow: UnitOfWork, bank_code: str | None) -> str:
-    """The GL code money moves through: cash on hand, or the named bank account's GL."""
-    if not bank_code:
-        return GL.CASH
-    from coopctl.recon.banks import get_bank
-
-    return get_bank(uow, bank_code).gl_account.code
