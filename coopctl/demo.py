@@ -20,7 +20,6 @@ PAR30 stays low. Each step is a function so other parts can hook in.
 
 from __future__ import annotations
 
-import calendar
 import contextlib
 import io
 import json
@@ -35,7 +34,7 @@ from typing import Any
 
 from coopctl.core import clock
 from coopctl.core.errors import AlreadyInitialisedError, BusinessRuleError
-from coopctl.demo_data import FIRST, LAST, PNG
+from coopctl.demo_data import FIRST, LAST, PNG, _digits, _end_of_month, _month_starts, _phone
 
 STAFF = [
     ("demo-manager", "manager"),
@@ -135,27 +134,6 @@ class Runner:
                 f"{err.getvalue().strip()}"
             )
         return code, data, err.getvalue()
-
-
-def _month_starts(first: date, months: int) -> list[date]:
-    out = []
-    y, m = first.year, first.month
-    for _ in range(months):
-        out.append(date(y, m, 1))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
-
-
-def _end_of_month(d: date) -> date:
-    return date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
-
-
-def _phone(rng: random.Random) -> str:
-    return "080" + "".join(rng.choice("0123456789") for _ in range(8))
-
-
-def _digits(rng: random.Random, n: int) -> str:
-    return str(rng.randint(1, 9)) + "".join(rng.choice("0123456789") for _ in range(n - 1))
 
 
 def docs_pair(docs: Path) -> tuple[Path, Path]:

@@ -145,6 +145,15 @@ def restore(
         if not sys.stdin.isatty():
             raise ValidationError("--force overwrites the target: give --yes as well")
         typer.confirm(f"Overwrite {to} and its data folder?", abort=True)
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(to)
+    except ArgumentError:
+        raise ValidationError(
+            f"--to: {to!r} is not a database URL (sqlite:///PATH or postgresql+psycopg://…)"
+        ) from None
     result = service.restore(app_context(), file, to, data_dir=data_dir, force=force)
     message(f"restored {file} into {result['to']}; verified")
     emit(result, fmt)

@@ -42,13 +42,19 @@ def serve(
         coopctl payments serve --host 127.0.0.1 --port 8085
     """
     import logging
+    import socket
 
+    from coopctl.core.errors import ValidationError
     from coopctl.payments.inbox import secret
     from coopctl.payments.server import make_server
 
     ctx = app_context()
     with uow("payments.manage") as u:
         operator = str(u.operator.username)
+    try:  # a clear error for an address this machine cannot bind, before anything starts
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise ValidationError(f"--host: cannot use {host!r}: {exc}") from None
     for name in ("paystack", "flutterwave"):
         if not secret(ctx.settings, name):
             message(f"warning: no {name} secret is set: its webhooks will get 401")

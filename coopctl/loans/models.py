@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import coopctl.ledger.models  # noqa: F401  (relationship("Account") must resolve)
 from coopctl.core.db import RATE_PLACES, Base, BigId, Money, Rate, UTCDateTime
 from coopctl.core.money import CENT, ZERO
 

@@ -159,7 +159,8 @@ def _required(cmd: click.Command, *, exclude: click.Parameter) -> list[str]:
         if p is exclude:
             continue
         if isinstance(p, click.Argument):
-            args.append(SAMPLE_ARGS.get(p.name or "", "1"))
+            choice = p.type.choices[0] if isinstance(p.type, click.Choice) else "1"
+            args.append(SAMPLE_ARGS.get(p.name or "", str(choice)))
         elif p.required:
             opt = max(p.opts, key=len)
             kind = p.type.choices[0] if isinstance(p.type, click.Choice) else None
