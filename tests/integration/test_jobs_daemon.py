@@ -29,6 +29,9 @@ def _lean(coop: Coop) -> None:
     path = coop.workdir / "lean-catalogue.toml"
     path.write_text(LEAN, encoding="utf-8")
     coop.env_extra["COOPCTL_JOBS__CATALOGUE"] = str(path)
+    # the shipped backup job is due too: it needs a backup key (a cooperative without
+    # one gets a failed backup job, by design)
+    coop.env_extra["COOPCTL_BACKUP_KEY"] = base64.b64encode(bytes(range(32))).decode()
 
 
 def _daemon(coop: Coop, *args: str) -> subprocess.Popen[str]:
