@@ -126,20 +126,7 @@ def _decided(uow: UnitOfWork, action: PendingAction) -> None:
 
 def _apply(uow: UnitOfWork, action: PendingAction) -> str:
     loan = _applied(uow, action)
-    guarantors.require_coverage(uow, loan)
-    loan.status = "approved"
-    loan.approved_on = uow.today()
-    guarantors.place_holds(uow, loan)
-    uow.session.flush()
-    notify_events.loan_approved(uow, loan, loan.approved_on)
-    audit.record(
-        uow,
-        "loan.approved",
-        "loan",
-        loan.loan_no,
-        before={"status": "applied"},
-        after={"status": "approved"},
-    )
+    _apply_direct(uow, loan)
     return loan.loan_no
 
 

@@ -1,29 +1,8 @@
 """Repayments: the ``repay`` use case (source, date order, backdating) over the posting of a
 payment in :mod:`coopctl.loans.payment_posting` (whose names are re-exported here).
 
-Accounting (cash basis — interest, fees and penalties are income when paid):
-one entry per repayment, Dr the source (cash 1110, a bank's GL, or the
-borrower's savings account); Cr the loan account on 1210 for principal, Cr 4100
-interest, Cr 4200 fees, Cr 4300 penalties; an overpayment beyond everything
-owed goes to the borrower's savings account (Cr 2110), or to loan overpayments
-(Cr 2250) when they have none. On a written-off loan everything received is
-recovery income (Cr 4400); it is still allocated to the installments so the
-recovered amounts stay visible. A loan brought in at go-live carries its overdue
-interest and penalties as receivables (Dr 1220/1230 in its opening entry): what is
-received of them first clears those receivables (Cr 1220/1230), not income again.
-
-Allocation follows the product's strategy (:mod:`coopctl.loans.allocation`);
-what remains after the past-due and current installments is a prepayment: it
-pays the next installments' principal in order, and then the remaining principal
-is re-amortised over new installments by the product's prepayment policy —
-``reduce_term``: the same installment amount over fewer installments;
-``reduce_installment``: the same number of installments, each smaller. Either
-way the future interest is recomputed on the lower balance (the replaced rows
-are kept, ``superseded``). Paying the past-due and current installments plus the
-remaining principal therefore closes the loan.
-
-Repayments are kept in date order: one dated before the last recorded repayment
-is refused unless ``backdate=True`` (see :mod:`coopctl.loans.backdate`).
+The accounting of a repayment (which GL each component credits, overpayments,
+written-off and go-live loans) is described in :mod:`coopctl.loans.payment_posting`.
 """
 
 from __future__ import annotations
