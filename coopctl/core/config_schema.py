@@ -286,7 +286,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
         None, "assignments of gateway payments out of suspense", roles=("admin", "accountant")
     ),
     #
-    # --- member products (issue 15) (add this context's sections here; keep the marker line)
+    # --- fixed deposits (issue 15) (add this context's sections here; keep the marker line)
+    #
+    # --- standing orders (issue 15) (add this context's sections here; keep the marker line)
+    #
+    # --- dividends (issue 15) (add this context's sections here; keep the marker line)
+    #
+    # --- dormancy+erasure (issue 15) (add this context's sections here; keep the marker line)
+    #
+    # --- documents+agreements (issue 15) (add this context's sections here; keep the marker line)
     #
     # --- scale (issue 16) (add this context's sections here; keep the marker line)
     #

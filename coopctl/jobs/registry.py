@@ -35,6 +35,9 @@ STEP_MODULES: list[str] = [
     "coopctl.payments.jobs",
     "coopctl.standing_orders.jobs",
     "coopctl.approvals.jobs",
+    "coopctl.deposits.dormancy_jobs",
+    "coopctl.members.jobs",
+    "coopctl.dividends.jobs",
 ]
 
 

@@ -1,4 +1,4 @@
-"""Member products: fixed deposits, standing orders, dividends, dormancy, documents (issue 15)
+"""Member products: fixed deposits and interest accruals (issue 15)
 
 Revision ID: 0015
 Revises: 0014

@@ -1,0 +1,25 @@
+"""Dormancy and retention/erasure (issue 15)
+
+Revision ID: 0020
+Revises: 0019
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import coopctl.core.db  # noqa: F401
+
+revision = "0020"
+down_revision = "0019"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
