@@ -32,6 +32,9 @@ def exit_code_for(exc: BaseException, *, debug: bool) -> int:
     if code:
         _say(f"error: {msg}")
         return code
+    if _is_integer_overflow(exc):
+        _say(f"error: {BEYOND_BOOKS}")
+        return 5
     _say(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
     return 1
 
@@ -64,6 +67,27 @@ def _map_environment_error(exc: BaseException) -> tuple[int, str]:
     return 0, ""
 
 
+# A balance (or a count) pushed past what a BIGINT column holds: the database (or the
+# driver binding the value) refused; the one-line reason, exit 5, nothing written.
+BEYOND_BOOKS = (
+    "an amount or balance would pass the largest the books hold "
+    "(92,233,720,368,547,758.07); nothing was written"
+)
+
+
+def _is_integer_overflow(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return isinstance(exc, OverflowError) or any(
+        s in text
+        for s in (
+            "integer overflow",
+            "out of range for type bigint",
+            "bigint out of range",
+            "int too large to convert",
+        )
+    )
+
+
 def _map_database_error(exc: BaseException) -> tuple[int, str]:
     """Database refusals that reach here are rule violations the database enforced."""
     mod = type(exc).__module__
@@ -73,6 +97,8 @@ def _map_database_error(exc: BaseException) -> tuple[int, str]:
 
     if isinstance(exc, sa_exc.IntegrityError):
         return 5, f"refused by the database: {_first_line(exc.orig)}"
+    if _is_integer_overflow(exc):
+        return 5, BEYOND_BOOKS
     if isinstance(exc, sa_exc.OperationalError):
         text = _first_line(exc.orig)
         low = text.lower()

@@ -193,6 +193,12 @@ def _apply_limits(values: dict[str, dict[str, Any]]) -> None:
 
     if values["money"]["max_amount"] <= 0:
         raise ConfigError("money.max_amount: must be more than zero")
+    from coopctl.core.money import LARGEST_AMOUNT
+
+    if values["money"]["max_amount"] > LARGEST_AMOUNT:
+        raise ConfigError(
+            f"money.max_amount: at most {LARGEST_AMOUNT} (the largest amount a BIGINT holds)"
+        )
     if values["imports"]["max_file_bytes"] <= 0 or values["imports"]["max_errors"] <= 0:
         raise ConfigError("imports.max_file_bytes and imports.max_errors must be positive")
     limits.configure(

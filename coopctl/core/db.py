@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from coopctl.core import money
+from coopctl.core import money, sums
 from coopctl.core.config import Settings
 from coopctl.core.errors import (
     ConfigError,
@@ -206,6 +206,7 @@ def make_engine(
             cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            sums.register_sqlite(dbapi_conn)  # exact money aggregates (core/sums.py)
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:

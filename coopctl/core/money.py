@@ -128,6 +128,14 @@ def from_minor(kobo: int) -> Decimal:
     return (Decimal(int(kobo)) / 100).quantize(CENT)
 
 
+#: The largest kobo value a BIGINT column (an amount, an entry's total, a balance) holds.
+LARGEST_KOBO = 2**63 - 1
+#: The same in naira (92,233,720,368,547,758.07): ``[money] max_amount`` may not exceed
+#: it, nor may an entry's total. Totals over many rows are not bounded by it: they are
+#: summed exactly (:mod:`coopctl.core.sums`).
+LARGEST_AMOUNT = from_minor(LARGEST_KOBO)
+
+
 def fmt(value: Decimal) -> str:
     """Two-decimal plain string, as JSON and CSV carry amounts: ``"12500.50"``."""
     return format(value.quantize(CENT), "f")

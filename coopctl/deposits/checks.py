@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy import BigInteger, select, type_coerce
 from sqlalchemy.orm import Session
 
 from coopctl.core.checks import Problem, check
 from coopctl.core.money import ZERO, from_minor
+from coopctl.core.sums import exact_sum
 from coopctl.deposits.models import CheckoffImport, DepositAccount, DepositProduct, ExitRequest
 from coopctl.ledger.models import Account, Hold, JournalEntry
 from coopctl.members.models import Member
@@ -48,7 +49,7 @@ def holds_match(s: Session) -> list[Problem]:
     """Each account's ``held`` equals the sum of its active holds."""
     sums: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for aid, raw in s.execute(
-        select(Hold.account_id, func.sum(type_coerce(Hold.amount, BigInteger)))
+        select(Hold.account_id, exact_sum(type_coerce(Hold.amount, BigInteger)))
         .where(Hold.status == "active")
         .group_by(Hold.account_id)
     ):

@@ -30,6 +30,7 @@ import polars as pl
 
 from coopctl.core import money
 from coopctl.core.frames import round_up
+from coopctl.core.sums import wide
 
 ACCOUNT_SCHEMA: dict[str, Any] = {
     "account_id": pl.Int64,
@@ -101,8 +102,9 @@ def compute(accounts: pl.DataFrame, moves: pl.DataFrame, start: date, end: date)
         )
         .agg(
             days=pl.len().cast(pl.Int64),
-            s_all=bal.sum(),
-            s_earning=bal.filter(bal >= floor).sum(),
+            # Int128: a month of daily balances can pass 2^63 kobo (core/sums.py)
+            s_all=wide(bal).sum(),
+            s_earning=wide(bal.filter(bal >= floor)).sum(),
             lowest=bal.min(),
             floor=floor.first(),
             method=pl.col("method").first(),
@@ -116,19 +118,19 @@ def compute(accounts: pl.DataFrame, moves: pl.DataFrame, start: date, end: date)
         .then(pl.col("s_earning"))
         .when(method == "average_daily_balance")
         .then(
-            pl.when(pl.col("s_all") >= pl.col("floor") * pl.col("days"))
+            pl.when(pl.col("s_all") >= wide(pl.col("floor")) * pl.col("days"))
             .then(pl.col("s_all"))
             .otherwise(0)
         )
         .otherwise(
             pl.when(pl.col("lowest") >= pl.col("floor"))
-            .then(pl.col("lowest") * pl.col("days"))
+            .then(wide(pl.col("lowest")) * pl.col("days"))
             .otherwise(0)
         )
-        .cast(pl.Int64)
+        .cast(pl.Int128)
     )
     # interest = base × rate_e4 / (10^6 × days_in_year), rounded once
-    den = pl.lit(1_000_000, dtype=pl.Int64) * pl.col("days_in_year")
+    den = pl.lit(1_000_000, dtype=pl.Int128) * pl.col("days_in_year")
     out = (
         per_month.with_columns(base=base, den=den)
         .with_columns(interest=_round_ratio(pl.col("base"), pl.col("rate_e4"), pl.col("den")))

@@ -14,12 +14,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy import BigInteger, select, type_coerce
 
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import ValidationError
 from coopctl.core.money import ZERO, from_minor
 from coopctl.core.security import require
+from coopctl.core.sums import exact_sum
 from coopctl.deposits.accounts_lookup import get_account
 from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine
 from coopctl.members.models import Member
@@ -42,7 +43,7 @@ def _signed(normal: str, debit: Decimal, credit: Decimal) -> Decimal:
 def opening_balance(uow: UnitOfWork, acct: Account, before: date) -> Decimal:
     raw = lambda col: type_coerce(col, BigInteger)  # noqa: E731 - exact kobo sums
     dr, cr = uow.session.execute(
-        select(func.sum(raw(JournalLine.debit)), func.sum(raw(JournalLine.credit)))
+        select(exact_sum(raw(JournalLine.debit)), exact_sum(raw(JournalLine.credit)))
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .where(
             JournalLine.account_id == acct.id,

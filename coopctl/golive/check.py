@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy import BigInteger, select, type_coerce
 
 from coopctl.core import audit, clock
 from coopctl.core.checks import run as run_checks
@@ -22,6 +22,7 @@ from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import BusinessRuleError
 from coopctl.core.money import ZERO, from_minor
 from coopctl.core.security import require
+from coopctl.core.sums import exact_sum
 from coopctl.golive.models import GoliveTrialBalance
 from coopctl.golive.state import get_state, require_open
 from coopctl.ledger.models import GLAccount, JournalEntry, JournalLine
@@ -31,8 +32,8 @@ VERIFY_GROUPS = ("ledger", "deposits", "loans")
 
 def book_balances(uow: UnitOfWork, as_of: date) -> dict[str, Decimal]:
     """Debit-minus-credit of every GL account over posted entries up to ``as_of``."""
-    dr = func.sum(type_coerce(JournalLine.debit, BigInteger))
-    cr = func.sum(type_coerce(JournalLine.credit, BigInteger))
+    dr = exact_sum(type_coerce(JournalLine.debit, BigInteger))
+    cr = exact_sum(type_coerce(JournalLine.credit, BigInteger))
     stmt = (
         select(GLAccount.code, dr, cr)
         .join(JournalLine, JournalLine.gl_account_id == GLAccount.id)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from coopctl.core.audit import verify_chain
 from coopctl.core.checks import Problem, check
 from coopctl.core.money import ZERO, from_minor
+from coopctl.core.sums import exact_sum
 from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine, Period
 
 
@@ -25,8 +26,8 @@ def entries_balance(s: Session) -> list[Problem]:
     rows = s.execute(
         select(
             JournalEntry.id,
-            func.sum(_raw(JournalLine.debit)),
-            func.sum(_raw(JournalLine.credit)),
+            exact_sum(_raw(JournalLine.debit)),
+            exact_sum(_raw(JournalLine.credit)),
             func.count(JournalLine.id),
         )
         .outerjoin(JournalLine, JournalLine.entry_id == JournalEntry.id)
@@ -34,8 +35,8 @@ def entries_balance(s: Session) -> list[Problem]:
         .group_by(JournalEntry.id)
         .having(
             (
-                func.coalesce(func.sum(_raw(JournalLine.debit)), 0)
-                != func.coalesce(func.sum(_raw(JournalLine.credit)), 0)
+                func.coalesce(exact_sum(_raw(JournalLine.debit)), 0)
+                != func.coalesce(exact_sum(_raw(JournalLine.credit)), 0)
             )
             | (func.count(JournalLine.id) < 2)
         )
@@ -54,11 +55,11 @@ def entries_balance(s: Session) -> list[Problem]:
 def entry_total(s: Session) -> list[Problem]:
     """Each posted entry's stored total equals the sum of its debit lines."""
     rows = s.execute(
-        select(JournalEntry.id, _raw(JournalEntry.total), func.sum(_raw(JournalLine.debit)))
+        select(JournalEntry.id, _raw(JournalEntry.total), exact_sum(_raw(JournalLine.debit)))
         .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
         .where(JournalEntry.status == "posted")
         .group_by(JournalEntry.id, JournalEntry.total)
-        .having(func.sum(_raw(JournalLine.debit)) != _raw(JournalEntry.total))
+        .having(exact_sum(_raw(JournalLine.debit)) != _raw(JournalEntry.total))
     ).all()
     return [
         Problem("entry_total", f"entry JE{eid:08d}: total {from_minor(t)} ≠ lines {from_minor(d)}")
@@ -70,7 +71,7 @@ def entry_total(s: Session) -> list[Problem]:
 def trial_balance_zero(s: Session) -> list[Problem]:
     """Sum of all posted debits equals sum of all posted credits."""
     dr, cr = s.execute(
-        select(func.sum(_raw(JournalLine.debit)), func.sum(_raw(JournalLine.credit)))
+        select(exact_sum(_raw(JournalLine.debit)), exact_sum(_raw(JournalLine.credit)))
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .where(JournalEntry.status == "posted")
     ).one()
@@ -90,8 +91,8 @@ def _subledger_sums(s: Session) -> dict[int, Decimal]:
         select(
             JournalLine.account_id,
             GLAccount.normal_balance,
-            func.sum(_raw(JournalLine.debit)),
-            func.sum(_raw(JournalLine.credit)),
+            exact_sum(_raw(JournalLine.debit)),
+            exact_sum(_raw(JournalLine.credit)),
         )
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .join(GLAccount, GLAccount.id == JournalLine.gl_account_id)
@@ -133,8 +134,8 @@ def control_accounts(s: Session) -> list[Problem]:
             GLAccount.id,
             GLAccount.code,
             GLAccount.normal_balance,
-            func.sum(_raw(JournalLine.debit)),
-            func.sum(_raw(JournalLine.credit)),
+            exact_sum(_raw(JournalLine.debit)),
+            exact_sum(_raw(JournalLine.credit)),
         )
         .join(JournalLine, JournalLine.gl_account_id == GLAccount.id)
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
@@ -143,7 +144,7 @@ def control_accounts(s: Session) -> list[Problem]:
     ).all()
     sub: dict[int, int] = dict(
         s.execute(  # type: ignore[arg-type]
-            select(Account.gl_account_id, func.sum(_raw(Account.balance))).group_by(
+            select(Account.gl_account_id, exact_sum(_raw(Account.balance))).group_by(
                 Account.gl_account_id
             )
         ).all()

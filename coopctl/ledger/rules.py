@@ -44,7 +44,7 @@ from coopctl.core.errors import (
     UnbalancedEntryError,
     ValidationError,
 )
-from coopctl.core.money import CENT, ZERO, is_exact
+from coopctl.core.money import CENT, LARGEST_AMOUNT, ZERO, is_exact
 
 
 class LineSideError(ValidationError):
@@ -53,6 +53,10 @@ class LineSideError(ValidationError):
 
 class AmountPrecisionError(ValidationError):
     """Posted amounts have at most two decimals (whole kobo)."""
+
+
+class EntryTooLargeError(ValidationError):
+    """An entry's total fits the books' integer columns (at most 92,233,720,368,547,758.07)."""
 
 
 class OneSidedEntryError(BusinessRuleError):
@@ -223,6 +227,15 @@ def one_side_per_line(e: EntrySummary) -> CoopError | None:
     return LineSideError(e.two_sided) if e.two_sided else None
 
 
+def total_representable(e: EntrySummary) -> CoopError | None:
+    if max(e.debits, e.credits) > LARGEST_AMOUNT:
+        return EntryTooLargeError(
+            f"entry total {max(e.debits, e.credits):,.2f} is above the largest the books "
+            f"hold ({LARGEST_AMOUNT:,.2f})"
+        )
+    return None
+
+
 def debit_and_credit(e: EntrySummary) -> CoopError | None:
     if e.n_debit == 0 or e.n_credit == 0:
         return OneSidedEntryError("an entry needs at least one debit and one credit")
@@ -334,6 +347,7 @@ RULES: tuple[Rule, ...] = (
     _rule("entry", amounts_in_whole_kobo, AmountPrecisionError),
     _rule("entry", one_side_per_line, LineSideError),
     _rule("entry", debit_and_credit, OneSidedEntryError),
+    _rule("entry", total_representable, EntryTooLargeError),
     _rule("entry", balanced, UnbalancedEntryError),
     _rule("date", not_after_business_date, FutureDateError),
     _rule("date", period_open, ClosedPeriodError),

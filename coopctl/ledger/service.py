@@ -7,13 +7,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import BusinessRuleError, DuplicateError, NotFoundError, ValidationError
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
+from coopctl.core.sums import exact_sum
 from coopctl.ledger.coa import DEFAULT_CHART, normal_balance
 from coopctl.ledger.models import GL_TYPES, GLAccount, JournalEntry, JournalLine
 
@@ -141,8 +142,8 @@ def gl_totals(
     stmt = (
         select(
             JournalLine.gl_account_id,
-            func.sum(_raw(JournalLine.debit)),
-            func.sum(_raw(JournalLine.credit)),
+            exact_sum(_raw(JournalLine.debit)),
+            exact_sum(_raw(JournalLine.credit)),
         )
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .where(JournalEntry.status == "posted")

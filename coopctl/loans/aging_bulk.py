@@ -35,6 +35,7 @@ import polars as pl
 from coopctl.core import money
 from coopctl.core.frames import round_up
 from coopctl.core.money import from_minor
+from coopctl.core.sums import wide
 from coopctl.loans.aging import (
     COMPONENTS,
     PAR_DAYS,
@@ -212,10 +213,13 @@ def _line_aggs() -> list[pl.Expr]:
     out = pl.col("outstanding")
     return [
         pl.len().cast(pl.Int64).alias("loans"),
-        out.sum().alias("outstanding"),
-        pl.col("arrears").sum().alias("arrears"),
-        pl.col("provision").sum().alias("provision"),
-        *[out.filter(pl.col("days_past_due") > n).sum().alias(f"at_risk_{n}") for n in PAR_DAYS],
+        wide(out).sum().alias("outstanding"),
+        wide(pl.col("arrears")).sum().alias("arrears"),
+        wide(pl.col("provision")).sum().alias("provision"),
+        *[
+            wide(out.filter(pl.col("days_past_due") > n)).sum().alias(f"at_risk_{n}")
+            for n in PAR_DAYS
+        ],
     ]
 
 
@@ -239,9 +243,10 @@ def summarise_frame(res: pl.DataFrame, as_of: date, table: ClassTable) -> Portfo
         [
             lz.group_by("class_index").agg(
                 pl.len().cast(pl.Int64).alias("loans"),
-                pl.col("outstanding").sum(),
-                pl.col("arrears").sum(),
-                pl.col("provision").sum(),
+                # portfolio totals in Int128: they can pass 2^63 kobo (core/sums.py)
+                wide(pl.col("outstanding")).sum(),
+                wide(pl.col("arrears")).sum(),
+                wide(pl.col("provision")).sum(),
             ),
             lz.group_by("product_code").agg(_line_aggs()).sort("product_code"),
             lz.select(_line_aggs()),

@@ -12,6 +12,7 @@ from sqlalchemy import BigInteger, func, select, type_coerce
 from coopctl.core import ids
 from coopctl.core.db import UnitOfWork
 from coopctl.core.money import ZERO, from_minor
+from coopctl.core.sums import exact_sum
 from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine
 from coopctl.loans.allocation import Due
 from coopctl.loans.calendar import due_dates
@@ -132,8 +133,8 @@ def gl_balance(uow: UnitOfWork, code: str) -> Decimal:
     gl = uow.session.scalars(select(GLAccount).where(GLAccount.code == code)).one()
     dr, cr = uow.session.execute(
         select(
-            func.sum(type_coerce(JournalLine.debit, BigInteger)),
-            func.sum(type_coerce(JournalLine.credit, BigInteger)),
+            exact_sum(type_coerce(JournalLine.debit, BigInteger)),
+            exact_sum(type_coerce(JournalLine.credit, BigInteger)),
         )
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .where(JournalLine.gl_account_id == gl.id, JournalEntry.status == "posted")

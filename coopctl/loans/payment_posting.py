@@ -35,12 +35,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import BusinessRuleError, DuplicateError
 from coopctl.core.money import ZERO
+from coopctl.core.sums import exact_sum
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import JournalEntry
 from coopctl.ledger.posting import post
@@ -205,8 +206,8 @@ def _opening_receivables(uow: UnitOfWork, loan: Loan) -> dict[str, Decimal]:
     for comp, code in OPENING_GL.items():
         net = uow.session.scalar(
             select(
-                func.sum(type_coerce(JournalLine.debit, BigInteger))
-                - func.sum(type_coerce(JournalLine.credit, BigInteger))
+                exact_sum(type_coerce(JournalLine.debit, BigInteger))
+                - exact_sum(type_coerce(JournalLine.credit, BigInteger))
             )
             .join(GLAccount, GLAccount.id == JournalLine.gl_account_id)
             .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)

@@ -28,6 +28,7 @@ from coopctl.core import audit
 from coopctl.core.db import UnitOfWork
 from coopctl.core.money import fmt_human, from_minor
 from coopctl.core.security import require
+from coopctl.core.sums import exact_sum
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import GLAccount, JournalEntry, JournalLine
 from coopctl.ledger.posting import PostResult, check_date, post, replay
@@ -110,8 +111,8 @@ def provision_balance(uow: UnitOfWork, as_of: date) -> Decimal:
     """Credit balance of GL 1290 from posted entries dated on or before ``as_of``."""
     dr, cr = uow.session.execute(
         select(
-            func.coalesce(func.sum(type_coerce(JournalLine.debit, BigInteger)), 0),
-            func.coalesce(func.sum(type_coerce(JournalLine.credit, BigInteger)), 0),
+            func.coalesce(exact_sum(type_coerce(JournalLine.debit, BigInteger)), 0),
+            func.coalesce(exact_sum(type_coerce(JournalLine.credit, BigInteger)), 0),
         )
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .join(GLAccount, GLAccount.id == JournalLine.gl_account_id)

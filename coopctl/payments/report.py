@@ -12,6 +12,7 @@ from sqlalchemy import BigInteger, func, select, type_coerce
 from coopctl.core.db import UnitOfWork
 from coopctl.core.money import from_minor
 from coopctl.core.security import require
+from coopctl.core.sums import exact_sum
 from coopctl.ledger.coa import GL
 from coopctl.payments.models import Payment
 from coopctl.payments.service import CURRENCY, REVIEW
@@ -44,7 +45,7 @@ def report(uow: UnitOfWork, start: date, end: date) -> dict[str, Any]:
     clearing = s.scalar(
         select(
             func.coalesce(
-                func.sum(
+                exact_sum(
                     type_coerce(JournalLine.debit, BigInteger)
                     - type_coerce(JournalLine.credit, BigInteger)
                 ),

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import BigInteger, create_engine, func, select, type_coerce
 
 from coopctl.core.money import from_minor
+from coopctl.core.sums import exact_engine, exact_sum
 
 Run = Callable[..., tuple[int, Any, str]]
 CHARGES_GL = "5600"
@@ -27,7 +28,7 @@ def _book_lines(
     from coopctl.ledger.models import GLAccount, JournalEntry, JournalLine
     from coopctl.recon.models import BankStatement
 
-    eng = create_engine(url)
+    eng = exact_engine(create_engine(url))
     try:
         with eng.connect() as c:
             gl = c.execute(select(GLAccount.id).where(GLAccount.code == gl_code)).scalar_one()
@@ -59,8 +60,8 @@ def _book_lines(
             if last is None:
                 dr, cr = c.execute(
                     select(
-                        func.coalesce(func.sum(type_coerce(jl.debit, BigInteger)), 0),
-                        func.coalesce(func.sum(type_coerce(jl.credit, BigInteger)), 0),
+                        func.coalesce(exact_sum(type_coerce(jl.debit, BigInteger)), 0),
+                        func.coalesce(exact_sum(type_coerce(jl.credit, BigInteger)), 0),
                     )
                     .join(je, je.id == jl.entry_id)
                     .where(jl.gl_account_id == gl, je.status == "posted", je.business_date < start)

@@ -21,6 +21,7 @@ from sqlalchemy import BigInteger, func, select, type_coerce
 
 from coopctl.core.db import UnitOfWork
 from coopctl.core.money import from_minor
+from coopctl.core.sums import exact_sum
 from coopctl.ledger.models import JournalEntry, JournalLine, entry_no_of
 from coopctl.recon.models import BankAccount, BankStatement, GroupLedgerLine, StatementLine
 from coopctl.reports.model import Column, Report, Row, Table
@@ -38,7 +39,7 @@ def _statement_balance(uow: UnitOfWork, bank: BankAccount, as_of: date) -> Decim
         )
         .order_by(BankStatement.closing_date.desc(), BankStatement.id.desc())
     ).first()
-    q = select(func.coalesce(func.sum(type_coerce(StatementLine.amount, BigInteger)), 0)).where(
+    q = select(func.coalesce(exact_sum(type_coerce(StatementLine.amount, BigInteger)), 0)).where(
         StatementLine.bank_account_id == bank.id, StatementLine.booking_date <= as_of
     )
     if last is not None and last.closing is not None and last.closing_date is not None:
@@ -51,8 +52,8 @@ def _book_balance(uow: UnitOfWork, bank: BankAccount, as_of: date) -> Decimal:
     jl, je = JournalLine, JournalEntry
     dr, cr = uow.session.execute(
         select(
-            func.coalesce(func.sum(type_coerce(jl.debit, BigInteger)), 0),
-            func.coalesce(func.sum(type_coerce(jl.credit, BigInteger)), 0),
+            func.coalesce(exact_sum(type_coerce(jl.debit, BigInteger)), 0),
+            func.coalesce(exact_sum(type_coerce(jl.credit, BigInteger)), 0),
         )
         .join(je, je.id == jl.entry_id)
         .where(

@@ -1,4 +1,8 @@
-"""Exact aggregates (issue 9)
+"""Exact aggregates (issue 9): no schema change.
+
+Exact sums are a SQL construct (coopctl/core/sums.py) and, on SQLite, an aggregate
+registered on each connection; nothing is stored. The revision keeps the numbering
+of the revisions that follow it.
 
 Revision ID: 0022
 Revises: 0021

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from coopctl.core.db import UnitOfWork
 from coopctl.core.money import ZERO, from_minor, round_money
 from coopctl.core.security import require
+from coopctl.core.sums import sum_sql, to_kobo
 from coopctl.ledger.coa import GL
 from coopctl.reports.builders.cash_flow import cash_balance
 from coopctl.reports.builders.common import Chart, add_months, gl_sums, has_table
@@ -29,7 +30,7 @@ from coopctl.reports.model import Column, Report, Row, Table
 MEMBER_FUNDS = (GL.SAVINGS, GL.FIXED_DEPOSITS, GL.SHARE_CAPITAL)
 
 _FLOWS_SQL = """
-SELECT COALESCE(SUM(jl.credit), 0), COALESCE(SUM(jl.debit), 0)
+SELECT COALESCE({cr}, 0), COALESCE({dr}, 0)
 FROM journal_lines jl JOIN journal_entries je ON je.id = jl.entry_id
 JOIN gl_accounts g ON g.id = jl.gl_account_id
 WHERE je.status = 'posted' AND je.business_date >= :start AND je.business_date <= :end
@@ -64,9 +65,16 @@ def periods(as_of: date, weeks: int | None, months: int | None) -> list[tuple[st
 def _flows(uow: UnitOfWork, start: date, end: date) -> tuple[Decimal, Decimal]:
     codes = ", ".join(f"'{c}'" for c in MEMBER_FUNDS)
     row = uow.session.execute(
-        text(_FLOWS_SQL.format(codes=codes)), {"start": start, "end": end, "no": False}
+        text(
+            _FLOWS_SQL.format(
+                codes=codes,
+                cr=sum_sql(uow.dialect, "jl.credit"),
+                dr=sum_sql(uow.dialect, "jl.debit"),
+            )
+        ),
+        {"start": start, "end": end, "no": False},
     ).one()
-    return from_minor(int(row[0])), from_minor(int(row[1]))
+    return from_minor(to_kobo(row[0])), from_minor(to_kobo(row[1]))
 
 
 def build_cash_forecast(

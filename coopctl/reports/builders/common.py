@@ -22,6 +22,7 @@ from coopctl.core import clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import ValidationError
 from coopctl.core.money import from_minor
+from coopctl.core.sums import exact_sum
 from coopctl.ledger.models import GLAccount, JournalEntry, JournalLine
 
 CLOSING_KINDS = ("year_close",)
@@ -113,8 +114,8 @@ def gl_sums(
     stmt = (
         select(
             JournalLine.gl_account_id,
-            func.coalesce(func.sum(_raw(JournalLine.debit)), 0),
-            func.coalesce(func.sum(_raw(JournalLine.credit)), 0),
+            func.coalesce(exact_sum(_raw(JournalLine.debit)), 0),
+            func.coalesce(exact_sum(_raw(JournalLine.credit)), 0),
         )
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .where(JournalEntry.status == "posted")

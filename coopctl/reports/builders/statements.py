@@ -23,6 +23,7 @@ from sqlalchemy import select
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import NotFoundError
 from coopctl.core.security import require
+from coopctl.core.sums import sum_sql, to_kobo, wide
 from coopctl.ledger.models import Account, entry_no_of
 from coopctl.reports.builders.common import Window, money
 from coopctl.reports.model import Column, Report, Row, Table
@@ -122,7 +123,7 @@ FROM accounts a JOIN members m ON m.id = a.member_id JOIN gl_accounts g ON g.id 
 WHERE a.opened_on <= :end AND (a.closed_on IS NULL OR a.closed_on >= :start)
 """
 _OPENING_SQL = """
-SELECT jl.account_id, SUM(jl.debit), SUM(jl.credit)
+SELECT jl.account_id, {dr}, {cr}
 FROM journal_lines jl JOIN journal_entries je ON je.id = jl.entry_id
 WHERE je.status = 'posted' AND je.business_date < :start AND jl.account_id IS NOT NULL
 GROUP BY jl.account_id
@@ -168,9 +169,13 @@ def build_statement_set(
         name=pl.concat_str([pl.col("first_name"), pl.col("last_name")], separator=" "),
         sign=pl.when(pl.col("normal") == "debit").then(1).otherwise(-1).cast(pl.Int64),
     ).drop("first_name", "last_name", "normal")
+    opening_sql = _OPENING_SQL.format(
+        dr=sum_sql(uow.dialect, "jl.debit"), cr=sum_sql(uow.dialect, "jl.credit")
+    )
     opening = pl.DataFrame(
-        _fetch(uow, _OPENING_SQL, p),
-        schema={"account_id": pl.Int64, "dr": pl.Int64, "cr": pl.Int64},
+        [(a, to_kobo(dr), to_kobo(cr)) for a, dr, cr in _fetch(uow, opening_sql, p)],
+        # Int128: an account's lifetime debits can pass 2^63 kobo while its balance cannot
+        schema={"account_id": pl.Int64, "dr": pl.Int128, "cr": pl.Int128},
         orient="row",
     )
     lines = pl.DataFrame(
@@ -203,9 +208,9 @@ def build_statement_set(
         .drop("sign", "opening")
     )
     totals = lines.group_by("account_id").agg(
-        total_debit=pl.col("debit").sum(),
-        total_credit=pl.col("credit").sum(),
-        movement=pl.col("delta").sum(),
+        total_debit=wide(pl.col("debit")).sum(),
+        total_credit=wide(pl.col("credit")).sum(),
+        movement=wide(pl.col("delta")).sum(),
     )
     accounts = (
         accounts.join(totals, on="account_id", how="left")
