@@ -26,6 +26,7 @@ from sqlalchemy.pool import NullPool
 
 from coopctl.backup import figures
 from coopctl.backup.errors import BackupToolError
+from coopctl.core.sums import exact_engine
 
 DB_SQLITE = "database.sqlite"
 DB_PGDUMP = "database.pgdump"
@@ -42,7 +43,7 @@ def plain_engine(url: str) -> Engine:
     """An engine without the application's per-connection settings (no WAL switch)."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(url, poolclass=NullPool)
+    return exact_engine(create_engine(url, poolclass=NullPool))  # checks sum exactly
 
 
 def txn_engine(url: str) -> Engine:
@@ -52,7 +53,9 @@ def txn_engine(url: str) -> Engine:
         return plain_engine(url)
     from sqlalchemy import event
 
-    eng = create_engine(url, poolclass=NullPool, connect_args={"isolation_level": None})
+    eng = exact_engine(
+        create_engine(url, poolclass=NullPool, connect_args={"isolation_level": None})
+    )
 
     @event.listens_for(eng, "begin")
     def _begin(conn: Any) -> None:

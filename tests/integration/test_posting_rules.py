@@ -62,6 +62,9 @@ def _cases(coop: Coop) -> dict[str, Callable[[], EntryDraft]]:
             LineDraft("5500", debit=D("10"), credit=D("10")), cr("1110", "10")
         ),
         "debit_and_credit": lambda: entry(dr("5500", "10"), dr("1110", "10")),
+        "total_representable": lambda: entry(
+            *[dr("5500", "50000000000000000")] * 2, *[cr("1110", "50000000000000000")] * 2
+        ),
         "balanced": lambda: entry(dr("5500", "10.00"), cr("1110", "9.99")),
         "not_after_business_date": lambda: entry(
             dr("5500", "10"), cr("1110", "10"), day=date(2026, 11, 29)
