@@ -1,0 +1,557 @@
+"""Fixed deposits after placement: maturity instructions, month-end accruals, maturity
+and early withdrawal (the arithmetic is in :mod:`coopctl.deposits.fd_math`).
+
+Books (GL codes of the default chart; the product's own interest GL is used):
+
+- month end, for each placed deposit not yet mature:
+  Dr interest expense 5100 / Cr interest payable 2210, the cumulative interest to
+  date less what is already accrued (key ``fd.accrue:{account}:{YYYY-MM}``);
+- maturity (``fd.mature`` step of the nightly job, key ``fd.mature:{account}``), one
+  entry: Dr 5100 the interest not yet accrued, Dr 2210 the accrued interest,
+  Dr 2120 the principal (the deposit), Cr 2220 WHT, and per the instruction
+  ``payout``: Cr savings principal + net interest; ``rollover``: Cr a new deposit
+  (same product, the product's rate on the day) principal + net interest;
+  ``rollover_principal``: Cr a new deposit the principal, Cr savings the net interest.
+  The matured deposit is closed;
+- early withdrawal (teller withdrawal or transfer before maturity, of the whole
+  deposit): the penalty as before, and the interest earned recomputed at the
+  reduced rate; the accrued interest is released (Dr 2210 all of it), the
+  difference from what was earned goes back to (Cr) or comes from (Dr) interest
+  expense, and the earned interest is paid net of WHT with the principal.
+
+Each change of a deposit's interest payable is recorded in :class:`FdInterest`
+beside its entry; what a deposit has accrued is the sum over posted entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from coopctl.core import audit, clock
+from coopctl.core.db import UnitOfWork
+from coopctl.core.errors import BusinessRuleError, ValidationError
+from coopctl.core.money import ZERO
+from coopctl.core.security import require
+from coopctl.deposits import fd_math
+from coopctl.deposits.accounts_lookup import get_account, lock_account, member_of
+from coopctl.deposits.errors import FixedDepositRuleError
+from coopctl.deposits.models import MATURITY_INSTRUCTIONS, DepositAccount, FdInterest
+from coopctl.ledger.coa import GL
+from coopctl.ledger.models import Account, GLAccount, JournalEntry
+from coopctl.ledger.posting import PostResult, post, replay
+from coopctl.ledger.rules import EntryDraft, LineDraft
+
+
+class MaturityInstructionError(BusinessRuleError):
+    """A maturity instruction is one of payout, rollover, rollover_principal; it may be
+    changed only until the deposit matures, and pays out to an active savings account
+    of the same member."""
+
+
+# --- reading ---------------------------------------------------------------------------
+def fd_details(uow: UnitOfWork, acct: Account) -> DepositAccount:
+    d = uow.session.get(DepositAccount, acct.id)
+    if d is None or acct.kind != "fixed_deposit":
+        raise FixedDepositRuleError(f"account {acct.account_no} is not a fixed deposit")
+    return d
+
+
+def accrued(uow: UnitOfWork, account_id: int) -> Decimal:
+    """Interest payable on the deposit now: its rows whose entry is posted."""
+    deltas = uow.session.scalars(
+        select(FdInterest.accrued_delta)
+        .join(JournalEntry, JournalEntry.id == FdInterest.entry_id)
+        .where(FdInterest.account_id == account_id, JournalEntry.status == "posted")
+    ).all()
+    return sum(deltas, ZERO)
+
+
+def _record(uow: UnitOfWork, acct: Account, entry: JournalEntry, kind: str, delta: Decimal) -> None:
+    if delta == 0:
+        return
+    uow.session.add(
+        FdInterest(
+            account_id=acct.id,
+            entry_id=entry.id,
+            business_date=entry.business_date,
+            kind=kind,
+            accrued_delta=delta,
+            created_at=clock.utcnow(),
+        )
+    )
+    uow.session.flush()
+
+
+def _pct(uow: UnitOfWork, key: str) -> Decimal:
+    return Decimal(str(uow.settings["fixed_deposits"][key]))
+
+
+def _gl_code(uow: UnitOfWork, gl_id: int) -> str:
+    gl = uow.session.get(GLAccount, gl_id)
+    assert gl is not None
+    return gl.code
+
+
+# --- maturity instruction -----------------------------------------------------------------
+def check_instruction(instruction: str) -> str:
+    i = instruction.strip().lower()
+    if i not in MATURITY_INSTRUCTIONS:
+        raise ValidationError(
+            f"--maturity: {instruction!r} is not one of {', '.join(MATURITY_INSTRUCTIONS)}"
+        )
+    return i
+
+
+def payout_account_for(uow: UnitOfWork, fd: Account, account_no: str | None) -> Account | None:
+    """The named payout account (an active savings account of the deposit's member), or
+    None when not named."""
+    if account_no is None:
+        return None
+    target = get_account(uow, account_no, field="--payout-account")
+    if target.kind != "savings" or target.member_id != fd.member_id:
+        raise MaturityInstructionError(
+            f"--payout-account: {target.account_no} is not a savings account of the "
+            "deposit's member"
+        )
+    if target.status != "active":
+        raise MaturityInstructionError(f"--payout-account: {target.account_no} is {target.status}")
+    return target
+
+
+def default_payout(uow: UnitOfWork, fd: Account) -> Account:
+    """The payout account: the deposit's own, else the member's open account of
+    ``[fixed_deposits] payout_product``."""
+    d = fd_details(uow, fd)
+    if d.payout_account_id is not None:
+        acct = uow.session.get(Account, d.payout_account_id)
+        assert acct is not None
+        if acct.status == "active":
+            return acct
+    code = str(uow.settings["fixed_deposits"]["payout_product"]).upper()
+    acct2 = uow.session.scalars(
+        select(Account)
+        .where(
+            Account.member_id == fd.member_id,
+            Account.product_code == code,
+            Account.status == "active",
+        )
+        .order_by(Account.id)
+    ).first()
+    if acct2 is None:
+        raise MaturityInstructionError(
+            f"fixed deposit {fd.account_no}: the member has no active {code} account to "
+            "pay out to; open one or set --payout-account"
+        )
+    return acct2
+
+
+def set_instruction(
+    uow: UnitOfWork, account_no: str, instruction: str, payout_account: str | None = None
+) -> Account:
+    """Change a fixed deposit's maturity instruction (until it matures)."""
+    require(uow.operator, "accounts.manage")
+    fd = lock_account(uow, account_no)
+    d = fd_details(uow, fd)
+    new = check_instruction(instruction)
+    if fd.status != "active" or d.matured_on is not None:
+        raise MaturityInstructionError(f"fixed deposit {fd.account_no} is {fd.status}")
+    if d.maturity_date is not None and uow.today() >= d.maturity_date:
+        raise MaturityInstructionError(
+            f"fixed deposit {fd.account_no} matured on {d.maturity_date}; its instruction "
+            "can no longer change"
+        )
+    target = payout_account_for(uow, fd, payout_account)
+    before = {"instruction": d.maturity_instruction, "payout_account_id": d.payout_account_id}
+    d.maturity_instruction = new
+    if target is not None:
+        d.payout_account_id = target.id
+    uow.session.flush()
+    audit.record(
+        uow,
+        "fd.instruction",
+        "account",
+        fd.account_no,
+        before=before,
+        after={"instruction": new, "payout_account_id": d.payout_account_id},
+    )
+    return fd
+
+
+def fd_as_dict(uow: UnitOfWork, fd: Account) -> dict[str, Any]:
+    """The fixed-deposit part of ``accounts show``."""
+    d = fd_details(uow, fd)
+    payout = uow.session.get(Account, d.payout_account_id) if d.payout_account_id else None
+    rolled = uow.session.get(Account, d.rolled_from_id) if d.rolled_from_id else None
+    out: dict[str, Any] = {
+        "maturity_instruction": d.maturity_instruction,
+        "payout_account": payout.account_no if payout else None,
+        "rolled_from": rolled.account_no if rolled else None,
+        "matured_on": d.matured_on,
+        "interest_accrued": accrued(uow, fd.id),
+    }
+    if d.placed_on and d.maturity_date:
+        principal = fd.balance if d.matured_on is None else principal_of(uow, fd)
+        gross = fd_math.interest(
+            principal,
+            d.annual_rate,
+            d.product.days_in_year,
+            fd_math.term_days(d.placed_on, d.maturity_date),
+        )
+        wht, net = fd_math.withholding(gross, _pct(uow, "wht_percent"))
+        out.update(
+            principal=principal,
+            interest_at_maturity=gross,
+            wht_at_maturity=wht,
+            net_at_maturity=net,
+            amount_at_maturity=principal + net,
+        )
+    return out
+
+
+def principal_of(uow: UnitOfWork, fd: Account) -> Decimal:
+    """The amount placed (the deposit's first credit), also after it was paid out."""
+    from coopctl.ledger.models import JournalLine
+
+    first = uow.session.execute(
+        select(JournalLine.credit)
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(
+            JournalLine.account_id == fd.id,
+            JournalLine.credit > ZERO,
+            JournalEntry.status == "posted",
+        )
+        .order_by(JournalEntry.business_date, JournalEntry.id)
+        .limit(1)
+    ).scalar()
+    return first if first is not None else fd.balance
+
+
+# --- month-end accruals ----------------------------------------------------------------------
+def _has_pending(uow: UnitOfWork, fd: Account) -> bool:
+    from coopctl.deposits.accounts import pending_entries
+
+    return bool(pending_entries(uow, fd))
+
+
+def accruing(uow: UnitOfWork, d: date) -> list[str]:
+    """Deposits that accrue at the end of ``d``: placed on or before it, maturing after it,
+    with money in them."""
+    return list(
+        uow.session.scalars(
+            select(Account.account_no)
+            .join(DepositAccount, DepositAccount.account_id == Account.id)
+            .where(
+                Account.kind == "fixed_deposit",
+                Account.status == "active",
+                Account.balance > ZERO,
+                DepositAccount.placed_on <= d,
+                DepositAccount.maturity_date > d,
+                DepositAccount.matured_on.is_(None),
+            )
+            .order_by(Account.id)
+        )
+    )
+
+
+def accrue(uow: UnitOfWork, account_no: str, d: date) -> PostResult | None:
+    """Accrue one deposit's interest to the end of ``d`` (a month end); None if nothing
+    is due (already accrued, or a withdrawal waits for a checker)."""
+    require(uow.operator, "deposits.interest")
+    key = f"fd.accrue:{account_no}:{d:%Y-%m}"
+    earlier = replay(uow, key)
+    if earlier is not None:
+        return earlier
+    fd = lock_account(uow, account_no)
+    det = fd_details(uow, fd)
+    if det.placed_on is None or det.maturity_date is None or _has_pending(uow, fd):
+        return None
+    amount = fd_math.accrual_due(
+        fd.balance,
+        det.annual_rate,
+        det.product.days_in_year,
+        det.placed_on,
+        det.maturity_date,
+        d,
+        accrued(uow, fd.id),
+    )
+    if amount <= 0:
+        return None
+    result = post(
+        uow,
+        EntryDraft(
+            business_date=d,
+            kind="interest_accrual",
+            narration=f"Interest accrued on fixed deposit {fd.account_no} to {d}",
+            reference=fd.account_no,
+            idempotency_key=key,
+            lines=[
+                LineDraft(
+                    _gl_code(uow, det.product.interest_gl_id),
+                    debit=amount,
+                    memo=f"accrual {fd.account_no}",
+                ),
+                LineDraft(GL.INTEREST_PAYABLE, credit=amount, memo=f"accrual {fd.account_no}"),
+            ],
+        ),
+    )
+    _record(uow, fd, result.entry, "accrual", amount)
+    return result
+
+
+# --- maturity ----------------------------------------------------------------------------------
+def maturing(uow: UnitOfWork, d: date) -> list[str]:
+    """Deposits due to mature on ``d`` (or earlier and still open: a missed night)."""
+    return list(
+        uow.session.scalars(
+            select(Account.account_no)
+            .join(DepositAccount, DepositAccount.account_id == Account.id)
+            .where(
+                Account.kind == "fixed_deposit",
+                Account.status == "active",
+                Account.balance > ZERO,
+                DepositAccount.maturity_date <= d,
+                DepositAccount.matured_on.is_(None),
+            )
+            .order_by(DepositAccount.maturity_date, Account.id)
+        )
+    )
+
+
+@dataclass
+class Maturity:
+    account_no: str
+    instruction: str
+    principal: Decimal
+    interest: Decimal
+    wht: Decimal
+    net: Decimal
+    entry_no: str
+    payout_account: str | None
+    new_deposit: str | None
+    created: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def mature(uow: UnitOfWork, account_no: str, d: date) -> Maturity | None:
+    """Mature one deposit on business date ``d`` per its instruction (None when it is
+    not due or a withdrawal from it waits for a checker)."""
+    require(uow.operator, "deposits.interest")
+    key = f"fd.mature:{account_no}"
+    earlier = replay(uow, key)
+    if earlier is not None:
+        return _maturity_of(uow, account_no, earlier)
+    fd = lock_account(uow, account_no)
+    det = fd_details(uow, fd)
+    if (
+        det.maturity_date is None
+        or det.placed_on is None
+        or det.maturity_date > d
+        or det.matured_on is not None
+        or fd.status != "active"
+        or fd.balance <= 0
+        or _has_pending(uow, fd)
+    ):
+        return None
+    on = det.maturity_date
+    principal = fd.balance
+    product = det.product
+    gross = fd_math.interest(
+        principal,
+        det.annual_rate,
+        product.days_in_year,
+        fd_math.term_days(det.placed_on, det.maturity_date),
+    )
+    already = accrued(uow, fd.id)
+    top_up = gross - already
+    wht, net = fd_math.withholding(gross, _pct(uow, "wht_percent"))
+    instruction = det.maturity_instruction or "payout"
+    expense = _gl_code(uow, product.interest_gl_id)
+    control = fd.gl_account.code
+    lines: list[LineDraft] = []
+    if top_up > 0:
+        lines.append(LineDraft(expense, debit=top_up, memo="interest to maturity"))
+    elif top_up < 0:  # pragma: no cover - cumulative accruals never exceed the total
+        lines.append(LineDraft(expense, credit=-top_up, memo="interest over-accrued"))
+    if already > 0:
+        lines.append(LineDraft(GL.INTEREST_PAYABLE, debit=already, memo="accrued interest"))
+    lines.append(LineDraft(control, debit=principal, account_no=fd.account_no, memo="matured"))
+    if wht > 0:
+        lines.append(LineDraft(GL.WHT_PAYABLE, credit=wht, memo="WHT on FD interest"))
+    payout: Account | None = None
+    new: Account | None = None
+    if instruction in ("payout", "rollover_principal"):
+        payout = default_payout(uow, fd)
+    if instruction in ("rollover", "rollover_principal"):
+        new = _rollover_account(uow, fd, det, on)
+    to_new = principal + net if instruction == "rollover" else principal
+    to_savings = principal + net if instruction == "payout" else net
+    if new is not None:
+        lines.append(
+            LineDraft(
+                new.gl_account.code,
+                credit=to_new,
+                account_no=new.account_no,
+                memo=f"rolled over from {fd.account_no}",
+            )
+        )
+    if payout is not None and to_savings > 0:
+        lines.append(
+            LineDraft(
+                payout.gl_account.code,
+                credit=to_savings,
+                account_no=payout.account_no,
+                memo=f"maturity of {fd.account_no}",
+            )
+        )
+    result = post(
+        uow,
+        EntryDraft(
+            business_date=on,
+            kind="fd_maturity",
+            narration=f"Maturity of fixed deposit {fd.account_no} ({instruction})",
+            reference=fd.account_no,
+            idempotency_key=key,
+            lines=lines,
+        ),
+    )
+    _record(uow, fd, result.entry, "accrual", top_up)
+    _record(uow, fd, result.entry, "payment", -gross)
+    if new is not None:
+        from coopctl.deposits import guards
+
+        guards.place_fixed_deposit(uow, new, on)
+    det.matured_on = on
+    fd.status = "closed"
+    fd.closed_on = on
+    fd.floor = ZERO
+    uow.session.flush()
+    out = Maturity(
+        fd.account_no,
+        instruction,
+        principal,
+        gross,
+        wht,
+        net,
+        result.entry_no,
+        payout.account_no if payout else None,
+        new.account_no if new else None,
+        True,
+    )
+    audit.record(uow, "fd.mature", "account", fd.account_no, after=out.as_dict())
+    return out
+
+
+def _rollover_account(uow: UnitOfWork, fd: Account, det: DepositAccount, on: date) -> Account:
+    from coopctl.deposits.accounts import create_account
+
+    product = det.product
+    if product.status != "active":
+        raise MaturityInstructionError(
+            f"fixed deposit {fd.account_no}: product {product.code} is {product.status}; "
+            "it cannot roll over (change the instruction to payout)"
+        )
+    member = member_of(uow, fd)
+    new = create_account(uow, member, product, on)
+    nd = fd_details(uow, new)
+    nd.maturity_instruction = det.maturity_instruction
+    nd.payout_account_id = det.payout_account_id
+    nd.rolled_from_id = fd.id
+    uow.session.flush()
+    return new
+
+
+def _maturity_of(uow: UnitOfWork, account_no: str, earlier: PostResult) -> Maturity:
+    fd = get_account(uow, account_no)
+    det = fd_details(uow, fd)
+    new = uow.session.scalars(
+        select(Account)
+        .join(DepositAccount, DepositAccount.account_id == Account.id)
+        .where(DepositAccount.rolled_from_id == fd.id)
+    ).first()
+    rows = uow.session.scalars(
+        select(FdInterest).where(
+            FdInterest.entry_id == earlier.entry.id, FdInterest.kind == "payment"
+        )
+    ).all()
+    gross = -sum((r.accrued_delta for r in rows), ZERO)
+    wht = sum(
+        (ln.credit for ln in earlier.entry.lines if ln.gl_account.code == GL.WHT_PAYABLE), ZERO
+    )
+    payout = next(
+        (
+            ln.account.account_no
+            for ln in earlier.entry.lines
+            if ln.account is not None and ln.account.kind == "savings"
+        ),
+        None,
+    )
+    return Maturity(
+        fd.account_no,
+        det.maturity_instruction or "payout",
+        principal_of(uow, fd),
+        gross,
+        wht,
+        gross - wht,
+        earlier.entry_no,
+        payout,
+        new.account_no if new else None,
+        False,
+    )
+
+
+# --- early withdrawal ------------------------------------------------------------------------
+@dataclass
+class EarlyBreak:
+    """The interest side of an early withdrawal: extra lines, the net interest added to
+    what the member receives, and the change of the deposit's interest payable."""
+
+    lines: list[LineDraft]
+    net_interest: Decimal
+    accrued_delta: Decimal
+
+
+def early_break(
+    uow: UnitOfWork, fd: Account, det: DepositAccount, amount: Decimal, on: date
+) -> EarlyBreak:
+    """Interest on a deposit withdrawn on ``on`` before maturity (the whole of it)."""
+    if amount != fd.balance:
+        raise FixedDepositRuleError(
+            f"fixed deposit {fd.account_no} is withdrawn before maturity only as a whole "
+            f"({fd.balance:,.2f})"
+        )
+    assert det.placed_on is not None
+    rate = _pct(uow, "early_withdrawal_rate")
+    earned = fd_math.early_interest(amount, rate, det.product.days_in_year, det.placed_on, on)
+    already = accrued(uow, fd.id)
+    wht, net = fd_math.withholding(earned, _pct(uow, "wht_percent"))
+    expense = _gl_code(uow, det.product.interest_gl_id)
+    lines: list[LineDraft] = []
+    if already > 0:
+        lines.append(LineDraft(GL.INTEREST_PAYABLE, debit=already, memo="accrual released"))
+    if already > earned:
+        lines.append(
+            LineDraft(expense, credit=already - earned, memo="interest not earned (early)")
+        )
+    elif earned > already:
+        lines.append(LineDraft(expense, debit=earned - already, memo="interest earned (early)"))
+    if wht > 0:
+        lines.append(LineDraft(GL.WHT_PAYABLE, credit=wht, memo="WHT on FD interest"))
+    if earned:
+        uow.note(
+            f"{fd.account_no}: interest earned before maturity {earned:,.2f} at {rate}% "
+            f"(net {net:,.2f})"
+        )
+    elif already:
+        uow.note(f"{fd.account_no}: accrued interest {already:,.2f} released (not earned)")
+    return EarlyBreak(lines, net, -already)
+
+
+def record_break(uow: UnitOfWork, fd: Account, entry: JournalEntry, brk: EarlyBreak) -> None:
+    _record(uow, fd, entry, "adjustment", brk.accrued_delta)
