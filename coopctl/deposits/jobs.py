@@ -23,7 +23,7 @@ from coopctl.jobs.runner import Counts, StepRun
 
 def _mature(run: StepRun) -> None:
     """Mature the fixed deposits due on the business date."""
-    from coopctl.deposits import fixed_deposits as fd
+    from coopctl.deposits import fd_maturity as fd
 
     d = run.business_date
     with run.uow() as u:
