@@ -354,3 +354,20 @@ def early_break(
 
 def record_break(uow: UnitOfWork, fd: Account, entry: JournalEntry, brk: EarlyBreak) -> None:
     record_interest(uow, fd, entry, "adjustment", brk.accrued_delta)
+
+
+def release_lines(uow: UnitOfWork, fd: Account) -> tuple[list[LineDraft], Decimal]:
+    """Lines releasing a deposit's whole accrued interest back to interest expense (a
+    deposit paid out by a member's exit earns no interest), and the amount released."""
+    if fd.kind != "fixed_deposit":
+        return [], ZERO
+    already = accrued(uow, fd.id)
+    if already <= 0:
+        return [], ZERO
+    det = fd_details(uow, fd)
+    expense = gl_code(uow, det.product.interest_gl_id)
+    memo = f"accrual released {fd.account_no}"
+    return [
+        LineDraft(GL.INTEREST_PAYABLE, debit=already, memo=memo),
+        LineDraft(expense, credit=already, memo=memo),
+    ], already

@@ -201,3 +201,20 @@ def test_partial_early_withdrawal_is_refused(coop: Coop) -> None:
     )
     assert r.exit_code == 5 and "only as a whole" in r.stderr
     assert balance(coop, fd) == D("100000")
+
+
+def test_member_exit_before_maturity_releases_the_accrual(coop: Coop) -> None:
+    """Ada exits on 10 April: her FD90 (100,000.00, March accrued 849.32) is paid with
+    the 2 % penalty (2,000.00) and no interest; the accrual goes back off expense, so
+    nothing stays in interest payable for a closed deposit."""
+    m, _, fd = member_with_fd(coop, "Ada")
+    month_ends(coop, "2026-03-31")
+    assert gl_net(coop, "2210") == -D("849.32")
+    env = {"COOPCTL_TODAY": "2026-04-10"}
+    req = coop.ok("members", "exit", m, operator="manager1", **env)
+    coop.ok("members", "exit-approve", req["request_id"], operator="manager2", **env)
+    assert gl_net(coop, "2210") == D("0")
+    assert gl_net(coop, "5100") == D("0")
+    assert gl_net(coop, "2260") == -D("98000")  # refund payable: 100,000 − 2,000
+    assert coop.ok("accounts", "show", fd)["interest_accrued"] == "0.00"
+    verify(coop)

@@ -62,6 +62,7 @@ def test_accruals_sum_exactly_to_the_interest_at_maturity(
     principal, rate = D(kobo) / 100, D(rate_e2) / 100
     placed = date(2024, 1, 1) + timedelta(days=offset)
     maturity = placed + timedelta(days=term)
+
     def textbook(days: int) -> Decimal:
         return (principal * rate / 100 * days / year).quantize(D("0.01"), ROUND_HALF_EVEN)
 
