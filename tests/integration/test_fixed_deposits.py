@@ -53,6 +53,9 @@ def test_fd90_pays_out_at_maturity_through_the_nightly_job(coop: Coop) -> None:
     month_ends(coop, "2026-04-30")
     assert gl_net(coop, "5100") == march + april
     assert D(coop.ok("accounts", "show", fd)["interest_accrued"]) == march + april
+    pack = coop.ok("reports", "run", "interest-accruals", "--as-of", "2026-04-30")
+    assert [(r["account_no"], r["accrued"]) for r in pack["deposits"]] == [(fd, "1671.23")]
+    assert (pack["fixed_deposits"], pack["gl_2210"]) == ("1671.23", "1671.23")
     verify(coop)
 
     out = jobs(coop, "run", "nightly", "--date", "2026-05-30", today="2026-05-31")

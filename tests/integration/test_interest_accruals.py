@@ -63,6 +63,12 @@ def test_quarterly_posting_reverses_the_month_end_accruals(coop: Coop) -> None:
     assert gl_net(coop, "5100") == jan + feb  # the income statement sees each month
     assert gl_net(coop, "2210") == -(jan + feb)  # owed to savers, not yet credited
     assert balance(coop, acct) == D("100000")
+    pack = coop.ok("reports", "run", "interest-accruals", "--as-of", "2026-02-28")
+    assert [(r["month"], r["accrued"]) for r in pack["savings_accruals"]] == [
+        ("2026-01", "1019.18"),
+        ("2026-02", "920.55"),
+    ]
+    assert pack["savings"] == pack["gl_2210"] == "1939.73"
     verify(coop)
 
     out = jobs(coop, "run", "month_end", "--date", "2026-03-31", today="2026-04-01")
@@ -76,6 +82,8 @@ def test_quarterly_posting_reverses_the_month_end_accruals(coop: Coop) -> None:
         ("2026-01-31", "1019.18", True),
         ("2026-02-28", "920.55", True),
     ]
+    after = coop.ok("reports", "run", "interest-accruals", "--as-of", "2026-03-31")
+    assert (after["savings_accruals"], after["gl_2210"]) == ([], "0.00")
     verify(coop)
 
     again = jobs(coop, "run", "month_end", "--date", "2026-03-31", today="2026-04-01")
