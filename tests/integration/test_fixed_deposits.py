@@ -221,3 +221,47 @@ def test_member_exit_before_maturity_releases_the_accrual(coop: Coop) -> None:
     assert gl_net(coop, "2260") == -D("98000")  # refund payable: 100,000 − 2,000
     assert coop.ok("accounts", "show", fd)["interest_accrued"] == "0.00"
     verify(coop)
+
+
+def test_early_withdrawal_waiting_for_a_checker(coop: Coop) -> None:
+    """From a 50,000.00 threshold the early withdrawal waits for a manager: April's
+    month end accrues nothing more on the deposit meanwhile, and once approved the
+    March accrual (849.32) is released with it."""
+    coop.env_extra.update({"COOPCTL_APPROVALS__WITHDRAWAL__THRESHOLD": "50000"})
+    _, _, fd = member_with_fd(coop, "Obi")
+    month_ends(coop, "2026-03-31")
+    out = withdraw(coop, fd, "100000", "--date", "2026-04-15", COOPCTL_TODAY="2026-04-15")
+    assert out["status"] == "pending"
+    month_ends(coop, "2026-04-30")
+    assert gl_net(coop, "5100") == D("849.32")  # no April accrual while it waits
+    assert coop.ok("accounts", "show", fd)["interest_accrued"] == "849.32"
+    coop.ok("postings", "approve", out["entry_no"], operator="manager1",
+            COOPCTL_TODAY="2026-05-01")  # fmt: skip
+    assert gl_net(coop, "5100") == D("0") and gl_net(coop, "2210") == D("0")
+    assert coop.ok("accounts", "show", fd)["interest_accrued"] == "0.00"
+    jobs(coop, "run", "nightly", "--date", "2026-05-30", today="2026-05-31")
+    assert gl_net(coop, "5100") == D("0")
+    verify(coop)
+
+
+def test_bad_instructions_and_payout_accounts_are_refused(coop: Coop) -> None:
+    coop.today = "2026-04-01"
+    m, sav, fd = member_with_fd(coop, "Uche")
+    other, other_sav, _ = member_with_fd(coop, "Zainab")
+    r = coop.cli("accounts", "maturity", fd, "--instruction", "payout",
+                 "--payout-account", other_sav, operator="teller1")  # fmt: skip
+    assert r.exit_code == 5 and "not a savings account of the deposit's member" in r.stderr
+    r = coop.cli("accounts", "maturity", fd, "--instruction", "payout",
+                 "--payout-account", fd, operator="teller1")  # fmt: skip
+    assert r.exit_code == 5
+    r = coop.cli("accounts", "open", m, "--product", "SHR", "--maturity", "rollover",
+                 operator="teller1")  # fmt: skip
+    assert r.exit_code == 2 and "only for fixed-deposit" in r.stderr
+    r = coop.cli("accounts", "open", m, "--product", "FD90", "--maturity", "roll\x1b[2Jover",
+                 operator="teller1")  # fmt: skip
+    assert r.exit_code == 2 and "\x1b" not in r.stderr
+    r = coop.cli("accounts", "maturity", fd, "--instruction", "rollover", operator="auditor1")
+    assert r.exit_code == 4
+    assert coop.ok("accounts", "show", fd)["maturity_instruction"] == "payout"
+    assert coop.ok("accounts", "show", sav)["status"] == "active"
+    assert other
