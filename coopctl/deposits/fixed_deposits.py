@@ -13,9 +13,9 @@ Books (GL codes of the default chart; the product's own interest GL is used):
   (same product, the product's rate on the day) principal + net interest;
   ``rollover_principal``: Cr a new deposit the principal, Cr savings the net interest.
   The matured deposit is closed;
-- early withdrawal (teller withdrawal or transfer before maturity, of the whole
-  deposit): the penalty as before, and the interest earned recomputed at the
-  reduced rate; the accrued interest is released (Dr 2210 all of it), the
+- early withdrawal (teller withdrawal or transfer before maturity): the penalty as
+  before, and the interest earned by the amount recomputed at the reduced rate; its
+  share of the accrued interest is released (Dr 2210), the
   difference from what was earned goes back to (Cr) or comes from (Dr) interest
   expense, and the earned interest is paid net of WHT with the principal.
 
@@ -35,7 +35,7 @@ from sqlalchemy import select
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import BusinessRuleError, ValidationError
-from coopctl.core.money import ZERO
+from coopctl.core.money import ZERO, round_money
 from coopctl.core.security import require
 from coopctl.deposits import fd_math
 from coopctl.deposits.accounts_lookup import get_account, lock_account
@@ -319,27 +319,29 @@ class EarlyBreak:
 def early_break(
     uow: UnitOfWork, fd: Account, det: DepositAccount, amount: Decimal, on: date
 ) -> EarlyBreak:
-    """Interest on a deposit withdrawn on ``on`` before maturity (the whole of it)."""
-    if amount != fd.balance:
-        raise FixedDepositRuleError(
-            f"fixed deposit {fd.account_no} is withdrawn before maturity only as a whole "
-            f"({fd.balance:,.2f})"
-        )
+    """Interest on ``amount`` withdrawn on ``on`` before maturity: it earns the reduced
+    rate for the days held, and releases its share of the accrued interest
+    (``round_money(accrued × amount / balance)``; all of it when the whole deposit
+    goes). The rest of a partly withdrawn deposit keeps accruing at its own rate."""
     assert det.placed_on is not None
     rate = percent_setting(uow, "early_withdrawal_rate")
     earned = fd_math.early_interest(amount, rate, det.product.days_in_year, det.placed_on, on)
     already = accrued(uow, fd.id)
+    if amount >= fd.balance or fd.balance <= 0:
+        released = already
+    else:
+        released = round_money(already * amount / fd.balance)
     wht, net = fd_math.withholding(earned, percent_setting(uow, "wht_percent"))
     expense = gl_code(uow, det.product.interest_gl_id)
     lines: list[LineDraft] = []
-    if already > 0:
-        lines.append(LineDraft(GL.INTEREST_PAYABLE, debit=already, memo="accrual released"))
-    if already > earned:
+    if released > 0:
+        lines.append(LineDraft(GL.INTEREST_PAYABLE, debit=released, memo="accrual released"))
+    if released > earned:
         lines.append(
-            LineDraft(expense, credit=already - earned, memo="interest not earned (early)")
+            LineDraft(expense, credit=released - earned, memo="interest not earned (early)")
         )
-    elif earned > already:
-        lines.append(LineDraft(expense, debit=earned - already, memo="interest earned (early)"))
+    elif earned > released:
+        lines.append(LineDraft(expense, debit=earned - released, memo="interest earned (early)"))
     if wht > 0:
         lines.append(LineDraft(GL.WHT_PAYABLE, credit=wht, memo="WHT on FD interest"))
     if earned:
@@ -347,9 +349,9 @@ def early_break(
             f"{fd.account_no}: interest earned before maturity {earned:,.2f} at {rate}% "
             f"(net {net:,.2f})"
         )
-    elif already:
-        uow.note(f"{fd.account_no}: accrued interest {already:,.2f} released (not earned)")
-    return EarlyBreak(lines, net, -already)
+    elif released:
+        uow.note(f"{fd.account_no}: accrued interest {released:,.2f} released (not earned)")
+    return EarlyBreak(lines, net, -released)
 
 
 def record_break(uow: UnitOfWork, fd: Account, entry: JournalEntry, brk: EarlyBreak) -> None:

@@ -6,7 +6,7 @@ stored pending (maker-checker) and move nothing until a different manager
 approves them; the approval hooks registered here re-check the member's KYC and
 the accounts' status at that moment (the posting engine re-checks the funds).
 
-Fixed deposits withdrawn before maturity (as a whole) pay out the amount less the
+Fixed deposits withdrawn before maturity pay out the amount less the
 early-withdrawal penalty, which is credited to fee income (GL 4200), plus the interest
 earned at the reduced rate net of WHT, releasing the accrued interest
 (:func:`coopctl.deposits.fixed_deposits.early_break`). A withdrawal from a

@@ -197,13 +197,29 @@ def test_early_withdrawal_at_a_reduced_rate(coop: Coop) -> None:
     verify(coop)
 
 
-def test_partial_early_withdrawal_is_refused(coop: Coop) -> None:
-    _, _, fd = member_with_fd(coop, "Ngozi")
-    r = coop.cli(
-        "postings", "withdraw", fd, "50000", operator="teller1", COOPCTL_TODAY="2026-04-02"
-    )
-    assert r.exit_code == 5 and "only as a whole" in r.stderr
-    assert balance(coop, fd) == D("100000")
+def test_partial_early_withdrawal_releases_its_share(coop: Coop) -> None:
+    """Ngozi takes 40,000.00 of her 100,000.00 out on 15 April (no interest before
+    maturity). March accrued 849.32; the 40 % withdrawn releases 849.32 × 0.4 =
+    339.728 → 339.73 and pays 40,000 − 800 penalty = 39,200.00. The 60,000.00 left
+    earns to maturity: by 30 April 60,000 × 10 % × 61 / 365 = 1,002.7397… → 1,002.74
+    cumulative, accrued 1,002.74 − (849.32 − 339.73) = 493.15; at maturity 90 days
+    → 1,479.4520… → 1,479.45, WHT 147.945 → 147.94 (half-even), paid
+    60,000 + 1,479.45 − 147.94 = 61,331.51. Interest expense: exactly 1,479.45."""
+    _, sav, fd = member_with_fd(coop, "Ngozi")
+    month_ends(coop, "2026-03-31")
+    out = withdraw(coop, fd, "40000", "--date", "2026-04-15", COOPCTL_TODAY="2026-04-15")
+    paid = sum(D(ln["credit"]) for ln in out["lines"] if ln["gl_code"] == "1110")
+    assert paid == D("39200.00")
+    assert gl_net(coop, "5100") == D("849.32") - D("339.73")
+    month_ends(coop, "2026-04-30")
+    assert gl_net(coop, "5100") == simple_interest("60000", "10", 61)
+    jobs(coop, "run", "nightly", "--date", "2026-05-30", today="2026-05-31")
+    total = simple_interest("60000", "10", 90)
+    assert (total, ten_percent(total)) == (D("1479.45"), D("147.94"))
+    assert gl_net(coop, "5100") == total
+    assert gl_net(coop, "2210") == D("0")
+    assert balance(coop, sav) == D("61331.51")
+    verify(coop)
 
 
 def test_member_exit_before_maturity_releases_the_accrual(coop: Coop) -> None:
