@@ -26,6 +26,10 @@ app = new_app(
     "Member accounts and statements.\n\nExample:\n\n    coopctl accounts list --member M00000013"
 )
 
+PayoutOpt = Annotated[
+    str | None,
+    typer.Option("--payout-account", help="Savings account that receives fixed-deposit payouts."),
+]
 LIST_COLS = ["account_no", "member_no", "product", "type", "status", "balance", "held", "available"]
 SHOW_COLS = [*LIST_COLS, "minimum_balance", "opened_on", "closed_on"]
 
@@ -34,20 +38,35 @@ SHOW_COLS = [*LIST_COLS, "minimum_balance", "opened_on", "closed_on"]
 def open_(
     member_no: Annotated[str, typer.Argument(help="Member number, e.g. M00000013.")],
     product: Annotated[str, typer.Option("--product", help="Deposit product code, e.g. SAV.")],
+    maturity: Annotated[
+        str | None,
+        typer.Option(
+            "--maturity",
+            help="Fixed deposits: payout (default), rollover or rollover_principal.",
+        ),
+    ] = None,
+    payout_account: PayoutOpt = None,
     date: DateOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Open a deposit account (zero balance) for a member.
 
+    A fixed deposit takes its maturity instruction: payout (principal and interest
+    to savings), rollover (both into a new deposit) or rollover_principal (the
+    principal rolls over, the interest is paid out); payouts go to --payout-account
+    or the member's [fixed_deposits] payout_product account.
+
     Example:
 
-        coopctl accounts open M00000013 --product SAV
+        coopctl accounts open M00000013 --product FD90 --maturity rollover_principal
     """
     from coopctl.deposits import accounts
 
     on = business_date(date)
     with uow("accounts.manage") as u:
-        acct = accounts.open_account(u, member_no, product, on=on)
+        acct = accounts.open_account(
+            u, member_no, product, on=on, maturity=maturity, payout_account=payout_account
+        )
         u.commit()
         emit(accounts.account_as_dict(u, acct), fmt, columns=None if fmt == "json" else SHOW_COLS)
 
@@ -231,3 +250,67 @@ def statement(
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     elif output is not None:
         message(f"wrote {output}")
+
+
+@app.command("maturity")
+def maturity(
+    account_no: Annotated[str, typer.Argument(help="Fixed deposit, e.g. A0000000021.")],
+    instruction: Annotated[
+        str,
+        typer.Option("--instruction", help="payout, rollover or rollover_principal."),
+    ],
+    payout_account: PayoutOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Change a fixed deposit's maturity instruction (until it matures).
+
+    Example:
+
+        coopctl accounts maturity A0000000021 --instruction rollover
+    """
+    from coopctl.deposits import accounts, fixed_deposits
+
+    with uow("accounts.manage") as u:
+        acct = fixed_deposits.set_instruction(u, account_no, instruction, payout_account)
+        u.commit()
+        emit(accounts.account_as_dict(u, acct), fmt)
+
+
+def _fd_pdf(account_no: str, output: Path, kind: str) -> None:
+    from coopctl.deposits import fd_documents as docs
+
+    with uow("accounts.view") as u:
+        if kind == "certificate":
+            data, template = docs.certificate_data(u, account_no), docs.CERTIFICATE
+        else:
+            data, template = docs.advice_data(u, account_no), docs.ADVICE
+        docs.render(u, template, data, Path(output))
+    message(f"wrote {output}")
+
+
+@app.command("certificate")
+def certificate(
+    account_no: Annotated[str, typer.Argument(help="Fixed deposit, e.g. A0000000021.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="PDF file to write.")],
+) -> None:
+    """Certificate of deposit of a placed fixed deposit, as PDF.
+
+    Example:
+
+        coopctl accounts certificate A0000000021 -o cd-A0000000021.pdf
+    """
+    _fd_pdf(account_no, output, "certificate")
+
+
+@app.command("advice")
+def advice(
+    account_no: Annotated[str, typer.Argument(help="Matured fixed deposit.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="PDF file to write.")],
+) -> None:
+    """Maturity advice of a matured fixed deposit (interest, WHT, where it went), as PDF.
+
+    Example:
+
+        coopctl accounts advice A0000000021 -o advice-A0000000021.pdf
+    """
+    _fd_pdf(account_no, output, "advice")

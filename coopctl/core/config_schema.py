@@ -288,6 +288,19 @@ SCHEMA: dict[str, dict[str, Key]] = {
     #
     # --- fixed deposits (issue 15) (add this context's sections here; keep the marker line)
     #
+    "fixed_deposits": {
+        "wht_percent": Key(
+            "percent", "10", "withholding tax on fixed-deposit interest, taken at maturity"
+        ),
+        "early_withdrawal_rate": Key(
+            "percent",
+            "0",
+            "annual rate earned by a deposit withdrawn before maturity (0 = no interest)",
+        ),
+        "payout_product": Key(
+            "str", "SAV", "savings product whose account receives payouts by default"
+        ),
+    },
     # --- standing orders (issue 15) (add this context's sections here; keep the marker line)
     #
     # --- dividends (issue 15) (add this context's sections here; keep the marker line)

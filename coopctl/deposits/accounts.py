@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from coopctl.core import audit, clock, sequences
 from coopctl.core.db import UnitOfWork
-from coopctl.core.errors import BusinessRuleError, NotFoundError
+from coopctl.core.errors import BusinessRuleError, NotFoundError, ValidationError
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
 from coopctl.deposits.accounts_lookup import (
@@ -44,12 +44,20 @@ def new_account_no(uow: UnitOfWork) -> str:
 
 
 def open_account(
-    uow: UnitOfWork, member_no: str, product_code: str, *, on: date | None = None
+    uow: UnitOfWork,
+    member_no: str,
+    product_code: str,
+    *,
+    on: date | None = None,
+    maturity: str | None = None,
+    payout_account: str | None = None,
 ) -> Account:
     """Open a deposit account of ``product_code`` for ``member_no`` (zero balance).
 
     One open account per member per savings or shares product; any number of
-    fixed deposits. KYC is not needed to open or pay in (only to pay out).
+    fixed deposits. KYC is not needed to open or pay in (only to pay out). A fixed
+    deposit takes its maturity instruction (default ``payout``) and optionally the
+    savings account its payouts go to.
     """
     require(uow.operator, "accounts.manage")
     member = get_member(uow, member_no)
@@ -84,7 +92,28 @@ def open_account(
                 f"member {member.member_no} already has {product.code} account "
                 f"{existing.account_no}"
             )
-    on = on or uow.today()
+    if product.kind != "fixed_deposit" and (maturity or payout_account):
+        raise ValidationError("--maturity/--payout-account: only for fixed-deposit products")
+    instruction = None
+    if product.kind == "fixed_deposit":
+        from coopctl.deposits.fixed_deposits import check_instruction
+
+        instruction = check_instruction(maturity or "payout")
+    acct = create_account(uow, member, product, on or uow.today())
+    if product.kind == "fixed_deposit":
+        from coopctl.deposits.fixed_deposits import payout_account_for
+
+        details = uow.session.get(DepositAccount, acct.id)
+        assert details is not None
+        details.maturity_instruction = instruction
+        target = payout_account_for(uow, acct, payout_account)
+        details.payout_account_id = target.id if target else None
+        uow.session.flush()
+    return acct
+
+
+def create_account(uow: UnitOfWork, member: Member, product: DepositProduct, on: date) -> Account:
+    """The account row and its deposit details (the caller checked permission and rules)."""
     acct = Account(
         account_no=new_account_no(uow),
         member_id=member.id,
@@ -156,9 +185,12 @@ def account_as_dict(uow: UnitOfWork, acct: Account) -> dict[str, Any]:
         out["annual_rate"] = fmt_rate(details.annual_rate)
         product: DepositProduct = details.product
         if acct.kind == "fixed_deposit":
+            from coopctl.deposits.fixed_deposits import fd_as_dict
+
             out["term_days"] = details.term_days
             out["placed_on"] = details.placed_on
             out["maturity_date"] = details.maturity_date
+            out.update(fd_as_dict(uow, acct))
         if acct.kind == "shares" and product.price_per_share:
             out["shares"] = int(acct.balance // product.price_per_share)
     return out

@@ -13,6 +13,9 @@ posted through :func:`coopctl.ledger.bulk.post_many` in the caller's transaction
     Cr WHT payable 2220             WHT = round_money(gross × deposits.wht_percent / 100)
 
 dated the month's last day, idempotency key ``interest:{product}:{YYYY-MM}:{account_no}``.
+Products posting quarterly or annually accrue the months in between to interest
+payable, and the posting month reverses those accruals
+(:mod:`coopctl.deposits.accruals`, listed under ``accruals``).
 """
 
 from __future__ import annotations
@@ -107,6 +110,9 @@ def run_interest(uow: UnitOfWork, month_text: str, *, dry_run: bool = False) -> 
             if eid is not None:
                 row["entry_no"] = entry_no_of(eid)
                 row["status"] = "posted" if eid in fresh else "already_posted"
+    from coopctl.deposits.accruals import savings_accruals
+
+    accruals = savings_accruals(uow, year, month, dry_run=dry_run)
     total = sum((r["gross"] for r in rows), ZERO)
     return {
         "month": label,
@@ -119,6 +125,7 @@ def run_interest(uow: UnitOfWork, month_text: str, *, dry_run: bool = False) -> 
         "total_net": sum((r["net"] for r in rows), ZERO),
         "posted": posted,
         "skipped_existing": skipped,
+        "accruals": accruals,
     }
 
 

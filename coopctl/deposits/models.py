@@ -34,6 +34,8 @@ from coopctl.recon.models import BankAccount  # noqa: F401
 PRODUCT_KINDS = ("savings", "shares", "fixed_deposit")
 INTEREST_METHODS = ("daily_balance", "average_daily_balance", "minimum_monthly_balance")
 POSTING_FREQUENCIES = ("monthly", "quarterly", "annually")
+MATURITY_INSTRUCTIONS = ("payout", "rollover", "rollover_principal")
+FD_INTEREST_KINDS = ("accrual", "payment", "adjustment")
 
 
 class DepositProduct(Base):
@@ -84,9 +86,24 @@ class DepositProduct(Base):
 
 
 class DepositAccount(Base):
-    """Deposit-specific details of a member account (one row per deposit account)."""
+    """Deposit-specific details of a member account (one row per deposit account).
+
+    Fixed deposits also carry their maturity instruction (``payout``: principal and
+    interest to the payout account; ``rollover``: both into a new deposit;
+    ``rollover_principal``: the principal into a new deposit, the interest paid out),
+    the savings account that receives payouts (None: the member's account of
+    ``[fixed_deposits] payout_product``), the deposit they were rolled over from and
+    the day they matured or were broken.
+    """
 
     __tablename__ = "deposit_accounts"
+    __table_args__ = (
+        CheckConstraint(
+            "maturity_instruction IS NULL OR maturity_instruction IN "
+            "('payout','rollover','rollover_principal')",
+            name="instruction_known",
+        ),
+    )
 
     account_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("accounts.id"), primary_key=True, autoincrement=False
@@ -96,8 +113,16 @@ class DepositAccount(Base):
     term_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     placed_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # fixed deposits
     maturity_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    maturity_instruction: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    payout_account_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("accounts.id"), nullable=True
+    )
+    rolled_from_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("accounts.id"), nullable=True
+    )
+    matured_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
-    account: Mapped[Account] = relationship()
+    account: Mapped[Account] = relationship(foreign_keys=[account_id])
     product: Mapped[DepositProduct] = relationship()
 
 
@@ -204,3 +229,25 @@ class WithdrawalNotice(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(64))
+
+
+class FdInterest(Base):
+    """One change of a fixed deposit's interest payable (GL 2210), beside the entry that
+    made it: a month-end ``accrual`` (+), the ``payment`` at maturity (−, the whole
+    accrued interest), or the ``adjustment`` of an early withdrawal (the accrued
+    interest brought to what was earned at the reduced rate, then paid). What a deposit
+    has accrued is the sum of its rows whose entry is posted, so an early withdrawal
+    waiting for a checker counts only once approved."""
+
+    __tablename__ = "fd_interest"
+    __table_args__ = (
+        CheckConstraint("kind IN ('accrual','payment','adjustment')", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"), index=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(12))
+    accrued_delta: Mapped[Decimal] = mapped_column(Money)  # change of interest payable
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -6,8 +6,10 @@ stored pending (maker-checker) and move nothing until a different manager
 approves them; the approval hooks registered here re-check the member's KYC and
 the accounts' status at that moment (the posting engine re-checks the funds).
 
-Fixed deposits withdrawn before maturity pay out the amount less the early-
-withdrawal penalty, which is credited to fee income (GL 4200). A withdrawal from a
+Fixed deposits withdrawn before maturity pay out the amount less the
+early-withdrawal penalty, which is credited to fee income (GL 4200), plus the interest
+earned at the reduced rate net of WHT, releasing the accrued interest
+(:func:`coopctl.deposits.fixed_deposits.early_break`). A withdrawal from a
 product with ``notice_days`` uses up a matured notice (:mod:`coopctl.deposits.notices`).
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
@@ -125,15 +128,16 @@ def withdraw(
     member = member_of(uow, acct)
     penalty = guards.check_debit(uow, acct, member, amount, on)
     notice = notices.notice_for(uow, acct, guards.details_of(uow, acct).product, amount, on)
+    brk = _early_break(uow, acct, amount, on)
     lines = [
         LineDraft(
             acct.gl_account.code, debit=amount, account_no=acct.account_no, memo="withdrawal"
         ),
+        *(brk.lines if brk else []),
     ]
-    if amount - penalty > 0:
-        lines.append(
-            LineDraft(channel, credit=amount - penalty, memo=f"withdrawal from {acct.account_no}")
-        )
+    paid = amount - penalty + (brk.net_interest if brk else ZERO)
+    if paid > 0:
+        lines.append(LineDraft(channel, credit=paid, memo=f"withdrawal from {acct.account_no}"))
     if penalty > 0:
         lines.append(LineDraft(PENALTY_GL, credit=penalty, memo="early withdrawal penalty"))
     result = post(
@@ -152,7 +156,23 @@ def withdraw(
     )
     if notice is not None:
         notices.use_notice(uow, notice, result.entry)
+    if brk is not None and result.created:
+        from coopctl.deposits.fixed_deposits import record_break
+
+        record_break(uow, acct, result.entry, brk)
     return result
+
+
+def _early_break(uow: UnitOfWork, acct: Account, amount: Decimal, on: date) -> Any:
+    """The interest side of a fixed deposit withdrawn before maturity, else None."""
+    if acct.kind != "fixed_deposit":
+        return None
+    details = guards.details_of(uow, acct)
+    if details.maturity_date is None or on >= details.maturity_date:
+        return None
+    from coopctl.deposits.fixed_deposits import early_break
+
+    return early_break(uow, acct, details, amount, on)
 
 
 def transfer(
@@ -188,7 +208,9 @@ def transfer(
     if closing:
         src.floor = ZERO
     penalty = guards.check_debit(uow, src, src_member, amount, on, count_limit=not closing)
-    guards.check_credit(uow, dst, dst_member, amount - penalty)
+    brk = _early_break(uow, src, amount, on)
+    received = amount - penalty + (brk.net_interest if brk else ZERO)
+    guards.check_credit(uow, dst, dst_member, received)
     lines = [
         LineDraft(
             src.gl_account.code,
@@ -196,9 +218,10 @@ def transfer(
             account_no=src.account_no,
             memo=f"transfer to {dst.account_no}",
         ),
+        *(brk.lines if brk else []),
         LineDraft(
             dst.gl_account.code,
-            credit=amount - penalty,
+            credit=received,
             account_no=dst.account_no,
             memo=f"transfer from {src.account_no}",
         ),
@@ -223,6 +246,10 @@ def transfer(
     result = post(uow, draft)
     if not result.pending:
         guards.place_fixed_deposit(uow, dst, on)
+    if brk is not None and result.created:
+        from coopctl.deposits.fixed_deposits import record_break
+
+        record_break(uow, src, result.entry, brk)
     return result
 
 

@@ -128,6 +128,10 @@ def _forecast(u: UnitOfWork, p: Params) -> Report:
     )
 
 
+def _accruals(u: UnitOfWork, p: Params) -> Report:
+    return _lazy("coopctl.deposits.accrual_report", "build_interest_accruals")(u, p.date(u))  # type: ignore[no-any-return]
+
+
 def _bank_rec(u: UnitOfWork, p: Params) -> Report:
     return _lazy("coopctl.recon.report", "pack_builder")(u, p)  # type: ignore[no-any-return]
 
@@ -216,6 +220,13 @@ BUILT_INS: dict[str, ReportSpec] = {
             _forecast,
         ),
         ReportSpec(
+            "interest-accruals",
+            "Interest Accruals",
+            "Interest payable (2210): fixed deposits and savings accruals not yet posted.",
+            "as_of",
+            _accruals,
+        ),
+        ReportSpec(
             "bank-reconciliation",
             "Bank Reconciliation",
             "Statement against book balance per bank, with reconciling items and ages.",
@@ -236,5 +247,6 @@ PACK_ORDER = (
     "kpis",
     "budget-variance",
     "cash-forecast",
+    "interest-accruals",
     "bank-reconciliation",
 )

@@ -11,7 +11,8 @@ withdrawal or transfer leaves the member's accounts.
 The refund goes to the chosen channel: cash on hand (``--cash``), a bank account's
 GL (``--to-account-bank CODE``) or, by default, Members' refunds payable (GL 2260)
 to be paid later. Fixed deposits closed before maturity pay the early-withdrawal
-penalty (to fee income, GL 4200), as a withdrawal would.
+penalty (to fee income, GL 4200), as a withdrawal would, and release their accrued
+interest back to interest expense (no interest is paid on a deposit an exit breaks).
 
 Loans are offset by the loans context directly (:mod:`coopctl.loans.shared`): each
 open loan is settled inside the exit entry, whose debits are the member's deposit
@@ -190,6 +191,14 @@ def _execute(uow: UnitOfWork, s: Settlement, ref: str) -> JournalEntry | None:
             )
     if s.penalties > 0:
         lines.append(LineDraft(GL.FEE_INCOME, credit=s.penalties, memo="early withdrawal penalty"))
+    from coopctl.deposits.fixed_deposits import record_interest, release_lines
+
+    released = []
+    for a in s.accounts:
+        fd_lines, amount = release_lines(uow, locked[a.account.id])
+        lines.extend(fd_lines)
+        if amount:
+            released.append((locked[a.account.id], amount))
     loan_parts = [
         shared_loans.book(uow, loan_no, amount, s.on, ref, channel="exit")
         for loan_no, amount in s.loans
@@ -215,6 +224,8 @@ def _execute(uow: UnitOfWork, s: Settlement, ref: str) -> JournalEntry | None:
             ),
         ).entry
         shared_loans.attach(uow, loan_parts, entry)
+        for fd, amount in released:
+            record_interest(uow, fd, entry, "adjustment", -amount)
     for a in s.accounts:
         acct = locked[a.account.id]
         if acct.balance != 0:  # pragma: no cover - the entry emptied it
