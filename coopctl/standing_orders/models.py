@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-import coopctl.ledger.models  # noqa: F401  (foreign keys to accounts and journal entries)
+import coopctl.ledger.models  # foreign keys to accounts and journal entries
 import coopctl.loans.models  # noqa: F401  (foreign key to loans)
 from coopctl.core.db import Base, BigId, Money, UTCDateTime
 from coopctl.core.money import ZERO
@@ -42,9 +42,7 @@ class StandingOrder(Base):
     __table_args__ = (
         CheckConstraint("frequency IN ('monthly','weekly')", name="frequency_known"),
         CheckConstraint("on_short IN ('skip','partial')", name="on_short_known"),
-        CheckConstraint(
-            "status IN ('active','paused','cancelled','ended')", name="status_known"
-        ),
+        CheckConstraint("status IN ('active','paused','cancelled','ended')", name="status_known"),
         CheckConstraint(
             "(to_account_id IS NOT NULL AND loan_id IS NULL)"
             " OR (to_account_id IS NULL AND loan_id IS NOT NULL)",
@@ -107,9 +105,7 @@ class StandingOrderRun(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     amount: Mapped[Decimal] = mapped_column(Money, default=ZERO)  # paid (or pending)
     wanted: Mapped[Decimal] = mapped_column(Money, default=ZERO)  # asked for at the last attempt
-    entry_id: Mapped[int | None] = mapped_column(
-        ForeignKey("journal_entries.id"), nullable=True
-    )
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), nullable=True)
     last_attempt_on: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(500), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

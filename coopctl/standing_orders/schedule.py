@@ -48,7 +48,7 @@ def due_dates(
     window_from: date,
     window_to: date,
 ) -> list[date]:
-    """Every due date in ``window_from .. window_to`` (inclusive) within start..end, oldest first."""
+    """Due dates in ``window_from .. window_to`` (inclusive) within start..end, oldest first."""
     lo = max(window_from, start)
     hi = window_to if end is None else min(window_to, end)
     if lo > hi:
