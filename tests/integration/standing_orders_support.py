@@ -17,6 +17,12 @@ from tests.integration.deposits_support import add_member, deposit, open_account
 D = Decimal
 
 
+def target_product(coop: Coop) -> None:
+    """TGT: a second savings product, for a member's savings target."""
+    coop.ok("products", "add", "TGT", "--kind", "savings", "--name", "Savings target",
+            "--rate", "0", operator="manager1")  # fmt: skip
+
+
 def member_with(coop: Coop, first: str, savings: str, *, email: str | None = None) -> Any:
     """A member with a SAV account holding ``savings`` (deposited on 28 Nov 2026) and an
     empty SHR account; returns (member_no, savings account, shares account)."""
@@ -58,10 +64,11 @@ def step_run(coop: Coop, order_id: int) -> dict[str, Any]:
 
 
 def so_entries(coop: Coop) -> list[tuple[str, str]]:
-    """(idempotency key, business date) of every standing-order entry, in order."""
+    """(idempotency key, business date) of every standing-order entry, in order (a loan
+    repayment's key is ``loan:{loan}:repay:`` + the order's key)."""
     rows = coop.sql(
         "SELECT idempotency_key, business_date FROM journal_entries"
-        " WHERE idempotency_key LIKE 'standing-order:%' ORDER BY id"
+        " WHERE idempotency_key LIKE '%standing-order:%' ORDER BY id"
     )
     return [(str(r[0]), str(r[1])) for r in rows]
 
