@@ -32,7 +32,7 @@ from coopctl.core.money import ZERO
 ORDER_STATUSES = ("active", "paused", "cancelled", "ended")
 RUN_STATUSES = ("paid", "partial", "pending", "nothing_due", "short", "given_up")
 FINAL_RUN_STATUSES = ("paid", "partial", "pending", "nothing_due", "given_up")
-NARRATION_MAX = 200
+NARRATION_MAX = 500  # the --narration limit of every command (core.limits)
 
 
 class StandingOrder(Base):

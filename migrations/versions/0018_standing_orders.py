@@ -70,7 +70,7 @@ def upgrade() -> None:
         sa.Column("priority", sa.Integer(), nullable=False),
         sa.Column("on_short", sa.String(length=10), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("narration", sa.String(length=200), nullable=False),
+        sa.Column("narration", sa.String(length=500), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("created_at", coopctl.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", coopctl.core.db.UTCDateTime(timezone=True), nullable=False),

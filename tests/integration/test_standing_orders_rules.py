@@ -186,7 +186,7 @@ def test_hostile_and_oversized_text_and_bad_options_write_nothing(coop: Coop) ->
     for extra in (
         ["--narration", "Rent\x1b[31m red"],  # control character
         ["--narration", "x\u202eevil"],  # bidi override
-        ["--narration", "n" * 201],
+        ["--narration", "n" * 501],
         ["--day", "32"],
         ["--every", "weekly", "--day", "8"],
         ["--priority", "0"],
