@@ -98,7 +98,8 @@ def add(
         day=day,
         start_date=start,
         end_date=end,
-        collect_from=start,
+        # A start in the past never collects the due dates already gone by.
+        collect_from=max(start, uow.today()),
         priority=priority,
         on_short=on_short,
         status="active",
