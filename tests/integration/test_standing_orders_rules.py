@@ -227,3 +227,34 @@ def test_permissions(coop: Coop) -> None:
     assert coop.cli("standing-orders", "cancel", theirs["id"], operator="teller1").exit_code == 4
     assert so(coop, "cancel", theirs["id"], operator="manager1")["status"] == "cancelled"
     assert len(so(coop, "list", operator="auditor1")) == 2
+
+
+def test_holds_and_dormancy_are_respected_through_the_deposits_guards(coop: Coop) -> None:
+    """Ifeoma has 10,000.00 with a lien of 8,000.00 (a guarantee): available
+    10,000.00 − 8,000.00 = 2,000.00 cannot pay 5,000.00, so nothing moves. Kelechi's
+    savings account is dormant: the transfer service refuses it and the order records
+    why; after the retry window it is given up."""
+    from coopctl.deposits.accounts_lookup import get_account
+    from coopctl.deposits.holds import place_hold
+
+    _m1, sav1, shr1 = member_with(coop, "Ifeoma", "10000")
+    with coop.uow("manager1") as u:
+        place_hold(u, get_account(u, sav1), D("8000.00"), "guarantee of a loan")
+        u.commit()
+    held = so(coop, "add", sav1, "--to-account", shr1, "--amount", "5000", "--day", "5",
+              "--start", "2026-12-01")  # fmt: skip
+    _m2, sav2, shr2 = member_with(coop, "Kelechi", "10000")
+    dormant = so(coop, "add", sav2, "--to-account", shr2, "--amount", "5000", "--day", "5",
+                 "--start", "2026-12-01")  # fmt: skip
+    # Test setup: the dormancy step's outcome, set directly.
+    coop.sql("UPDATE accounts SET status = 'dormant' WHERE account_no = :a", a=sav2)
+    for d in days("2026-12-05", "2026-12-08"):
+        step(coop, d)
+    assert so_entries(coop) == []
+    (r1,) = so(coop, "show", held["id"], operator="auditor1")["runs"]
+    assert (r1["status"], r1["attempts"]) == ("given_up", 4)
+    assert "available 2,000.00, needs 5,000.00" in r1["reason"]
+    (r2,) = so(coop, "show", dormant["id"], operator="auditor1")["runs"]
+    assert r2["status"] == "given_up" and "dormant" in r2["reason"]
+    assert (balance(coop, sav1), balance(coop, sav2)) == (D("10000.00"), D("10000.00"))
+    verify(coop)
