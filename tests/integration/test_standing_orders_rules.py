@@ -258,3 +258,29 @@ def test_holds_and_dormancy_are_respected_through_the_deposits_guards(coop: Coop
     assert r2["status"] == "given_up" and "dormant" in r2["reason"]
     assert (balance(coop, sav1), balance(coop, sav2)) == (D("10000.00"), D("10000.00"))
     verify(coop)
+
+
+def test_an_operator_without_posting_rights_dead_letters_the_order_and_retry_pays(
+    coop: Coop,
+) -> None:
+    """The accountant may run jobs but not post teller transfers: the order is
+    dead-lettered (not counted as the member's failed attempt); `jobs retry` by the
+    batch operator pays it, once."""
+    _m, sav, shr = member_with(coop, "Jide", "10000")
+    o = so(coop, "add", sav, "--to-account", shr, "--amount", "5000", "--day", "5",
+           "--start", "2026-12-01")  # fmt: skip
+    r = coop.cli("jobs", "run", "standing_orders", "--date", "2026-12-05", "--format", "json",
+                 operator="accountant1", COOPCTL_TODAY="2026-12-06")  # fmt: skip
+    assert r.exit_code == 6, r.stderr
+    assert (r.json["failed"], r.json["posted"]) == (1, 0)
+    assert so(coop, "show", o["id"], operator="auditor1")["runs"] == []
+    dead = coop.sql("SELECT item, error FROM job_dead_letters WHERE status = 'open'")
+    assert [(str(x[0]), "lacks permission teller.post" in str(x[1])) for x in dead] == [
+        (f"standing-order:{o['id']}", True)
+    ]
+    retried = coop.cli("jobs", "retry", r.json["run_id"], "--format", "json", operator="system",
+                       COOPCTL_TODAY="2026-12-06")  # fmt: skip
+    assert retried.exit_code == 0, retried.stderr
+    assert so_entries(coop) == [(f"standing-order:{o['id']}:2026-12-05", "2026-12-05")]
+    step(coop, "2026-12-05")
+    assert balance(coop, shr) == D("5000.00")
