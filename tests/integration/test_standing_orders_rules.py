@@ -284,3 +284,24 @@ def test_an_operator_without_posting_rights_dead_letters_the_order_and_retry_pay
     assert so_entries(coop) == [(f"standing-order:{o['id']}:2026-12-05", "2026-12-05")]
     step(coop, "2026-12-05")
     assert balance(coop, shr) == D("5000.00")
+
+
+def test_an_order_at_the_transfer_threshold_waits_for_a_checker(coop: Coop) -> None:
+    """With [approvals.transfer] threshold 1,000.00, the 5,000.00 transfer is stored
+    pending like a teller's; re-running the date adds no second one; a manager's
+    approval moves the money."""
+    coop.env_extra["COOPCTL_APPROVALS__TRANSFER__THRESHOLD"] = "1000.00"
+    _m, sav, shr = member_with(coop, "Kemi", "10000")
+    o = so(coop, "add", sav, "--to-account", shr, "--amount", "5000", "--day", "5",
+           "--start", "2026-12-01")  # fmt: skip
+    step(coop, "2026-12-05")
+    step(coop, "2026-12-05")
+    (run,) = so(coop, "show", o["id"], operator="auditor1")["runs"]
+    assert (run["status"], run["amount"]) == ("pending", "5000.00")
+    assert balance(coop, shr) == D("0.00")
+    pending = coop.ok("approvals", "list", "--state", "pending", "--kind", "transfer",
+                      operator="manager1")  # fmt: skip
+    assert [(a["kind"], a["amount"]) for a in pending] == [("transfer", "5000.00")]
+    coop.ok("approvals", "approve", pending[0]["id"], operator="manager1",
+            COOPCTL_TODAY="2026-12-06")  # fmt: skip
+    assert (balance(coop, sav), balance(coop, shr)) == (D("5000.00"), D("5000.00"))
