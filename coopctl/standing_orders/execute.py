@@ -138,7 +138,7 @@ def _attempt(
     run.last_attempt_on = on
     run.updated_at = clock.utcnow()
     uow.session.flush()
-    src = lock_accounts(uow, [order.from_account_id])[order.from_account_id]
+    src = _lock(uow, order)
     wanted = _wanted(uow, order, due)
     run.wanted = wanted
     if wanted <= 0:
@@ -177,6 +177,20 @@ def _attempt(
         run.status = "paid"
     uow.session.flush()
     return True
+
+
+def _lock(uow: UnitOfWork, order: StandingOrder) -> Account:
+    """Lock what the services will lock, in their order (loan first, then the accounts
+    by id), so an order never deadlocks with a teller on the same accounts; the source."""
+    if order.loan_id is not None:
+        from coopctl.loans.common import get_loan
+        from coopctl.loans.models import Loan
+
+        loan = uow.session.get(Loan, order.loan_id)
+        assert loan is not None
+        get_loan(uow, loan.loan_no, lock=True)
+    ids = [order.from_account_id] + ([order.to_account_id] if order.to_account_id else [])
+    return lock_accounts(uow, ids)[order.from_account_id]
 
 
 def _wanted(uow: UnitOfWork, order: StandingOrder, due: date) -> Decimal:
