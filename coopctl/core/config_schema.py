@@ -302,6 +302,19 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
     },
     # --- standing orders (issue 15) (add this context's sections here; keep the marker line)
+    "standing_orders": {
+        "retry_days": Key(
+            "int",
+            3,
+            "an order short of funds is tried again on each of this many days after its due "
+            "date, then given up (0 = one attempt only)",
+        ),
+        "notify_member": Key(
+            "bool",
+            True,
+            "queue a notice to the member when an order is paid in part or given up",
+        ),
+    },
     #
     # --- dividends (issue 15) (add this context's sections here; keep the marker line)
     #

@@ -49,6 +49,8 @@ _MATRIX: dict[str, str] = {
     "accounts.view":         "AMCTLU",
     "accounts.manage":       "AMT",
     "teller.post":           "AMT",
+    "standing_orders.manage": "AMT",
+    "standing_orders.third_party": "AM",
     "checkoff.import":       "AMC",
     "deposits.interest":     "AMCS",
     "loans.view":            "AMCTLU",

@@ -63,6 +63,28 @@ Your statement for {{ month }} is attached.
 
 {{ coop_name }}
 """,
+    "standing_order_partial": """Subject: Standing order {{ order_id }}: \
+{{ paid }} of {{ wanted }} paid
+
+Dear {{ first_name }},
+
+Your standing order {{ order_id }} from account {{ from_account }} to {{ destination }},
+due on {{ due_date }}, asked for {{ wanted }}. Only {{ paid }} was available and was paid
+on {{ date }}; the rest will not be collected for this due date.
+
+{{ coop_name }}
+""",
+    "standing_order_failed": """Subject: Standing order {{ order_id }} not paid for {{ due_date }}
+
+Dear {{ first_name }},
+
+Your standing order {{ order_id }} of {{ wanted }} from account {{ from_account }} to
+{{ destination }}, due on {{ due_date }}, could not be paid after {{ attempts }} attempt(s):
+{{ reason }}
+Nothing was taken for this due date. The next one will be tried as usual.
+
+{{ coop_name }}
+""",
     "approval_waiting": """Subject: Approval waiting: {{ kind }} {{ subject }}
 
 {{ kind }} {{ subject }} ({{ amount }}) entered by {{ maker }} waits for your approval.

@@ -1,0 +1,1 @@
+"""Standing orders: a member's recurring instruction to move money on a schedule."""
