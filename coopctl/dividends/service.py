@@ -330,7 +330,15 @@ def _apply(uow: UnitOfWork, action: PendingAction) -> str:
 def _end(uow: UnitOfWork, action: PendingAction) -> None:
     run = _run_of(uow, action)
     if run.status == "pending":
-        run.status = action.state if action.state in ("rejected", "expired") else "failed"
+        # the engine calls ``end`` before its own transition; the reason says which
+        reason = action.reason or ""
+        run.status = (
+            "failed"
+            if action.state == "approved" or reason.startswith("failed:")
+            else "expired"
+            if reason.startswith("expired:")
+            else "rejected"
+        )
         run.reason = (action.reason or "")[:300] or None
         audit.record(uow, f"dividend.{run.status}", "dividend_run", run.run_no)
 
