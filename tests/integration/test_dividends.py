@@ -125,7 +125,8 @@ def test_declare_approve_and_pay_a_years_dividends(coop: Coop, tmp_path: Path) -
         acc["bola"]: (D("3000.00"), D("0.00"), D("300.00"), D("2700.00"), "shares"),
         acc["chi"]: (D("5000.00"), D("200.00"), D("500.00"), D("4700.00"), "payable"),
     }
-    args = ("dividends", "declare", "--year", "2025", "--dividend-rate", "10", "--rebate-rate", "10")
+    args = ["dividends", "declare", "--year", "2025", "--dividend-rate", "10"]
+    args += ["--rebate-rate", "10"]
     dry = coop.ok(*args, "--dry-run", operator="manager1")
     assert _writes(coop) == before
     got = {
@@ -211,7 +212,8 @@ def test_rejected_run_moves_nothing_and_may_be_declared_again(coop: Coop) -> Non
         (m, "12500.00", "1250.00", "11250.00")
     ]
     entries = _count(coop, "journal_entries")
-    coop.ok("approvals", "reject", run["approval"], "--reason", "AGM voted 10 %", operator="manager1")
+    reason = ("--reason", "AGM voted 10 %")
+    coop.ok("approvals", "reject", run["approval"], *reason, operator="manager1")
     assert coop.ok("dividends", "show", run["id"])["status"] == "rejected"
     assert _count(coop, "journal_entries") == entries
     again = coop.ok("dividends", "declare", "--year", "2025", "--dividend-rate", "10")
