@@ -222,3 +222,78 @@ def test_rejected_run_moves_nothing_and_may_be_declared_again(coop: Coop) -> Non
     assert gl_balance(coop, "2240") == -D("9000.00")  # 10,000.00 less 1,000.00 WHT, payable
     assert gl_balance(coop, "2220") == -D("1000.00")
     assert_verified(coop)
+
+
+def test_offset_arrears_pays_the_overdue_loan_first(coop: Coop) -> None:
+    """Femi holds 50,000.00 of shares all 2025 and borrowed 100,000.00 on 2025-02-01 but
+    never repaid: by the AGM (2026-03-15) every installment is overdue. Dividend 10 %:
+    5,000.00, tax 500.00, net 4,500.00 — all of it goes to the arrears: credited to his
+    savings and repaid from them, so his savings end where they were and the loan's
+    repayments grow by 4,500.00."""
+    coop.today = "2025-01-02"
+    femi = add_member(coop, "Femi", "Ola")
+    shr, sav = open_account(coop, femi, "SHR"), open_account(coop, femi, "SAV")
+    deposit(coop, shr, "50000")
+    deposit(coop, sav, "40000")
+    coop.today = "2025-02-01"
+    guarantors = [party(coop, "Gbenga", "Ade", "100000"), party(coop, "Hauwa", "Musa", "100000")]
+    loan = active_loan(
+        coop,
+        Cast(Party(femi, sav), guarantors),
+        "100000",
+        12,
+        cover=["50000", "50000"],
+        date="2025-02-01",
+    )
+    coop.today = "2025-06-30"
+    posted(coop, "1110:DR:200000", "4200:CR:200000", date="2025-06-30")
+    coop.today = "2026-03-15"
+    coop.ok("ledger", "close-year", "2025", operator="accountant1")
+    savings = D(coop.ok("accounts", "show", sav)["balance"])
+    run = coop.ok(
+        "dividends",
+        "declare",
+        "--year",
+        "2025",
+        "--dividend-rate",
+        "10",
+        "--offset-arrears",
+        operator="manager1",
+    )
+    coop.ok("approvals", "approve", run["approval"], operator="manager2")
+    shown = coop.ok("dividends", "show", run["id"])
+    (line,) = shown["members"]
+    assert (line["member_no"], line["net"], line["arrears_paid"]) == (femi, "4500.00", "4500.00")
+    assert D(coop.ok("accounts", "show", sav)["balance"]) == savings
+    repayments = coop.sql(
+        "SELECT amount FROM loan_repayments r JOIN loans l ON l.id = r.loan_id "
+        "WHERE l.loan_no = :n AND r.status = 'posted'",
+        n=loan,
+    )
+    assert [D(int(a)) / 100 for (a,) in repayments] == [D("4500.00")]
+    assert_verified(coop)
+
+
+def test_bad_input_and_permissions(coop: Coop) -> None:
+    before = _writes(coop)
+    for rate in ("abc", "-5", "101", "1e3", "NaN", "[/bold]", "10\x1b[31m", "10.12345"):
+        r = coop.cli("dividends", "declare", "--year", "2025", "--dividend-rate", rate)
+        assert r.exit_code == 2, (rate, r.stderr)
+        assert "\x1b" not in r.stderr
+    r = coop.cli("dividends", "declare", "--year", "99999", "--dividend-rate", "10")
+    assert r.exit_code == 2
+    r = coop.cli(
+        "dividends", "declare", "--year", "2025", "--dividend-rate", "10", "--weighting", "daily"
+    )
+    assert r.exit_code == 2
+    r = coop.cli(
+        "dividends", "declare", "--year", "2025", "--dividend-rate", "10", operator="teller1"
+    )
+    assert r.exit_code == 4
+    r = coop.cli("dividends", "preference", "M[/bold]\x07", "--to", "shares", operator="teller1")
+    assert r.exit_code == 2 and "\x07" not in r.stderr
+    r = coop.cli("dividends", "preference", "M00000013", "--to", "shares", operator="auditor1")
+    assert r.exit_code == 4
+    assert coop.cli("dividends", "show", "DV00000099").exit_code == 3
+    assert coop.cli("dividends", "show", "DVxyz").exit_code == 2
+    assert _writes(coop) == before
