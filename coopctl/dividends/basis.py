@@ -22,6 +22,8 @@ from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine
 from coopctl.ledger.periods import fiscal_year_months, month_bounds
 from coopctl.members.models import Member
 
+CHUNK = 5000  # bound parameters per IN list (SQLite and PostgreSQL both cap them)
+
 
 def year_window(uow: UnitOfWork, year: int) -> tuple[date, date, list[tuple[int, int]]]:
     months = fiscal_year_months(uow, year)
@@ -97,13 +99,13 @@ def member_bases(uow: UnitOfWork, year: int, weighting: str) -> list[MemberBasis
         bases[member_id] = share_base(ends, weighting)
     interest = interest_paid(uow, start, end)
     ids = {m for m, b in bases.items() if b > 0} | {m for m, i in interest.items() if i > 0}
-    numbers = (
-        dict(
-            uow.session.execute(select(Member.id, Member.member_no).where(Member.id.in_(ids))).all()
-        )
-        if ids
-        else {}
-    )
+    wanted = sorted(ids)
+    numbers: dict[int, str] = {}
+    for i in range(0, len(wanted), CHUNK):
+        rows = uow.session.execute(
+            select(Member.id, Member.member_no).where(Member.id.in_(wanted[i : i + CHUNK]))
+        ).all()
+        numbers.update({mid: no for mid, no in rows})
     out = [MemberBasis(numbers[m], bases.get(m, ZERO), interest.get(m, ZERO)) for m in ids]
     return sorted(out, key=lambda b: b.member_no)
 
@@ -128,9 +130,11 @@ def interest_paid(uow: UnitOfWork, start: date, end: date) -> dict[int, Decimal]
 
 
 def member_ids(uow: UnitOfWork, numbers: list[str]) -> dict[str, int]:
-    if not numbers:
-        return {}
-    rows = uow.session.execute(
-        select(Member.member_no, Member.id).where(Member.member_no.in_(numbers))
-    ).all()
-    return dict(rows)  # type: ignore[arg-type]
+    out: dict[str, int] = {}
+    for i in range(0, len(numbers), CHUNK):
+        part = numbers[i : i + CHUNK]
+        rows = uow.session.execute(
+            select(Member.member_no, Member.id).where(Member.member_no.in_(part))
+        ).all()
+        out.update({no: mid for no, mid in rows})
+    return out

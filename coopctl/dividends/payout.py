@@ -65,18 +65,23 @@ def resolve_targets(uow: UnitOfWork, member_nos: list[str]) -> dict[str, Target]
     ids = basis.member_ids(uow, member_nos)
     prefs: dict[int, str] = {}
     accounts: dict[tuple[int, str], tuple[int, str]] = {}
-    if ids:
-        prefs = dict(  # type: ignore[arg-type]
-            uow.session.execute(
-                select(DividendPreference.member_id, DividendPreference.pay_to).where(
-                    DividendPreference.member_id.in_(ids.values())
+    wanted = sorted(ids.values())
+    for i in range(0, len(wanted), basis.CHUNK):
+        part = wanted[i : i + basis.CHUNK]
+        prefs.update(
+            {
+                mid: pay_to
+                for mid, pay_to in uow.session.execute(
+                    select(DividendPreference.member_id, DividendPreference.pay_to).where(
+                        DividendPreference.member_id.in_(part)
+                    )
                 )
-            ).all()
+            }
         )
         rows = uow.session.execute(
             select(Account.member_id, Account.kind, Account.id, Account.account_no)
             .where(
-                Account.member_id.in_(ids.values()),
+                Account.member_id.in_(part),
                 Account.kind.in_(("savings", "shares")),
                 Account.status == "active",
             )
