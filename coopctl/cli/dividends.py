@@ -9,7 +9,7 @@ from typing import Annotated
 import click
 import typer
 
-from coopctl.cli.common import DryRunOpt, FormatOpt, emit, message, new_app, uow
+from coopctl.cli.common import DryRunOpt, FormatOpt, OtpOpt, emit, message, new_app, uow
 
 app = new_app(
     "Dividends on shares and interest rebates, from a closed year's surplus.\n\nExample:\n\n"
@@ -131,6 +131,58 @@ def show(
 
     with uow("dividends.view") as u:
         data = service.show_run(u, run_id)
+    if fmt == "table":
+        _table(data)
+        return
+    emit(data, fmt, rows_key="members")
+
+
+@app.command("approve")
+def approve(
+    run_id: Annotated[str, typer.Argument(help="Run ID (DV00000001 or 1).")],
+    otp: OtpOpt = None,
+    comment: Annotated[str, typer.Option("--comment", help="Note kept with the decision.")] = "",
+    fmt: FormatOpt = "table",
+) -> None:
+    """Approve a pending dividend run (a checker, not the maker); the last level pays it.
+
+    The same as `coopctl approvals approve AP…` on the run's action. When the year's
+    surplus changed or another run was paid meanwhile, the run fails (exit 5).
+
+    Example:
+
+        coopctl dividends approve DV00000001 --otp 123456
+    """
+    from coopctl.approvals.service import raise_if_failed
+    from coopctl.dividends import service
+
+    with uow("dividends.approve") as u:
+        data, action = service.approve_run(u, run_id, otp=otp, comment=comment)
+        u.commit()
+    raise_if_failed(action)
+    if fmt == "table":
+        _table(data)
+        return
+    emit(data, fmt, rows_key="members")
+
+
+@app.command("reject")
+def reject(
+    run_id: Annotated[str, typer.Argument(help="Run ID (DV00000001 or 1).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (audited).")],
+    fmt: FormatOpt = "table",
+) -> None:
+    """Reject a pending dividend run; nothing is posted and the year may be declared again.
+
+    Example:
+
+        coopctl dividends reject DV00000001 --reason "the AGM voted 8 %"
+    """
+    from coopctl.dividends import service
+
+    with uow("dividends.approve") as u:
+        data = service.reject_run(u, run_id, reason)
+        u.commit()
     if fmt == "table":
         _table(data)
         return

@@ -316,6 +316,32 @@ def show_run(uow: UnitOfWork, run_id: str) -> dict[str, Any]:
     return run_dict(uow, get_run(uow, run_id))
 
 
+def _pending_action(uow: UnitOfWork, run_id: str) -> tuple[DividendRun, PendingAction]:
+    run = get_run(uow, run_id)
+    action = engine.find_pending(uow, KIND, run.run_no) if run.status == "pending" else None
+    if action is None:
+        raise InvalidStateError(f"dividend run {run.run_no} is {run.status}, not pending")
+    return run, action
+
+
+def approve_run(
+    uow: UnitOfWork, run_id: str, *, otp: str | None = None, comment: str = ""
+) -> tuple[dict[str, Any], PendingAction]:
+    """``dividends approve ID``: the run's pending action, approved through the engine."""
+    require(uow.operator, "dividends.approve")
+    run, action = _pending_action(uow, run_id)
+    engine.approve(uow, action.id, otp=otp, comment=comment)
+    return run_dict(uow, run), action
+
+
+def reject_run(uow: UnitOfWork, run_id: str, reason: str) -> dict[str, Any]:
+    """``dividends reject ID --reason T``: the run's pending action, rejected."""
+    require(uow.operator, "dividends.approve")
+    run, action = _pending_action(uow, run_id)
+    engine.reject(uow, action.id, reason)
+    return run_dict(uow, run)
+
+
 # --- approvals engine -----------------------------------------------------------------
 def _run_of(uow: UnitOfWork, action: PendingAction) -> DividendRun:
     return get_run(uow, int(engine.payload_of(action)["run_id"]))

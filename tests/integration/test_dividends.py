@@ -297,3 +297,31 @@ def test_bad_input_and_permissions(coop: Coop) -> None:
     assert coop.cli("dividends", "show", "DV00000099").exit_code == 3
     assert coop.cli("dividends", "show", "DVxyz").exit_code == 2
     assert _writes(coop) == before
+
+
+def test_a_stale_run_fails_at_approval_and_posts_nothing(coop: Coop) -> None:
+    """Declared on one surplus; when the books say another at approval (here the stored
+    surplus is made to differ, as if the year had been re-closed), applying fails: the
+    approval and the run end ``failed`` with the reason, exit 5, nothing posted."""
+    coop.today = "2025-01-02"
+    m = add_member(coop, "Ike", "Nwosu")
+    deposit(coop, open_account(coop, m, "SHR"), "100000")
+    coop.today = "2025-05-05"
+    posted(coop, "1110:DR:40000", "4200:CR:40000", date="2025-05-05")
+    coop.today = "2026-02-10"
+    coop.ok("ledger", "close-year", "2025", operator="accountant1")
+    run = coop.ok("dividends", "declare", "--year", "2025", "--dividend-rate", "10")
+    coop.sql("UPDATE dividend_runs SET surplus = surplus + 100")
+    entries = _count(coop, "journal_entries")
+    r = coop.cli("dividends", "approve", run["id"], operator="manager1")
+    assert r.exit_code == 5 and "surplus of 2025 is now 40,000.00" in r.stderr, r.stderr
+    assert _count(coop, "journal_entries") == entries
+    shown = coop.ok("dividends", "show", run["id"])
+    assert shown["status"] == "failed" and "surplus" in shown["reason"]
+    assert coop.ok("approvals", "show", run["approval"])["state"] == "failed"
+    again = coop.ok("dividends", "declare", "--year", "2025", "--dividend-rate", "10")
+    done = coop.ok("dividends", "approve", again["id"], operator="manager1")
+    assert done["status"] == "applied" and done["total_dividend"] == "10000.00"
+    r = coop.cli("dividends", "reject", again["id"], "--reason", "late", operator="manager2")
+    assert r.exit_code == 5  # no longer pending
+    assert_verified(coop)
