@@ -254,10 +254,13 @@ def apply_run(uow: UnitOfWork, run: DividendRun) -> None:
     drafts: list[EntryDraft] = []
     owners: list[DividendLine] = []
     offsets: list[tuple[DividendLine, Target, list[tuple[str, Decimal]]]] = []
+    stored = _open_accounts(uow, [ln.account_id for ln in lines if ln.account_id])
     for ln in lines:
-        t = targets[ln.member_no]
+        t = _stored_target(ln, targets[ln.member_no], stored)
         if ln.pay_to != "payable" and t.pay_to == "payable":
-            uow.note(f"{ln.member_no}: no open {ln.pay_to} account; the dividend stays payable")
+            uow.note(
+                f"{ln.member_no}: the {ln.pay_to} account is closed; the dividend stays payable"
+            )
         ln.pay_to, ln.account_id = t.pay_to, t.account_id
         offset = ZERO
         if run.offset_arrears and t.savings_no is not None and ln.net > 0:
@@ -302,6 +305,27 @@ def apply_run(uow: UnitOfWork, run: DividendRun) -> None:
             "total_rebate": run.total_rebate,
         },
     )
+
+
+def _open_accounts(uow: UnitOfWork, ids: list[int]) -> dict[int, str]:
+    """{account id: account_no} of the still open accounts among ``ids``."""
+    out: dict[int, str] = {}
+    for i in range(0, len(ids), basis.CHUNK):
+        rows = uow.session.execute(
+            select(Account.id, Account.account_no).where(
+                Account.id.in_(ids[i : i + basis.CHUNK]), Account.status == "active"
+            )
+        ).all()
+        out.update({aid: no for aid, no in rows})
+    return out
+
+
+def _stored_target(ln: DividendLine, now: Target, open_accounts: dict[int, str]) -> Target:
+    """The destination approved with the run (the line's pay_to and account), kept unless
+    that account has closed since; then the net stays payable."""
+    if ln.pay_to != "payable" and ln.account_id in open_accounts:
+        return Target(ln.pay_to, ln.account_id, open_accounts[ln.account_id], now.savings_no)
+    return Target("payable", None, None, now.savings_no)
 
 
 def _repay_arrears(
