@@ -12,6 +12,7 @@ from __future__ import annotations
 def register_builtin() -> None:
     from coopctl.budgets import service as budgets
     from coopctl.deposits import teller
+    from coopctl.dividends import service as dividends
     from coopctl.ledger import approvals as ledger_approvals
     from coopctl.loans import committee, writeoff
     from coopctl.members import kyc
@@ -26,3 +27,4 @@ def register_builtin() -> None:
     budgets.register_kinds()  # budget
     committee.register_kinds()  # loan
     payments.register_kinds()  # payment_assignment
+    dividends.register_kinds()  # dividend

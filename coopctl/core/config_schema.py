@@ -317,6 +317,22 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     #
     # --- dividends (issue 15) (add this context's sections here; keep the marker line)
+    "dividends": {
+        "reserve_percent": Key(
+            "percent",
+            "25",
+            "share of the year's surplus appropriated to the statutory reserve before any "
+            "dividend; set by each cooperative's law and by-laws (many state laws: 25%)",
+        ),
+        "wht_percent": Key(
+            "percent", "10", "withholding tax on dividends (Nigeria: 10%); rebates bear none"
+        ),
+        "default_pay_to": Key(
+            "str",
+            "savings",
+            "where a member's dividend goes without a preference: savings, shares or payable",
+        ),
+    },
     #
     # --- dormancy+erasure (issue 15) (add this context's sections here; keep the marker line)
     #

@@ -1,0 +1,1 @@
+"""Dividends and interest rebates: the surplus shared at the annual general meeting."""
