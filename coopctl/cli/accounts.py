@@ -231,3 +231,13 @@ def statement(
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     elif output is not None:
         message(f"wrote {output}")
+
+
+def _register_dormancy() -> None:
+    """``accounts reactivate`` lives in ``coopctl.cli.accounts_dormancy``."""
+    from coopctl.cli import accounts_dormancy
+
+    accounts_dormancy.register(app)
+
+
+_register_dormancy()

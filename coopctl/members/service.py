@@ -207,6 +207,7 @@ def member_summary(member: Member, cipher: Any, *, reveal: bool = False) -> dict
         "kyc_note": member.kyc_note,
         "kyc_by": member.kyc_by,
         "exited_on": member.exited_on,
+        "erased_on": member.erased_on,
         "created_by": member.created_by,
     }
     if reveal:

@@ -128,6 +128,10 @@ def _forecast(u: UnitOfWork, p: Params) -> Report:
     )
 
 
+def _dormant(u: UnitOfWork, p: Params) -> Report:
+    return _lazy("coopctl.deposits.dormancy_report", "build_dormant_report")(u, p.date(u))  # type: ignore[no-any-return]
+
+
 def _bank_rec(u: UnitOfWork, p: Params) -> Report:
     return _lazy("coopctl.recon.report", "pack_builder")(u, p)  # type: ignore[no-any-return]
 
@@ -214,6 +218,14 @@ BUILT_INS: dict[str, ReportSpec] = {
             "Expected loan collections plus average deposit flows, ahead.",
             "as_of",
             _forecast,
+        ),
+        ReportSpec(
+            "dormant",
+            "Dormant Accounts and Unclaimed Balances",
+            "Dormant savings accounts, their balances, and those unclaimed.",
+            "as_of",
+            _dormant,
+            in_pack=False,
         ),
         ReportSpec(
             "bank-reconciliation",
