@@ -187,6 +187,8 @@ def request_erasure(
 
 def erase(uow: UnitOfWork, member: Member, *, reference: str = "") -> dict[str, int]:
     """Destroy the member's personal data now (eligibility already checked)."""
+    if uow.dialect == "sqlite":  # zero the freed space, so no copy survives in the file
+        uow.session.connection().exec_driver_sql("PRAGMA secure_delete = ON")
     counts = destroy_personal_data(uow, member)
     uow.session.flush()
     audit.record(
