@@ -35,6 +35,7 @@ from coopctl.approvals.models import PendingAction
 from coopctl.approvals.registry import register
 from coopctl.core import audit
 from coopctl.core.db import UnitOfWork
+from coopctl.core.money import ZERO
 from coopctl.core.security import require
 from coopctl.members.errors import ErasureNotAllowedError
 from coopctl.members.lookup import get_member
@@ -111,7 +112,7 @@ def check_eligible(uow: UnitOfWork, member: Member) -> None:
 
     open_money = uow.session.scalars(
         select(Account.account_no).where(
-            Account.member_id == member.id, Account.status != "closed", Account.balance != 0
+            Account.member_id == member.id, Account.status != "closed", Account.balance != ZERO
         )
     ).all()
     if open_money:
