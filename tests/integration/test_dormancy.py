@@ -101,7 +101,7 @@ def test_idle_account_turns_dormant_refuses_withdrawals_until_reactivation_appro
     # Reactivation: asked by the teller, approved by a manager (never by the maker).
     asked = coop.ok(
         "accounts", "reactivate", ngozi, "--reason", "came with ID", operator="teller1", **day
-    )  # noqa: E501
+    )
     ap = asked["approval"]
     assert ap.startswith("AP") and asked["status"] == "dormant"
     r = coop.cli("postings", "withdraw", ngozi, "1,000.00", operator="teller1", **day)
