@@ -164,8 +164,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
                 "loan_disbursement",
                 "loan_repayment",
                 "standing_order",
+                "opening_balance",
             ],
-            "entry kinds that count as the member's own activity (not interest or charges)",
+            "entry kinds that count as the member's own activity (not interest or charges); "
+            "opening_balance: go-live balances restart the idle time",
         ),
         "wht_percent": Key("percent", "10", "withholding tax on savings interest (Nigeria: 10%)"),
     },

@@ -207,9 +207,10 @@ def member_summary(member: Member, cipher: Any, *, reveal: bool = False) -> dict
         "kyc_note": member.kyc_note,
         "kyc_by": member.kyc_by,
         "exited_on": member.exited_on,
-        "erased_on": member.erased_on,
         "created_by": member.created_by,
     }
+    if member.erased_on is not None:  # only erased members carry the key
+        d["erased_on"] = member.erased_on
     if reveal:
         d.update(
             phone=phone,

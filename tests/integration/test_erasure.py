@@ -187,7 +187,7 @@ def test_retention_job_submits_erasures_for_approval(coop: Coop, tmp_path: Path)
     waiting = coop.ok("approvals", "list", "--kind", "member_erasure", "--state", "pending")
     assert [a["subject"] for a in waiting] == [member_no]
     assert waiting[0]["maker"] == "system"
-    assert coop.ok("members", "show", member_no)["erased_on"] is None
+    assert "erased_on" not in coop.ok("members", "show", member_no)
     r = coop.cli("jobs", "run", "members.erase", "--format", "json", operator="system")
     assert r.exit_code == 0, r.stderr
     assert len(coop.ok("approvals", "list", "--kind", "member_erasure")) == 1
