@@ -11,11 +11,11 @@ from __future__ import annotations
 
 def register_builtin() -> None:
     from coopctl.budgets import service as budgets
-    from coopctl.deposits import teller
+    from coopctl.deposits import dormancy, teller
     from coopctl.dividends import service as dividends
     from coopctl.ledger import approvals as ledger_approvals
     from coopctl.loans import committee, writeoff
-    from coopctl.members import kyc
+    from coopctl.members import erasure, kyc
     from coopctl.payments import service as payments
     from coopctl.workflows import member_exit
 
@@ -28,3 +28,5 @@ def register_builtin() -> None:
     committee.register_kinds()  # loan
     payments.register_kinds()  # payment_assignment
     dividends.register_kinds()  # dividend
+    dormancy.register_kinds()  # account_reactivation
+    erasure.register_kinds()  # member_erasure

@@ -314,3 +314,13 @@ def advice(
         coopctl accounts advice A0000000021 -o advice-A0000000021.pdf
     """
     _fd_pdf(account_no, output, "advice")
+
+
+def _register_dormancy() -> None:
+    """``accounts reactivate`` lives in ``coopctl.cli.accounts_dormancy``."""
+    from coopctl.cli import accounts_dormancy
+
+    accounts_dormancy.register(app)
+
+
+_register_dormancy()

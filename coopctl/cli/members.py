@@ -358,6 +358,9 @@ def _register_exit() -> None:
     from coopctl.cli import member_exit
 
     member_exit.register_exit(app)
+    from coopctl.cli import member_erase
+
+    member_erase.register_erase(app)
 
 
 _register_exit()

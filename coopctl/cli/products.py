@@ -102,6 +102,13 @@ def add(
     early_withdrawal_penalty: Annotated[
         str | None, typer.Option(help="Fixed deposits: penalty % of an early withdrawal.")
     ] = None,
+    dormant_after_months: Annotated[
+        str | None,
+        typer.Option(help="Savings: idle months before dormant (0 = never; default [deposits])."),
+    ] = None,
+    dormant_interest: Annotated[
+        str | None, typer.Option(help="Savings: dormant accounts earn or none.")
+    ] = None,
     control_gl: Annotated[str | None, typer.Option(help="Control GL (default by kind).")] = None,
     interest_gl: Annotated[
         str | None, typer.Option(help="Interest expense GL (default 5100).")
@@ -174,7 +181,8 @@ def add(
         "withdrawals_per_month": withdrawals_per_month, "notice_days": notice_days,
         "price_per_share": price_per_share, "min_shares": min_shares, "term_days": term_days,
         "early_withdrawal_penalty": early_withdrawal_penalty, "control_gl": control_gl,
-        "interest_gl": interest_gl,
+        "interest_gl": interest_gl, "dormant_after_months": dormant_after_months,
+        "dormant_interest": dormant_interest,
     }  # fmt: skip
     loan_raw = {
         "method": method, "frequency": frequency, "min_term": min_term, "max_term": max_term,

@@ -194,6 +194,19 @@ def aging(as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table", output: OutputO
     _run("aging", fmt, output, _params(as_of, None, None))
 
 
+@app.command("dormant")
+def dormant(
+    as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table", output: OutputOpt = None
+) -> None:
+    """Dormant accounts and unclaimed balances ([deposits] unclaimed_after_years).
+
+    Example:
+
+        coopctl reports dormant --as-of 2026-11-30 --format csv
+    """
+    _run("dormant", fmt, output, _params(as_of, None, None))
+
+
 @app.command("par")
 def par(as_of: AsOfOpt = None, fmt: ReportFormatOpt = "table", output: OutputOpt = None) -> None:
     """Portfolio at risk.

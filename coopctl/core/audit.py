@@ -37,7 +37,13 @@ from coopctl.core.clock import utcnow
 GENESIS = "0" * 64
 KEYED = "hmac1"
 LEGACY = "sha256"
-PII_KEYS = {"bvn", "nin", "phone", "dob", "date_of_birth", "totp_secret", "secret", "password"}
+# Members' personal data never enters the log (the log is append-only and chained, so
+# nothing in it could be erased later: docs/members.md, "Retention and erasure").
+PII_KEYS = {
+    "bvn", "nin", "phone", "dob", "date_of_birth", "totp_secret", "secret", "password",
+    "first_name", "last_name", "other_names", "search_name", "member_name", "email",
+    "address", "staff_no", "kyc_note",
+}  # fmt: skip
 _PG_AUDIT_LOCK = 0x434F4F50  # "COOP"
 
 

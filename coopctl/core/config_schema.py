@@ -119,6 +119,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         roles=("manager", "admin", "loan_officer"),
     ),
     "members": {
+        "retention_years": Key(
+            "int",
+            6,
+            "years after exit before a member's personal data may be erased (NDPA 2023; "
+            "`members erase`)",
+        ),
         "min_age": Key("int", 18, "minimum age in years on the join date"),
         "required_documents": Key(
             "list[str]", ["id_card", "passport_photo"], "document kinds needed for KYC"
@@ -135,6 +141,34 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
     },
     "deposits": {
+        "dormant_after_months": Key(
+            "int",
+            12,
+            "months without member-initiated activity before a savings account turns dormant "
+            "(0 = never; a product's own value wins)",
+        ),
+        "dormant_interest": Key(
+            "str", "none", "dormant accounts: earn or none (a product's own value wins)"
+        ),
+        "unclaimed_after_years": Key(
+            "int", 6, "years dormant after which a balance is reported as unclaimed"
+        ),
+        "dormancy_activity_kinds": Key(
+            "list[str]",
+            [
+                "deposit",
+                "withdrawal",
+                "transfer",
+                "checkoff",
+                "gateway_payment",
+                "loan_disbursement",
+                "loan_repayment",
+                "standing_order",
+                "opening_balance",
+            ],
+            "entry kinds that count as the member's own activity (not interest or charges); "
+            "opening_balance: go-live balances restart the idle time",
+        ),
         "wht_percent": Key("percent", "10", "withholding tax on savings interest (Nigeria: 10%)"),
     },
     "checkoff": {
@@ -335,6 +369,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     #
     # --- dormancy+erasure (issue 15) (add this context's sections here; keep the marker line)
+    "approvals.account_reactivation": _approval(
+        None, "reactivations of dormant accounts", roles=("manager", "admin")
+    ),
+    "approvals.member_erasure": _approval(
+        None, "erasures of members' personal data (retention)", roles=("manager", "admin")
+    ),
     #
     # --- documents+agreements (issue 15) (add this context's sections here; keep the marker line)
     #

@@ -78,3 +78,12 @@ class CheckoffFileError(FileFormatError):
 class WithdrawalNoticeError(BusinessRuleError):
     """A withdrawal from a product with ``notice_days`` needs an open notice, given at least
     that many days before and for at least the amount, which the withdrawal uses up."""
+
+
+class DormantAccountError(AccountNotActiveError):
+    """No withdrawal or transfer leaves a dormant account until a checker has approved its
+    reactivation (``accounts reactivate``): an idle account is where fraud hides."""
+
+
+class AccountNotDormantError(InvalidStateError):
+    """Only a dormant account is reactivated."""

@@ -23,6 +23,7 @@ from coopctl.deposits.accounts_lookup import DEPOSIT_KINDS
 from coopctl.deposits.errors import (
     AccountNotActiveError,
     BelowMinimumBalanceError,
+    DormantAccountError,
     FixedDepositRuleError,
     MinimumOpeningBalanceError,
     PendingExitError,
@@ -144,6 +145,11 @@ def check_debit(
     if pending_exit(uow, member.id) is not None:
         raise PendingExitError(f"member {member.member_no} has an exit awaiting approval")
     details = details_of(uow, acct)
+    if acct.status == "dormant":
+        raise DormantAccountError(
+            f"account {acct.account_no} is dormant: withdrawals and transfers out wait for "
+            f"an approved reactivation (coopctl accounts reactivate {acct.account_no})"
+        )
     if acct.status != "active":
         raise AccountNotActiveError(f"account {acct.account_no} is {acct.status}")
     if acct.kind == "shares":

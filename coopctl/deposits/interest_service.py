@@ -185,9 +185,18 @@ def _compute(
     conn = s.connection()
     pg = uow.dialect == "postgresql"
     ph = "%s" if pg else "?"
+    from coopctl.deposits.dormancy_rules import earns_when_dormant
+
+    # Dormant accounts earn only when the product (else [deposits]) says ``earn``.
+    default = uow.settings["deposits"]["dormant_interest"]
+    earning = (
+        "('active','dormant')"
+        if earns_when_dormant(product.dormant_interest, default)
+        else "('active')"
+    )
     accts = conn.exec_driver_sql(
         "SELECT a.id, a.account_no FROM accounts a JOIN deposit_accounts d "
-        f"ON d.account_id = a.id WHERE d.product_id = {ph} AND a.status = 'active' "
+        f"ON d.account_id = a.id WHERE d.product_id = {ph} AND a.status IN {earning} "
         "ORDER BY a.id",
         (product.id,),
     ).fetchall()

@@ -73,6 +73,9 @@ class DepositProduct(Base):
     notice_days: Mapped[int] = mapped_column(Integer, default=0)
     price_per_share: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
     min_shares: Mapped[int] = mapped_column(Integer, default=0)
+    # Dormancy (docs/deposits.md): NULL = the [deposits] setting of the same name.
+    dormant_after_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dormant_interest: Mapped[str | None] = mapped_column(String(4), nullable=True)
     term_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     early_withdrawal_penalty: Mapped[Decimal] = mapped_column(Rate, default=Decimal("0"))
     control_gl_id: Mapped[int] = mapped_column(ForeignKey("gl_accounts.id"))
@@ -124,6 +127,30 @@ class DepositAccount(Base):
 
     account: Mapped[Account] = relationship(foreign_keys=[account_id])
     product: Mapped[DepositProduct] = relationship()
+
+
+DORMANCY_EVENTS = ("dormant", "reactivated")
+
+
+class DormancyEvent(Base):
+    """An account became dormant (the nightly ``deposits.dormancy`` step) or was
+    reactivated (an approved ``account_reactivation``). The account's current state is
+    ``accounts.status``; these rows are its history and the dates dormancy counts from."""
+
+    __tablename__ = "dormancy_events"
+    __table_args__ = (
+        CheckConstraint("event IN ('dormant','reactivated')", name="event_known"),
+        UniqueConstraint("account_id", "event", "on_date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("accounts.id"), index=True)
+    event: Mapped[str] = mapped_column(String(12))
+    on_date: Mapped[date] = mapped_column(Date)
+    last_activity: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reference: Mapped[str] = mapped_column(String(20), default="")  # AP… of a reactivation
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
 
 
 class CheckoffImport(Base):

@@ -57,6 +57,8 @@ class DepositOptions:
     early_withdrawal_penalty: Decimal = Decimal("0")  # percent of the amount withdrawn early
     control_gl: str | None = None
     interest_gl: str | None = None
+    dormant_after_months: int | None = None  # None: [deposits] dormant_after_months
+    dormant_interest: str | None = None  # earn | none; None: [deposits] dormant_interest
 
 
 def parse_rate(text: str | Decimal, *, field: str = "--rate") -> Decimal:
@@ -74,8 +76,13 @@ def parse_rate(text: str | Decimal, *, field: str = "--rate") -> Decimal:
 
 
 _MONEY_OPTS = ("min_interest_balance", "min_opening_balance", "min_balance", "price_per_share")
-_INT_OPTS = ("days_in_year", "withdrawals_per_month", "notice_days", "min_shares", "term_days")
-_TEXT_OPTS = ("interest_method", "posting_frequency", "control_gl", "interest_gl")
+_INT_OPTS = (
+    "days_in_year", "withdrawals_per_month", "notice_days", "min_shares", "term_days",
+    "dormant_after_months",
+)  # fmt: skip
+_TEXT_OPTS = (
+    "interest_method", "posting_frequency", "control_gl", "interest_gl", "dormant_interest",
+)  # fmt: skip
 
 
 def _int_opt(value: str, field: str) -> int:
@@ -155,6 +162,12 @@ def _validate(kind: str, o: DepositOptions) -> None:
             raise ProductOptionError("--price-per-share: required (more than zero) for shares")
     elif o.price_per_share is not None or o.min_shares:
         raise ProductOptionError("--price-per-share/--min-shares: only for shares products")
+    if o.dormant_interest is not None and o.dormant_interest not in ("earn", "none"):
+        raise ProductOptionError(f"--dormant-interest: {o.dormant_interest!r} is not earn or none")
+    if kind != "savings" and (o.dormant_after_months is not None or o.dormant_interest):
+        raise ProductOptionError(
+            "--dormant-after-months/--dormant-interest: only savings accounts become dormant"
+        )
     if kind == "fixed_deposit":
         if o.term_days is None or o.term_days <= 0:
             raise ProductOptionError("--term-days: required (more than zero) for fixed deposits")
@@ -217,6 +230,8 @@ def add_product(
         min_shares=options.min_shares,
         term_days=options.term_days,
         early_withdrawal_penalty=options.early_withdrawal_penalty,
+        dormant_after_months=options.dormant_after_months,
+        dormant_interest=options.dormant_interest,
         control_gl_id=control.id,
         interest_gl_id=interest.id,
         status="active",
@@ -266,6 +281,8 @@ def product_as_dict(p: DepositProduct) -> dict[str, Any]:
         "min_shares": p.min_shares,
         "term_days": p.term_days,
         "early_withdrawal_penalty": fmt_rate(p.early_withdrawal_penalty),
+        "dormant_after_months": p.dormant_after_months,
+        "dormant_interest": p.dormant_interest,
         "control_gl": p.control_gl.code,
         "interest_gl": p.interest_gl.code,
         "status": p.status,

@@ -38,3 +38,9 @@ class DocumentRejectedError(ValidationError):
 
 class DocumentIntegrityError(BusinessRuleError):
     """A stored document must still hash to the SHA-256 recorded when it was uploaded."""
+
+
+class ErasureNotAllowedError(BusinessRuleError):
+    """A member's personal data is destroyed only after they exited and the retention
+    period (``[members] retention_years``) has passed, with no money left on their
+    accounts — and only once."""

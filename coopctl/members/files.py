@@ -71,3 +71,29 @@ def remove_on_rollback(uow: UnitOfWork, path: Path) -> None:
         event.listen(uow.session, "after_soft_rollback", on_rollback)
         event.listen(uow.session, "after_commit", on_commit)
     pending.append(path)
+
+
+_DEL_KEY = "_files_to_remove_on_commit"
+
+
+def remove_on_commit(uow: UnitOfWork, path: Path) -> None:
+    """Remove ``path`` once this unit of work's transaction commits (nothing happens if it
+    rolls back): the row that pointed at the file goes in the same commit."""
+    pending: list[Path] | None = uow.__dict__.get(_DEL_KEY)
+    if pending is None:
+        pending = []
+        uow.__dict__[_DEL_KEY] = pending
+
+        def on_commit(_session: Any) -> None:
+            for p in pending:
+                p.unlink(missing_ok=True)
+            pending.clear()
+
+        def on_rollback(_session: Any, previous: Any) -> None:
+            if getattr(previous, "nested", False) or getattr(previous, "parent", None) is not None:
+                return
+            pending.clear()
+
+        event.listen(uow.session, "after_commit", on_commit)
+        event.listen(uow.session, "after_soft_rollback", on_rollback)
+    pending.append(path)

@@ -60,6 +60,9 @@ class Member(Base):
     kyc_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     joined_on: Mapped[date] = mapped_column(Date)
     exited_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Retention (docs/members.md): set when the personal data was destroyed.
+    erased_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    erased_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(64))
 

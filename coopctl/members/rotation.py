@@ -58,7 +58,10 @@ def reencryptor(name: str) -> Callable[[Reencryptor], Reencryptor]:
 @reencryptor("members")
 def _members(uow: UnitOfWork, old: FieldCipher, new: FieldCipher) -> int:
     n = 0
-    for m in uow.session.scalars(select(Member).order_by(Member.id)):
+    # An erased member has no personal data left to re-encrypt (and is frozen).
+    for m in uow.session.scalars(
+        select(Member).where(Member.erased_on.is_(None)).order_by(Member.id)
+    ):
         pii.reencrypt_member(old, new, m)
         n += 1
     return n
@@ -106,7 +109,9 @@ def new_path(key_file: Path) -> Path:
 
 def _probe(uow: UnitOfWork) -> tuple[str, str] | None:
     """One ciphertext (and its associated data) to tell which key the database uses."""
-    m = uow.session.scalars(select(Member).order_by(Member.id).limit(1)).first()
+    m = uow.session.scalars(
+        select(Member).where(Member.erased_on.is_(None)).order_by(Member.id).limit(1)
+    ).first()
     if m is not None:
         return m.phone_enc, pii.aad(m.member_no, "phone")
     token = uow.session.scalars(
@@ -266,7 +271,9 @@ def upgrade(uow: UnitOfWork) -> Upgrade:
 
 def _upgrade_members(uow: UnitOfWork, cipher: FieldCipher) -> int:
     n = 0
-    for m in uow.session.scalars(select(Member).order_by(Member.id)):
+    for m in uow.session.scalars(
+        select(Member).where(Member.erased_on.is_(None)).order_by(Member.id)
+    ):
         tokens = [getattr(m, f"{f}_enc") for f in pii.PII_FIELDS]
         if any(t and t.startswith("v1:") for t in tokens):
             pii.reencrypt_member(cipher, cipher, m)

@@ -209,6 +209,8 @@ def member_summary(member: Member, cipher: Any, *, reveal: bool = False) -> dict
         "exited_on": member.exited_on,
         "created_by": member.created_by,
     }
+    if member.erased_on is not None:  # only erased members carry the key
+        d["erased_on"] = member.erased_on
     if reveal:
         d.update(
             phone=phone,

@@ -132,6 +132,10 @@ def _accruals(u: UnitOfWork, p: Params) -> Report:
     return _lazy("coopctl.deposits.accrual_report", "build_interest_accruals")(u, p.date(u))  # type: ignore[no-any-return]
 
 
+def _dormant(u: UnitOfWork, p: Params) -> Report:
+    return _lazy("coopctl.deposits.dormancy_report", "build_dormant_report")(u, p.date(u))  # type: ignore[no-any-return]
+
+
 def _bank_rec(u: UnitOfWork, p: Params) -> Report:
     return _lazy("coopctl.recon.report", "pack_builder")(u, p)  # type: ignore[no-any-return]
 
@@ -225,6 +229,14 @@ BUILT_INS: dict[str, ReportSpec] = {
             "Interest payable (2210): fixed deposits and savings accruals not yet posted.",
             "as_of",
             _accruals,
+        ),
+        ReportSpec(
+            "dormant",
+            "Dormant Accounts and Unclaimed Balances",
+            "Dormant savings accounts, their balances, and those unclaimed.",
+            "as_of",
+            _dormant,
+            in_pack=False,
         ),
         ReportSpec(
             "bank-reconciliation",
