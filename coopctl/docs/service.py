@@ -62,7 +62,7 @@ def chosen_owner(
     member: str | None, loan: str | None, entry: str | None, general: bool
 ) -> tuple[str, str | None] | None:
     """The one owner named on the command line (type, number), or None for none."""
-    given = [
+    given: list[tuple[str, str | None]] = [
         (t, v) for t, v in (("member", member), ("loan", loan), ("entry", entry)) if v is not None
     ]
     if general:
