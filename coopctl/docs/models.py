@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+import coopctl.loans.models  # noqa: F401  (loans.id, journal_entries.id, members.id resolve)
 from coopctl.core.db import Base, BigId, UTCDateTime
 
 OWNER_TYPES = ("member", "loan", "entry", "general")

@@ -17,11 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from coopctl.core.db import Base, BigId, UTCDateTime
 
-# Member documents live in the one document store (coopctl.docs.models, table
-# ``documents``, owner_type 'member'); the old name stays for code that reads them.
-from coopctl.docs.models import Document as MemberDocument
-
-__all__ = ["KYC_STATUSES", "MEMBER_STATUSES", "Member", "MemberDocument", "MemberImport"]
+# Member documents live in the one document store: coopctl.docs.models.Document
+# (table ``documents``, owner_type 'member'; docs/documents.md).
 
 MEMBER_STATUSES = ("pending_kyc", "active", "suspended", "exited")
 KYC_STATUSES = ("pending", "approved", "rejected")
