@@ -312,3 +312,34 @@ def test_destroying_a_members_documents_keeps_shared_files_until_commit(
     out = tmp_path / "b.pdf"
     coop.ok("members", "docs", "get", theirs["doc_id"], "-o", out)
     assert out.read_bytes() == pdf("shared")
+
+
+def test_a_fresh_coopctl_process_files_and_reads_documents(coop: Coop, tmp_path: Path) -> None:
+    """The real executable, one process per command (the models a command needs load
+    on their own, not because an earlier command in this test process loaded them)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **coop.env("manager1")}
+    f = tmp_path / "by-laws.pdf"
+    f.write_bytes(pdf("fresh"))
+
+    def run(*args: Any) -> Any:
+        out = subprocess.run(
+            [sys.executable, "-m", "coopctl", *map(str, args), "--format", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    d = run("docs", "add", f, "--general", "--kind", "by_laws", "--title", "Bye-laws")
+    assert [r["doc_id"] for r in run("docs", "search", "--text", "bye")] == [d["doc_id"]]
+    back = tmp_path / "back.pdf"
+    run("docs", "get", d["doc_id"], "-o", back)
+    assert back.read_bytes() == pdf("fresh")
