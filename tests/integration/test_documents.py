@@ -343,3 +343,47 @@ def test_a_fresh_coopctl_process_files_and_reads_documents(coop: Coop, tmp_path:
     back = tmp_path / "back.pdf"
     run("docs", "get", d["doc_id"], "-o", back)
     assert back.read_bytes() == pdf("fresh")
+
+
+def test_doctor_and_encrypt_documents_cover_every_owner(
+    coop: Coop, tmp_path: Path, papers: dict[str, Any]
+) -> None:
+    """A store from before encryption: the loan's deed and the by-laws as plain files
+    named by SHA-256. `doctor` reports them; `security encrypt-documents` converts them."""
+    import os
+
+    from coopctl.core.security import document_cipher
+    from coopctl.members import doc_crypto
+
+    with coop.uow() as u:
+        cipher = document_cipher(u)
+    rows = coop.sql(
+        "SELECT sha256, address FROM documents WHERE owner_type IN ('loan', 'general') "
+        "AND title IN ('Land deed, Plot 14', 'Bye-laws (2019 edition)')"
+    )
+    assert len(rows) == 2
+    for sha, addr in rows:
+        enc = doc_crypto.store_path(coop.data_dir, addr)
+        with enc.open("rb") as fh:
+            plain = b"".join(cipher.decrypt_stream(fh, str(enc)))
+        dest = doc_crypto.store_path(coop.data_dir, sha)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(plain)
+        os.chmod(dest, 0o600)
+        enc.unlink()
+        coop.sql("UPDATE documents SET address = NULL, key_id = NULL WHERE sha256 = :s", s=sha)
+
+    def stored_problems() -> list[str]:
+        r = coop.cli("doctor", "--format", "json", operator="auditor1")
+        return [p["detail"] for p in r.json["problems"] if p["check"] == "documents_stored"]
+
+    found = stored_problems()
+    assert len(found) == 2 and all("stored unencrypted" in d for d in found)
+    assert any("loan:" in d for d in found) and any("general" in d for d in found)
+    coop.ok("security", "encrypt-documents")
+    assert stored_problems() == []
+    for f in stored(coop):
+        assert b"SECRET-PLAINTEXT" not in f.read_bytes()
+    out = tmp_path / "deed-back.pdf"
+    coop.ok("docs", "get", papers["deed"]["doc_id"], "-o", out)
+    assert out.read_bytes() == pdf("deed")
