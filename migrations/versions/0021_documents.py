@@ -29,6 +29,36 @@ depends_on = None
 _COMMON = "kind, version, sha256, size, mime, original_name, uploaded_by, uploaded_at, address, key_id"
 
 
+# A filed document's identity and content never change: a correction is a new version.
+# Only the storage columns (address, key_id: `security encrypt-documents`) may be set.
+_FIXED = "owner_type, owner_key, member_id, loan_id, entry_id, kind, title, version, sha256, size"
+_MESSAGE = "a filed document's owner, kind, title, version and content never change"
+SQLITE_TRIGGERS = [
+    f"""CREATE TRIGGER documents_identity_fixed BEFORE UPDATE OF {_FIXED} ON documents
+    WHEN (NEW.owner_type, NEW.owner_key, NEW.kind, NEW.title, NEW.version, NEW.sha256,
+          NEW.size) IS NOT (OLD.owner_type, OLD.owner_key, OLD.kind, OLD.title, OLD.version,
+          OLD.sha256, OLD.size)
+      OR NEW.member_id IS NOT OLD.member_id OR NEW.loan_id IS NOT OLD.loan_id
+      OR NEW.entry_id IS NOT OLD.entry_id
+    BEGIN SELECT RAISE(ABORT, '{_MESSAGE.replace("'", "''")}'); END""",
+]
+PG_TRIGGERS = [
+    f"""CREATE OR REPLACE FUNCTION coopctl_documents_guard() RETURNS trigger AS $$
+    BEGIN
+      IF (NEW.owner_type, NEW.owner_key, NEW.member_id, NEW.loan_id, NEW.entry_id, NEW.kind,
+          NEW.title, NEW.version, NEW.sha256, NEW.size)
+         IS DISTINCT FROM
+         (OLD.owner_type, OLD.owner_key, OLD.member_id, OLD.loan_id, OLD.entry_id, OLD.kind,
+          OLD.title, OLD.version, OLD.sha256, OLD.size) THEN
+        RAISE EXCEPTION '{_MESSAGE.replace("'", "''")}';
+      END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER documents_identity_fixed BEFORE UPDATE ON documents
+    FOR EACH ROW EXECUTE FUNCTION coopctl_documents_guard()""",
+]
+
+
 def _bump_sequence(table: str) -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
@@ -90,6 +120,9 @@ def upgrade() -> None:
         f"NULL, '', {day}, {_COMMON} FROM member_documents"
     )
     _bump_sequence("documents")
+    pg = op.get_bind().dialect.name == "postgresql"
+    for sql in PG_TRIGGERS if pg else SQLITE_TRIGGERS:
+        op.execute(sql)
     with op.batch_alter_table("member_documents", schema=None) as batch_op:
         batch_op.drop_index(op.f("ix_member_documents_address"))
         batch_op.drop_index(batch_op.f("ix_member_documents_sha256"))
@@ -129,6 +162,11 @@ def downgrade() -> None:
         "WHERE owner_type = 'member' AND title = ''"
     )
     _bump_sequence("member_documents")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS documents_identity_fixed ON documents")
+        op.execute("DROP FUNCTION IF EXISTS coopctl_documents_guard()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS documents_identity_fixed")
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_documents_sha256"))
         batch_op.drop_index(batch_op.f("ix_documents_owner_key"))

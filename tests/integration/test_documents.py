@@ -387,3 +387,20 @@ def test_doctor_and_encrypt_documents_cover_every_owner(
     out = tmp_path / "deed-back.pdf"
     coop.ok("docs", "get", papers["deed"]["doc_id"], "-o", out)
     assert out.read_bytes() == pdf("deed")
+
+
+def test_the_database_keeps_a_filed_documents_identity(coop: Coop, papers: dict[str, Any]) -> None:
+    """Triggers (both databases): owner, kind, title, version and content of a filed
+    document never change; only the storage columns may (encrypt-documents)."""
+    doc_id = papers["receipt"]["doc_id"]
+    for change in (
+        "title = 'Something else'",
+        "version = 9",
+        "sha256 = 'ab'",
+        "kind = 'invoice'",
+        "owner_type = 'general', owner_key = 'general', entry_id = NULL",
+    ):
+        with pytest.raises(Exception, match="never change"):
+            coop.sql(f"UPDATE documents SET {change} WHERE id = :i", i=doc_id)
+    coop.sql("UPDATE documents SET key_id = key_id, address = address WHERE id = :i", i=doc_id)
+    assert coop.ok("docs", "list", "--entry", papers["entry_no"])[0]["title"] == "Generator fuel"
