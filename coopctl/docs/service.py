@@ -291,25 +291,46 @@ def _visible_types(uow: UnitOfWork) -> list[str]:
     return [t for t, p in PERMISSIONS.items() if has_permission(uow.operator, p["view"])]
 
 
-def _rows(uow: UnitOfWork, docs: list[Document]) -> list[dict[str, Any]]:
-    """Rows with the owner's number and whether each is the latest of its series."""
-    if not docs:
-        return []
-    refs = _refs(uow, docs)
-    keys = {d.owner_key for d in docs}
-    latest: dict[tuple[str, str, str], int] = {
-        (o, k, t): v
-        for o, k, t, v in uow.session.execute(
-            select(Document.owner_key, Document.kind, Document.title, func.max(Document.version))
-            .where(Document.owner_key.in_(keys))
-            .group_by(Document.owner_key, Document.kind, Document.title)
-        ).tuples()
-    }
-    return [
-        as_dict(d, refs[d.id])
-        | {"latest": d.version == latest.get((d.owner_key, d.kind, d.title), d.version)}
-        for d in docs
-    ]
+def _rows(uow: UnitOfWork, where: list[Any], order: list[Any]) -> list[dict[str, Any]]:
+    """The documents matching ``where``, with their owner's number and whether each is
+    the latest version of its series: one query (outer joins to the owners, a grouped
+    subquery for the latest version), however many documents and owners there are."""
+    from sqlalchemy import and_
+
+    from coopctl.ledger.models import entry_no_of
+    from coopctl.loans.models import Loan
+    from coopctl.members.models import Member
+
+    latest = (
+        select(
+            Document.owner_key,
+            Document.kind,
+            Document.title,
+            func.max(Document.version).label("v"),
+        )
+        .group_by(Document.owner_key, Document.kind, Document.title)
+        .subquery()
+    )
+    stmt = (
+        select(Document, Member.member_no, Loan.loan_no, latest.c.v)
+        .outerjoin(Member, Member.id == Document.member_id)
+        .outerjoin(Loan, Loan.id == Document.loan_id)
+        .join(
+            latest,
+            and_(
+                latest.c.owner_key == Document.owner_key,
+                latest.c.kind == Document.kind,
+                latest.c.title == Document.title,
+            ),
+        )
+        .where(*where)
+        .order_by(*order)
+    )
+    out = []
+    for doc, member_no, loan_no, last in uow.session.execute(stmt).tuples():
+        ref = member_no or loan_no or (entry_no_of(doc.entry_id) if doc.entry_id else None)
+        out.append(as_dict(doc, ref) | {"latest": doc.version == last})
+    return out
 
 
 def list_documents(
@@ -328,20 +349,14 @@ def list_documents(
         where = [Document.owner_type.in_(types)]
     if kind is not None:
         where.append(Document.kind == store.normalise_kind(kind))
-    docs = list(
-        uow.session.scalars(
-            select(Document)
-            .where(*where)
-            .order_by(
-                Document.owner_type,
-                Document.owner_key,
-                Document.kind,
-                Document.title,
-                Document.version,
-            )
-        )
-    )
-    return _rows(uow, docs)
+    order = [
+        Document.owner_type,
+        Document.owner_key,
+        Document.kind,
+        Document.title,
+        Document.version,
+    ]
+    return _rows(uow, where, order)
 
 
 def search(
@@ -376,12 +391,7 @@ def search(
         where.append(Document.added_on >= date_from)
     if date_to is not None:
         where.append(Document.added_on <= date_to)
-    docs = list(
-        uow.session.scalars(
-            select(Document).where(*where).order_by(Document.added_on.desc(), Document.id.desc())
-        )
-    )
-    return _rows(uow, docs)
+    return _rows(uow, where, [Document.added_on.desc(), Document.id.desc()])
 
 
 def parse_doc_id(text: str) -> int:
