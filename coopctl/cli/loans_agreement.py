@@ -20,6 +20,12 @@ def agreement(
         Path, typer.Option("--output", "-o", help="Write here: FILE.pdf (or FILE.html).")
     ],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    attach: Annotated[
+        bool,
+        typer.Option(
+            "--attach", help="Also file the PDF with the loan's documents (loans.manage)."
+        ),
+    ] = False,
     fmt: FormatOpt = "table",
 ) -> None:
     """Write the loan's offer letter and agreement: terms, charges, the repayment
@@ -29,16 +35,32 @@ def agreement(
     cooperative overrides it with [reports] templates_dir (see docs/loans.md). Before
     disbursement the schedule is projected from the business date. An existing file
     is kept unless --force; a name ending in .html gives the HTML instead of a PDF.
+    With --attach the PDF is also filed as the loan's document (kind loan_agreement;
+    a changed agreement becomes a new version).
 
     Example:
 
         coopctl loans agreement L00000007 -o agreements/L00000007.pdf
     """
+    from coopctl.core.errors import ValidationError
     from coopctl.loans import agreement as agreement_mod
 
-    with uow("loans.view") as u:
+    if attach and output.suffix.lower() in (".html", ".htm"):
+        raise ValidationError("--attach files the PDF: give -o FILE.pdf")
+    with uow("loans.manage" if attach else "loans.view") as u:
+        existed = output.exists()
         data = agreement_mod.write(u, loan_no, output, force=force)
+        if attach:
+            try:
+                data["doc_id"] = agreement_mod.attach(u, data["loan_no"], output)
+                u.commit()
+            except BaseException:
+                if not existed:  # a failed command leaves nothing behind
+                    output.unlink(missing_ok=True)
+                raise
     message(f"loan {data['loan_no']}: agreement written to {output}")
+    if attach:
+        message(f"filed with the loan's documents as document {data['doc_id']}")
     emit(data, fmt)
 
 

@@ -205,3 +205,15 @@ def write(uow: UnitOfWork, loan_no: str, output: Path, *, force: bool = False) -
         "format": kind,
         "output": str(output),
     }
+
+
+ATTACH_KIND = "loan_agreement"
+ATTACH_TITLE = "Offer letter and agreement"
+
+
+def attach(uow: UnitOfWork, loan_no: str, pdf: Path) -> int:
+    """File the written PDF with the loan's documents (loans.manage); the document id."""
+    from coopctl.docs import service as docs
+
+    res = docs.add(uow, ("loan", loan_no), pdf, ATTACH_KIND, ATTACH_TITLE)
+    return res.document.id

@@ -150,3 +150,24 @@ def test_a_cooperative_overrides_the_template(coop: Coop, tmp_path: Path) -> Non
         f"<html><body><h1>Our own offer</h1><p>{loan_no} for Adaeze Okafor: 130,800.00</p>"
         "</body></html>"
     )
+
+
+def test_attach_files_the_agreement_with_the_loans_documents(coop: Coop, tmp_path: Path) -> None:
+    c = cast(coop)
+    loan_no = str(apply(coop, c.borrower.member_no, "120000", TERM, "LN-FLAT")["loan_no"])
+    out = tmp_path / "signed-copy.pdf"
+    r = coop.cli("loans", "agreement", loan_no, "-o", out, "--attach", operator="auditor1")
+    assert r.exit_code == 4 and not out.exists()  # filing needs loans.manage
+    data = coop.ok("loans", "agreement", loan_no, "-o", out, "--attach", operator="officer1")
+    (doc,) = coop.ok("docs", "list", "--loan", loan_no)
+    assert doc["doc_id"] == data["doc_id"]
+    assert (doc["kind"], doc["title"], doc["version"]) == (
+        "loan_agreement",
+        "Offer letter and agreement",
+        1,
+    )
+    back = tmp_path / "back.pdf"
+    coop.ok("docs", "get", doc["doc_id"], "-o", back, operator="officer1")
+    assert back.read_bytes() == out.read_bytes()
+    r = coop.cli("loans", "agreement", loan_no, "-o", tmp_path / "a.html", "--attach")
+    assert r.exit_code == 2 and not (tmp_path / "a.html").exists()
