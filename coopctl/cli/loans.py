@@ -458,11 +458,13 @@ def reschedule(
 
 
 def _register_extra() -> None:
+    from coopctl.cli.loans_agreement import register_agreement
     from coopctl.cli.loans_guarantors import guarantors_app
     from coopctl.cli.loans_provision import register_provision
 
     app.add_typer(guarantors_app, name="guarantors")
     register_provision(app)
+    register_agreement(app)
 
 
 _register_extra()

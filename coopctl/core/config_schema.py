@@ -377,6 +377,27 @@ SCHEMA: dict[str, dict[str, Key]] = {
     ),
     #
     # --- documents+agreements (issue 15) (add this context's sections here; keep the marker line)
+    "documents": {
+        "max_document_bytes": Key(
+            "int",
+            25_000_000,
+            "largest loan, entry or general document accepted (member documents: [members])",
+        ),
+        "allowed_document_types": Key(
+            "list[str]",
+            ["application/pdf", "image/jpeg", "image/png"],
+            "sniffed MIME types accepted for loan, entry and general documents",
+        ),
+    },
+    "loans.agreement": {
+        "template": Key(
+            "str",
+            "loan_agreement.html.j2",
+            "template of `loans agreement` in <[reports] templates_dir>/templates/ "
+            "(else the shipped one)",
+        ),
+        "signatory_title": Key("str", "Secretary", "who signs the offer for the cooperative"),
+    },
     #
     # --- scale (issue 16) (add this context's sections here; keep the marker line)
     #

@@ -75,6 +75,8 @@ _MATRIX: dict[str, str] = {
     "dividends.declare":     "AMC",
     "dividends.approve":     "AM",
     "dividends.preference":  "AMT",
+    "docs.view":             "AMCLU",
+    "docs.manage":           "AM",
     "jobs.view":             "AMCU",
     "jobs.run":              "AMCS",
     "backup.manage":         "AS",
@@ -149,6 +151,14 @@ def require(operator: object, permission: str) -> None:
     if role is None or permission not in permissions_of(role):
         name = getattr(operator, "username", "?")
         raise PermissionDeniedError(f"operator {name!r} ({role}) lacks permission {permission}")
+
+
+def has_permission(operator: object, permission: str) -> bool:
+    """Whether ``operator`` holds ``permission`` (for filtering what a list shows)."""
+    if permission not in _MATRIX:
+        raise AssertionError(f"undeclared permission {permission!r}")
+    role = getattr(operator, "role", None)
+    return role is not None and permission in permissions_of(role)
 
 
 def require_any_role(operator: object, roles: Iterable[str], what: str) -> None:

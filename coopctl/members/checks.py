@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from coopctl.core import crypto
 from coopctl.core.checks import Problem, check
+from coopctl.docs.models import Document
 from coopctl.members.doc_crypto import store_path
-from coopctl.members.models import Member, MemberDocument
+from coopctl.members.models import Member
 
 _CHUNK = 1 << 20
 
@@ -46,21 +47,23 @@ def _decrypted_hashes(cipher: Any, path: Path) -> tuple[str, str] | str:
 
 @check("documents_stored", group="members")
 def documents_stored(s: Session) -> list[Problem]:
-    """Every member document's file exists, decrypts and matches its SHA-256 and address;
-    plain (unencrypted) stored files are reported too."""
+    """Every document's file (member, loan, entry and general documents: one store)
+    exists, decrypts and matches its SHA-256 and address; plain (unencrypted) stored
+    files are reported too."""
     data_dir = s.info.get("data_dir")
     if not data_dir:
         return []
     cipher = s.info.get("document_cipher")
     rows = s.execute(
-        select(MemberDocument, Member.member_no)
-        .join(Member, Member.id == MemberDocument.member_id)
-        .order_by(MemberDocument.id)
+        select(Document, Member.member_no)
+        .outerjoin(Member, Member.id == Document.member_id)
+        .order_by(Document.id)
     ).all()
     seen: dict[str, tuple[str, str] | str | None] = {}  # file name → result
     out = []
     for doc, member_no in rows:
-        what = f"document {doc.id} (member {member_no}, {doc.kind} v{doc.version})"
+        owner = f"member {member_no}" if member_no else doc.owner_key
+        what = f"document {doc.id} ({owner}, {doc.kind} v{doc.version})"
         name = doc.address or doc.sha256
         path = store_path(Path(data_dir), name)
         if name not in seen:

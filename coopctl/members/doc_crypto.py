@@ -28,9 +28,9 @@ from sqlalchemy import select
 
 from coopctl.core import audit, crypto
 from coopctl.core.db import UnitOfWork
+from coopctl.docs.models import Document
 from coopctl.members.errors import DocumentIntegrityError, DocumentRejectedError
 from coopctl.members.files import fsync_dir, remove_on_rollback
-from coopctl.members.models import MemberDocument
 
 
 def store_path(data_dir: Path, name: str) -> Path:
@@ -45,8 +45,9 @@ def encrypted_size(size: int) -> int:
 class _Tee:
     """A reader that hashes and counts what passes through, refusing past ``limit``."""
 
-    def __init__(self, fh: BinaryIO, hasher: Any, limit: int, name: str) -> None:
+    def __init__(self, fh: BinaryIO, hasher: Any, limit: int, name: str, setting: str) -> None:
         self.fh, self.hasher, self.limit, self.name = fh, hasher, limit, name
+        self.setting = setting
         self.sha = hashlib.sha256()
         self.size = 0
 
@@ -56,7 +57,7 @@ class _Tee:
         if self.size > self.limit:
             raise DocumentRejectedError(
                 f"FILE: {self.name} is larger than the limit of {self.limit:,} bytes "
-                "(members.max_document_bytes)"
+                f"({self.setting})"
             )
         self.sha.update(data)
         self.hasher.update(data)
@@ -72,7 +73,12 @@ class Ingested:
 
 
 def ingest(
-    data_dir: Path, cipher: crypto.DocumentCipher, src: BinaryIO, name: str, limit: int
+    data_dir: Path,
+    cipher: crypto.DocumentCipher,
+    src: BinaryIO,
+    name: str,
+    limit: int,
+    setting: str = "members.max_document_bytes",
 ) -> Ingested:
     """Encrypt ``src`` into a temporary file inside the store (0600, fsync'd)."""
     folder = data_dir / "documents"
@@ -80,7 +86,7 @@ def ingest(
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming.")
     try:
         with os.fdopen(fd, "wb") as out:
-            tee = _Tee(src, cipher.address_hasher(), limit, name)
+            tee = _Tee(src, cipher.address_hasher(), limit, name, setting)
             cipher.encrypt_stream(tee, out)  # type: ignore[arg-type]
             out.flush()
             os.fsync(out.fileno())
@@ -107,7 +113,7 @@ def place(uow: UnitOfWork, ing: Ingested) -> bool:
     return True
 
 
-def plaintext(uow: UnitOfWork, doc: MemberDocument) -> Iterator[bytes]:
+def plaintext(uow: UnitOfWork, doc: Document) -> Iterator[bytes]:
     """The document's bytes, chunk by chunk, checked against its SHA-256 (and keyed
     address) at the end: the caller must not use the output before the iterator ends."""
     from coopctl.core.security import document_cipher
@@ -155,10 +161,10 @@ def plaintext(uow: UnitOfWork, doc: MemberDocument) -> Iterator[bytes]:
 def legacy_hashes(uow: UnitOfWork) -> list[str]:
     """SHA-256s of plain stored files still referenced by a row (oldest first)."""
     rows = uow.session.scalars(
-        select(MemberDocument.sha256)
-        .where(MemberDocument.address.is_(None))
-        .group_by(MemberDocument.sha256)
-        .order_by(MemberDocument.sha256)
+        select(Document.sha256)
+        .where(Document.address.is_(None))
+        .group_by(Document.sha256)
+        .order_by(Document.sha256)
     )
     return list(rows)
 
@@ -189,9 +195,7 @@ def convert_one(uow: UnitOfWork, sha256: str) -> int:
     place(uow, ing)
     rows = list(
         uow.session.scalars(
-            select(MemberDocument).where(
-                MemberDocument.sha256 == sha256, MemberDocument.address.is_(None)
-            )
+            select(Document).where(Document.sha256 == sha256, Document.address.is_(None))
         )
     )
     for doc in rows:
@@ -200,7 +204,7 @@ def convert_one(uow: UnitOfWork, sha256: str) -> int:
     audit.record(
         uow,
         "document.encrypt",
-        "member_document",
+        "document",
         ",".join(str(d.id) for d in rows),
         after={"rows": len(rows), "key_id": cipher.key_id},
     )
@@ -221,7 +225,7 @@ def remove_plain(uow: UnitOfWork) -> list[Path]:
             if crypto.is_encrypted_document(fh.read(len(crypto.DOC_MAGIC))):
                 continue
         converted = uow.session.scalars(
-            select(MemberDocument.id).where(MemberDocument.sha256 == path.name).limit(1)
+            select(Document.id).where(Document.sha256 == path.name).limit(1)
         ).first()
         if converted is not None:  # only files that were documents, now encrypted
             path.unlink()

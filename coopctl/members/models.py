@@ -8,16 +8,17 @@ from datetime import date, datetime
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coopctl.core.db import Base, BigId, UTCDateTime
+
+# Member documents live in the one document store: coopctl.docs.models.Document
+# (table ``documents``, owner_type 'member'; docs/documents.md).
 
 MEMBER_STATUSES = ("pending_kyc", "active", "suspended", "exited")
 KYC_STATUSES = ("pending", "approved", "rejected")
@@ -65,28 +66,6 @@ class Member(Base):
     erased_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(64))
-
-
-class MemberDocument(Base):
-    """A KYC document, stored content-addressed under the data folder."""
-
-    __tablename__ = "member_documents"
-    __table_args__ = (UniqueConstraint("member_id", "kind", "version"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    version: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
-    size: Mapped[int] = mapped_column(Integer)
-    mime: Mapped[str] = mapped_column(String(100))
-    original_name: Mapped[str] = mapped_column(String(255))
-    uploaded_by: Mapped[str] = mapped_column(String(64))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Encrypted store: the keyed address (HMAC of the plaintext; the file name) and
-    # the document key id. Both NULL: a plain file stored under its SHA-256 (legacy).
-    address: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class MemberImport(Base):

@@ -64,7 +64,7 @@ def test_no_stored_file_contains_the_uploaded_png(coop: Coop, tmp_path: Path) ->
 def test_tampered_or_swapped_files_are_refused(coop: Coop, tmp_path: Path) -> None:
     a = upload(coop, tmp_path, png(70_000))
     b = upload(coop, tmp_path, png(1_000), phone="08051112222")
-    addr = dict(coop.sql("SELECT id, address FROM member_documents"))
+    addr = dict(coop.sql("SELECT id, address FROM documents"))
     pa, pb = (
         coop.data_dir / "documents" / addr[d["doc_id"]][:2] / addr[d["doc_id"]] for d in (a, b)
     )

@@ -53,7 +53,7 @@ def test_full_disk_during_docs_add_is_one_clear_line(
     assert r.stderr.count("\n") == 1 and "no space left on the device" in r.stderr
     assert "Traceback" not in r.stderr
     assert {p for p in coop.data_dir.rglob("*") if p.is_file()} == before  # no partial file
-    assert coop.sql("SELECT COUNT(*) FROM member_documents")[0][0] == 0
+    assert coop.sql("SELECT COUNT(*) FROM documents")[0][0] == 0
 
 
 def test_concurrent_init_on_postgresql_loser_gets_a_clear_refusal(empty_db: Coop) -> None:

@@ -89,7 +89,7 @@ def test_documents_are_stored_once_by_hash_and_versioned(coop: Coop, tmp_path: P
         ("id_card", 2, True),
         ("utility_bill", 1, True),
     ]
-    assert count(coop, "member_documents") == 4
+    assert count(coop, "documents") == 4
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_size_and_type_limits(
     audit = count(coop, "audit_log")
     r = coop.cli("members", "docs", "add", no, f, "--kind", "id_card", operator="teller1", **env)
     assert r.exit_code == 2 and "FILE" in r.stderr and reason in r.stderr
-    assert count(coop, "member_documents") == 0 and count(coop, "audit_log") == audit
+    assert count(coop, "documents") == 0 and count(coop, "audit_log") == audit
     assert stored(coop) == []
 
 
@@ -151,7 +151,7 @@ def test_bad_arguments(coop: Coop, tmp_path: Path) -> None:
     assert r.exit_code == 4
     assert coop.cli("members", "docs", "get", "abc", "-o", tmp_path / "o").exit_code == 2
     assert coop.cli("members", "docs", "get", "999", "-o", tmp_path / "o").exit_code == 3
-    assert count(coop, "member_documents") == 0
+    assert count(coop, "documents") == 0
 
 
 def test_a_rolled_back_upload_leaves_no_file(coop: Coop, tmp_path: Path) -> None:
@@ -164,14 +164,14 @@ def test_a_rolled_back_upload_leaves_no_file(coop: Coop, tmp_path: Path) -> None
         assert len(stored(coop)) == 1
         # leaving without commit = the transaction failed
     assert stored(coop) == []
-    assert count(coop, "member_documents") == 0
+    assert count(coop, "documents") == 0
     # a file that other rows already use is never removed by a rollback
     coop.ok("members", "docs", "add", other, f, "--kind", "id_card", operator="teller1")
     with coop.uow("teller1") as u:
         res = documents.add_document(u, no, f, "id_card")
         assert res.created and not res.file_written
     assert len(stored(coop)) == 1
-    assert count(coop, "member_documents") == 1
+    assert count(coop, "documents") == 1
 
 
 def test_get_copies_the_document_after_checking_its_hash(coop: Coop, tmp_path: Path) -> None:

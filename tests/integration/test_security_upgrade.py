@@ -89,7 +89,7 @@ def make_legacy(coop: Coop) -> None:
             t=_v1(key, str(cipher.decrypt(t, context="totp")), "totp"), i=oid,
         )  # fmt: skip
     # 2. plain documents named by SHA-256
-    for sha, addr in set(coop.sql("SELECT sha256, address FROM member_documents")):
+    for sha, addr in set(coop.sql("SELECT sha256, address FROM documents")):
         enc = doc_crypto.store_path(coop.data_dir, addr)
         with enc.open("rb") as fh:
             plain = b"".join(dcipher.decrypt_stream(fh, str(enc)))
@@ -98,7 +98,7 @@ def make_legacy(coop: Coop) -> None:
         dest.write_bytes(plain)
         os.chmod(dest, 0o600)
         enc.unlink()
-    coop.sql("UPDATE member_documents SET address = NULL, key_id = NULL")
+    coop.sql("UPDATE documents SET address = NULL, key_id = NULL")
     # 3. no key checks, no audit key, no anchors; 4. a plain SHA-256 chain
     coop.sql("DELETE FROM key_checks")
     (coop.data_dir / "audit.key").unlink()
@@ -138,7 +138,7 @@ def test_a_legacy_cooperative_keeps_working_then_upgrades(coop: Coop, tmp_path: 
     coop.ok("members", "add", "--first-name", "Ade", "--last-name", "Bo", "--phone",
             "08051112222", operator="teller1")  # fmt: skip
     assert coop.ok("audit", "verify")["ok"] is True
-    doc_id = coop.sql("SELECT MIN(id) FROM member_documents")[0][0]
+    doc_id = coop.sql("SELECT MIN(id) FROM documents")[0][0]
     out = tmp_path / "legacy.pdf"
     coop.ok("members", "docs", "get", doc_id, "-o", out, operator="manager1")
     assert out.read_bytes() == PDF
@@ -214,7 +214,7 @@ def test_encrypt_documents_resumes_after_an_interruption(coop: Coop, tmp_path: P
     coop.ok("members", "docs", "add", no, f, "--kind", "bank_statement", operator="teller1")
     make_legacy(coop)
     coop.ok("security", "upgrade")
-    shas = sorted({s for (s,) in coop.sql("SELECT sha256 FROM member_documents")})
+    shas = sorted({s for (s,) in coop.sql("SELECT sha256 FROM documents")})
     # the first file was converted and committed, then the process died (plain file left)
     with coop.uow("admin") as u:
         doc_crypto.convert_one(u, shas[0])

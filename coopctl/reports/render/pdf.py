@@ -164,6 +164,13 @@ def _stylesheet(folders: tuple[str, ...]) -> str:
     return ""
 
 
+def template_environment(templates_dir: Path | None = None) -> tuple[Any, Path, str]:
+    """(Jinja2 environment, base folder, stylesheet) for documents other than reports
+    (the loan agreement): the same override folder and fall-back, autoescape on."""
+    folders = _folders(templates_dir)
+    return _environment(folders), templates_path(templates_dir), _stylesheet(folders)
+
+
 def _logo_uri(logo_path: str | None) -> str | None:
     if not logo_path:
         return None

@@ -1,0 +1,1 @@
+"""Documents attached to members, loans, journal entries or the cooperative itself."""
