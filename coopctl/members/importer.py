@@ -32,7 +32,7 @@ from coopctl.core.security import require
 from coopctl.core.sequences import Counter, next_value
 from coopctl.members import pii
 from coopctl.members.models import Member, MemberImport
-from coopctl.members.service import build_member, record_added
+from coopctl.members.service import build_member, record_added_many
 from coopctl.members.validate import MemberData, validate_fields
 
 COLUMNS = (
@@ -274,8 +274,7 @@ def import_members(uow: UnitOfWork, path: Path, *, dry_run: bool = False) -> Imp
     ]
     uow.session.add_all(members)
     uow.session.flush()
-    for m in members:
-        record_added(uow, m, import_sha256=sha)
+    record_added_many(uow, members, import_sha256=sha)
     uow.session.add(
         MemberImport(
             sha256=sha,

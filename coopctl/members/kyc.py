@@ -65,6 +65,21 @@ def request_approval(uow: UnitOfWork, member: Member) -> PendingAction | None:
     )
 
 
+def request_approvals(uow: UnitOfWork, members: list[Member]) -> int:
+    """:func:`request_approval` for many new members at once (``members import``);
+    returns how many approvals were submitted."""
+    if not members or engine.rule_for(uow, KIND) is None:
+        return 0
+    makers = {m.created_by for m in members}
+    n = 0
+    for maker in sorted(makers):
+        items = [
+            (m.member_no, {"member_no": m.member_no}) for m in members if m.created_by == maker
+        ]
+        n += len(engine.submit_many(uow, kind=KIND, items=items, maker=maker))
+    return n
+
+
 # --- the engine's side -------------------------------------------------------------------
 def _check(uow: UnitOfWork, action: PendingAction) -> None:
     member = get_member(uow, action.subject, lock=True)
