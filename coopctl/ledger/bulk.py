@@ -36,6 +36,7 @@ from typing import Any
 
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
+from coopctl.core.gc_pause import gc_paused
 from coopctl.core.errors import (
     BusinessRuleError,
     CoopError,
@@ -79,7 +80,11 @@ def post_many(uow: UnitOfWork, drafts: Sequence[EntryDraft], *, route: str = "au
     ``route``: ``auto`` (COPY on PostgreSQL, multi-row INSERTs on SQLite), or force
     ``copy`` (PostgreSQL only) / ``executemany``.
     """
-    drafts = list(drafts)
+    with gc_paused():
+        return _post_many(uow, list(drafts), route)
+
+
+def _post_many(uow: UnitOfWork, drafts: list[EntryDraft], route: str) -> BulkResult:
     if route not in ROUTES:
         raise ValueError(f"route must be one of {ROUTES}, not {route!r}")
     pg = uow.dialect == "postgresql"
@@ -191,6 +196,23 @@ def _validate_all(uow: UnitOfWork, drafts: list[EntryDraft]) -> rules.EntryScree
             ]  # fmt: skip
             screen.debits[i] = sum(x[2] for x in screen.lines[i])  # type: ignore[union-attr]
     return screen
+
+
+def _validate(uow: UnitOfWork, n: int, d: EntryDraft) -> Decimal:
+    """The ``entry`` rules on one draft; errors name the draft (position and key)."""
+    where = f"draft {n}" + (f" ({d.idempotency_key})" if d.idempotency_key else "")
+    summary = rules.summarise(d.kind, d.lines)
+    try:
+        rules.check_entry(summary)
+    except CoopError as exc:
+        named = type(exc)(f"{where}: {exc.message}", details=exc.details)
+        named.rule = getattr(exc, "rule", None)  # type: ignore[attr-defined]
+        raise named from None
+    if d.reverses_id is not None:
+        raise ValidationError(f"{where}: reversals are posted with reverse(), not in bulk")
+    if _needs_approval(uow, d, summary.debits):
+        raise ApprovalRequiredError(f"{where}: {d.approval_kind} needs a checker; use post()")
+    return summary.debits
 
 
 def _check_lines(drafts: list[EntryDraft], todo: list[int], facts: Facts) -> None:

@@ -28,6 +28,7 @@ from coopctl.core import audit, clock, ids
 from coopctl.core.context import cipher_for
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import FileFormatError
+from coopctl.core.gc_pause import gc_paused
 from coopctl.core.security import require
 from coopctl.core.sequences import Counter, next_value
 from coopctl.members import pii
@@ -226,6 +227,11 @@ def _reserve_numbers(uow: UnitOfWork, n: int) -> list[str]:
 
 def import_members(uow: UnitOfWork, path: Path, *, dry_run: bool = False) -> ImportResult:
     require(uow.operator, "members.manage")
+    with gc_paused():
+        return _import_members(uow, path, dry_run=dry_run)
+
+
+def _import_members(uow: UnitOfWork, path: Path, *, dry_run: bool) -> ImportResult:
     from coopctl.core.import_files import read_text
 
     raw = read_text(path, name=str(path)).raw  # bounded (core.imports)
