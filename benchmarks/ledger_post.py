@@ -195,12 +195,11 @@ def _raw_copies(conn: Any) -> Any:
 
     md = MetaData()
     for src, name in ((JournalEntry.__table__, "raw_je"), (JournalLine.__table__, "raw_jl")):
-        t = Table(
-            name,
-            md,
-            *(Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
-              for c in src.columns),  # fmt: skip
-        )
+        cols = [
+            Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+            for c in src.columns
+        ]
+        t = Table(name, md, *cols)
         for ix in src.indexes:
             Index(f"raw_{ix.name}", *(t.c[c.name] for c in ix.columns), unique=bool(ix.unique))
         for uc in src.constraints:
@@ -226,10 +225,10 @@ def bench_raw(ctx: Any, drafts: list[Any]) -> dict[str, float]:
     with eng.connect() as conn:
         gl = dict(conn.exec_driver_sql("SELECT code, id FROM gl_accounts").all())
         acct = dict(conn.exec_driver_sql("SELECT account_no, id FROM accounts").all())
-        top = int(conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM journal_entries").scalar_one())
+        top = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM journal_entries").scalar_one()
         created = "2026-11-28 09:30:00.000000"
         entries, lines = [], []
-        for n, d in enumerate(drafts, top + 1_000_001):
+        for n, d in enumerate(drafts, int(top) + 1_000_001):
             kl = [(gl[ln.gl_code], acct.get(ln.account_no), int(ln.debit * 100),
                    int(ln.credit * 100), ln.memo) for ln in d.lines]  # fmt: skip
             entries.append((n, d.business_date.isoformat(), d.kind, d.reference, d.narration,

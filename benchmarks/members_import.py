@@ -85,11 +85,10 @@ def write_file(path: Path, n: int, start: int = 0) -> Path:
 def per_member_baseline(ctx: Any, tmp: Path, sample: int) -> float:
     """Seconds per member of the one-at-a-time path, on ``sample`` members."""
     from coopctl.core.context import cipher_for
-    from coopctl.core.sequences import next_value
     from coopctl.members.importer import _Report, parse_file
     from coopctl.members.service import build_member, record_added
 
-    f = write_file(tmp / "sample.csv", sample, start=10_000_000)
+    f = write_file(tmp / "sample.csv", sample, start=5_000_000)
     t0 = time.perf_counter()
     with _uow(ctx) as u:
         rep = _Report(str(f))
@@ -97,7 +96,7 @@ def per_member_baseline(ctx: Any, tmp: Path, sample: int) -> float:
         cipher = cipher_for(u)
         for r in rows:
             assert r.data is not None
-            m = build_member(u, r.data, f"M{next_value(u, 'member'):08d}", cipher)
+            m = build_member(u, r.data, f"M{90_000_000 + r.line:08d}", cipher)
             u.session.add(m)
             u.session.flush()
             record_added(u, m)
@@ -134,7 +133,9 @@ def run(url: str, n: int, sample: int, label: str, profile: bool) -> dict[str, A
     if prof:
         import pstats
 
-        pstats.Stats(prof).sort_stats(os.environ.get("SORT","cumulative")).print_stats(int(os.environ.get("NST","30")))
+        pstats.Stats(prof).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
+            int(os.environ.get("NST", "30"))
+        )
         if os.environ.get("CALLERS"):
             pstats.Stats(prof).print_callers(os.environ["CALLERS"])
     per = per_member_baseline(ctx, tmp, sample) if sample else float("nan")

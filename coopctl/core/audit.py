@@ -345,7 +345,7 @@ def flush(uow: Any) -> None:
     s.flush()
     # one executemany (a bulk import queues tens of thousands of rows); the chain lock
     # (or SQLite's write lock) is held, and the head's id is read back by its unique MAC
-    s.execute(insert(AuditLog.__table__), rows)
+    s.execute(insert(AuditLog.__table__), rows)  # type: ignore[arg-type]
     if key is not None and rows:
         head_id = s.execute(select(AuditLog.id).where(AuditLog.hash == prev)).scalar_one()
         _anchor_after_commit(uow, key, int(head_id), seq, prev)

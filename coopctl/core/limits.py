@@ -134,7 +134,7 @@ def _limits_of(cls: type) -> tuple[tuple[str, str, int], ...]:
         return cached
     from sqlalchemy import String, Text, inspect
 
-    mapper = inspect(cls, raiseerr=False)
+    mapper: Any = inspect(cls, raiseerr=False)
     out: list[tuple[str, str, int]] = []
     if mapper is not None:
         for col in mapper.columns:

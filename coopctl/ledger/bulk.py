@@ -36,13 +36,13 @@ from typing import Any
 
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
-from coopctl.core.gc_pause import gc_paused
 from coopctl.core.errors import (
     BusinessRuleError,
     CoopError,
     InsufficientFundsError,
     ValidationError,
 )
+from coopctl.core.gc_pause import gc_paused
 from coopctl.core.money import from_minor
 from coopctl.ledger import rules
 from coopctl.ledger.bulk_io import AcctRow, BulkIO
@@ -125,8 +125,8 @@ def _post_many(uow: UnitOfWork, drafts: list[EntryDraft], route: str) -> BulkRes
     # -- every line once in integer kobo: (GL id, account id | None, debit, credit, memo, ±1)
     gl_id = {code: g.id for code, g in gls.items()}
     sign = {code: (1 if g.normal_balance == "debit" else -1) for code, g in gls.items()}
-    acct_id = {no: a.id for no, a in accts.items()}
-    acct_id[None] = None  # type: ignore[index]
+    acct_id: dict[str | None, int | None] = {no: a.id for no, a in accts.items()}
+    acct_id[None] = None
     klines = [
         [(gl_id[g], acct_id[a], dk, ck, memo[:200], sign[g]) for g, a, dk, ck, memo in slines[i]]  # type: ignore[union-attr, index]
         for i in todo
@@ -189,12 +189,13 @@ def _validate_all(uow: UnitOfWork, drafts: list[EntryDraft]) -> rules.EntryScree
         _validate(uow, i + 1, drafts[i])  # raises the draft's first refusal
         if screen.lines[i] is None:  # flagged, yet every rule passes: convert it exactly
             d = drafts[i]
-            screen.lines[i] = [
+            exact = [
                 (ln.gl_code, ln.account_no, _kobo(ln.debit) if ln.debit else 0,
                  _kobo(ln.credit) if ln.credit else 0, ln.memo)
                 for ln in d.lines
             ]  # fmt: skip
-            screen.debits[i] = sum(x[2] for x in screen.lines[i])  # type: ignore[union-attr]
+            screen.lines[i] = exact
+            screen.debits[i] = sum(x[2] for x in exact)
     return screen
 
 

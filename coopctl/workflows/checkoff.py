@@ -33,8 +33,8 @@ from coopctl.core.security import require
 from coopctl.deposits import checkoff, guards
 from coopctl.deposits.errors import CheckoffFileError
 from coopctl.deposits.models import CheckoffImport, CheckoffLine, DepositAccount
-from coopctl.ledger.coa import GL
 from coopctl.ledger.bulk import post_many
+from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account, JournalEntry, entry_no_of
 from coopctl.ledger.rules import EntryDraft, LineDraft
 from coopctl.loans import shared as shared_loans
@@ -166,13 +166,9 @@ def _plan(
                     has_shares=shr is not None and shr.status in ("active", "dormant"),
                 )
             if split.savings > 0:
-                guards.check_credit(
-                    uow, sav, member, split.savings, active_before=sav.id in active
-                )
+                guards.check_credit(uow, sav, member, split.savings, active_before=sav.id in active)
             if split.shares > 0 and shr is not None:
-                guards.check_credit(
-                    uow, shr, member, split.shares, active_before=shr.id in active
-                )
+                guards.check_credit(uow, shr, member, split.shares, active_before=shr.id in active)
         except ValueError as exc:
             errors.append(f"{where}:{exc}")
             continue
@@ -355,7 +351,7 @@ def _import(
     uow.session.add(batch)
     uow.session.flush()
     uow.session.execute(  # one executemany (no text columns: nothing for the limits)
-        insert(CheckoffLine.__table__),
+        insert(CheckoffLine.__table__),  # type: ignore[arg-type]
         [
             {
                 "import_id": batch.id,
