@@ -16,6 +16,7 @@ pending_kyc. Rejection records the reason; the member stays pending_kyc and
 from __future__ import annotations
 
 from coopctl.approvals import service as engine
+from coopctl.approvals.bulk import submit_many
 from coopctl.approvals.models import PendingAction
 from coopctl.approvals.registry import register
 from coopctl.core import audit, clock
@@ -76,7 +77,7 @@ def request_approvals(uow: UnitOfWork, members: list[Member]) -> int:
         items = [
             (m.member_no, {"member_no": m.member_no}) for m in members if m.created_by == maker
         ]
-        n += len(engine.submit_many(uow, kind=KIND, items=items, maker=maker))
+        n += len(submit_many(uow, kind=KIND, items=items, maker=maker))
     return n
 
 
