@@ -133,13 +133,17 @@ class BulkIO:
         if not rows:
             return
         if self.pg and self.route == "copy":
+            import psycopg
+            from sqlalchemy.exc import DBAPIError
+
             raw: Any = self.conn.connection.driver_connection
-            with (
-                raw.cursor() as cur,
-                cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp,
-            ):
-                for r in rows:
-                    cp.write_row(r)
+            sql = f"COPY {table} ({', '.join(cols)}) FROM STDIN"
+            try:
+                with raw.cursor() as cur, cur.copy(sql) as cp:
+                    for r in rows:
+                        cp.write_row(r)
+            except psycopg.Error as exc:  # a trigger's refusal: the same error type as SQL's
+                raise DBAPIError.instance(sql, None, exc, psycopg.Error) from None
             return
         if self.pg:
             ph = ", ".join(["%s"] * len(cols))
@@ -152,16 +156,14 @@ class BulkIO:
         head = f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
         per = SQLITE_ROWS_PER_INSERT
         full = head + ", ".join([one] * per)
-        cur = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            n = len(rows) - len(rows) % per
-            for i in range(0, n, per):
-                cur.execute(full, [v for r in rows[i : i + per] for v in r])
-            if n < len(rows):
-                rest = rows[n:]
-                cur.execute(head + ", ".join([one] * len(rest)), [v for r in rest for v in r])
-        finally:
-            cur.close()
+        # (through SQLAlchemy, so a trigger's refusal arrives as its DBAPIError, like
+        # every other statement's)
+        n = len(rows) - len(rows) % per
+        for i in range(0, n, per):
+            self._q(full, tuple([v for r in rows[i : i + per] for v in r]))
+        if n < len(rows):
+            rest = rows[n:]
+            self._q(head + ", ".join([one] * len(rest)), tuple([v for r in rest for v in r]))
 
     def insert_entries(self, rows: list[tuple[Any, ...]]) -> None:
         self._insert("journal_entries", JE_COLS, rows)

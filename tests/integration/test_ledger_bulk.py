@@ -433,3 +433,30 @@ def test_a_bad_draft_deep_in_a_large_batch_writes_nothing(coop: Coop, kind: str)
             assert "BK-X" in str(exc.value)
         assert counts(coop) == before
         assert {no: account_balance(coop, no) for no in ACCOUNTS} == balances
+
+
+def test_the_database_refuses_a_member_line_on_another_gl_in_bulk(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defence in depth at insert time: a member-account line moved onto another GL by
+    the bulk code would be refused by the line trigger (SQLite per row, PostgreSQL over
+    the statement's new rows) with the database's error; nothing is written."""
+    from sqlalchemy.exc import DBAPIError
+
+    from coopctl.ledger.bulk_io import BulkIO
+
+    _setup(coop)
+    other_gl = int(coop.sql("SELECT id FROM gl_accounts WHERE code = '4200'")[0][0])
+    original = BulkIO.insert_lines
+
+    def wrong_gl(self: BulkIO, rows: list[tuple[Any, ...]]) -> None:
+        wrong = list(rows[203])  # entry 102, line 2: Cr 2110 member account
+        wrong[2] = other_gl
+        original(self, [*rows[:203], tuple(wrong), *rows[204:]])
+
+    monkeypatch.setattr(BulkIO, "insert_lines", wrong_gl)
+    for route in _routes(coop):
+        before = counts(coop)
+        with pytest.raises(DBAPIError, match="control GL"):
+            _bulk(coop, [interest("BK-1", 100 + i, None) for i in range(150)], route)
+        assert counts(coop) == before
