@@ -30,7 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, insert, select, text
 
 from coopctl.core.clock import utcnow
 
@@ -301,6 +301,7 @@ def _anchor_after_commit(uow: Any, key: bytes, row_id: int, count: int, head: st
 
 def flush(uow: Any) -> None:
     """Write queued audit rows (called by UnitOfWork.commit); anchor them after commit."""
+    from coopctl.core.limits import check_values
     from coopctl.core.models import AuditLog
 
     pending: list[PendingAudit] = uow.__dict__.pop("_audit", [])
@@ -320,7 +321,7 @@ def flush(uow: Any) -> None:
         if last is not None and last[1] is None:  # first keyed row after legacy rows
             seq = int(s.scalar(select(func.count()).select_from(AuditLog)) or 0)
     op = uow.username
-    row = None
+    rows: list[dict[str, Any]] = []
     for p in pending:
         at = utcnow()
         before = json.dumps(p.before, sort_keys=True) if p.before is not None else None
@@ -331,24 +332,29 @@ def flush(uow: Any) -> None:
             h = row_mac(key, seq, *fields)
         else:
             h = row_hash(*fields)
-        row = AuditLog(
-            at=at,
-            operator=op,
-            action=p.action,
-            entity=p.entity,
-            entity_id=p.entity_id,
-            before=before,
-            after=after,
-            prev_hash=prev,
-            hash=h,
-            alg=KEYED if key is not None else LEGACY,
-            seq=seq if key is not None else None,
-        )
-        s.add(row)
+        row = {
+            "at": at,
+            "operator": op,
+            "action": p.action,
+            "entity": p.entity,
+            "entity_id": p.entity_id,
+            "before": before,
+            "after": after,
+            "prev_hash": prev,
+            "hash": h,
+            "alg": KEYED if key is not None else LEGACY,
+            "seq": seq if key is not None else None,
+        }
+        check_values(AuditLog, row)
+        rows.append(row)
         prev = h
     s.flush()
-    if key is not None and row is not None:
-        _anchor_after_commit(uow, key, row.id, seq, prev)
+    # one executemany (a bulk import queues tens of thousands of rows); the chain lock
+    # (or SQLite's write lock) is held, and the head's id is read back by its unique MAC
+    s.execute(insert(AuditLog.__table__), rows)  # type: ignore[arg-type]
+    if key is not None and rows:
+        head_id = s.execute(select(AuditLog.id).where(AuditLog.hash == prev)).scalar_one()
+        _anchor_after_commit(uow, key, int(head_id), seq, prev)
 
 
 def verify_chain(session: Any, settings: Any = None) -> list[str]:

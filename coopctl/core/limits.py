@@ -126,27 +126,53 @@ def check_text(field: str, value: str | None, limit: int) -> None:
         )
 
 
-def check_lengths(obj: Any) -> None:
-    """Check every text column of a mapped object against its limit (flush time)."""
+def _limits_of(cls: type) -> tuple[tuple[str, str, int], ...]:
+    """(attribute, column, limit) of every bounded text column of a mapped class
+    (worked out once per class: a bulk flush checks tens of thousands of rows)."""
+    cached = _LIMITS.get(cls)
+    if cached is not None:
+        return cached
     from sqlalchemy import String, Text, inspect
 
-    mapper = inspect(type(obj), raiseerr=False)
-    if mapper is None:
-        return
-    for col in mapper.columns:
-        typ = col.type
-        limit: int | None = None
-        if isinstance(typ, String) and not isinstance(typ, Text) and typ.length:
-            limit = typ.length
-        elif isinstance(typ, Text):
-            limit = TEXT_COLUMN_LIMITS.get(col.key)
-        if limit is None:
-            continue
-        attr = mapper.get_property_by_column(col).key
+    mapper: Any = inspect(cls, raiseerr=False)
+    out: list[tuple[str, str, int]] = []
+    if mapper is not None:
+        for col in mapper.columns:
+            typ = col.type
+            limit: int | None = None
+            if isinstance(typ, String) and not isinstance(typ, Text) and typ.length:
+                limit = typ.length
+            elif isinstance(typ, Text):
+                limit = TEXT_COLUMN_LIMITS.get(col.key)
+            if limit is not None:
+                out.append((mapper.get_property_by_column(col).key, col.key, limit))
+    _LIMITS[cls] = tuple(out)
+    return _LIMITS[cls]
+
+
+_LIMITS: dict[type, tuple[tuple[str, str, int], ...]] = {}
+
+
+def _too_long(cls: type, key: str, value: str, limit: int) -> ValidationError:
+    name = FIELD_OPTIONS.get(key, key)
+    return ValidationError(
+        f"{name}: {len(value)} characters; the limit is {limit} ({cls.__name__}.{key})"
+    )
+
+
+def check_lengths(obj: Any) -> None:
+    """Check every text column of a mapped object against its limit (flush time)."""
+    cls = type(obj)
+    for attr, key, limit in _limits_of(cls):
         value = getattr(obj, attr, None)
         if isinstance(value, str) and len(value) > limit:
-            name = FIELD_OPTIONS.get(col.key, col.key)
-            raise ValidationError(
-                f"{name}: {len(value)} characters; the limit is {limit} "
-                f"({mapper.class_.__name__}.{col.key})"
-            )
+            raise _too_long(cls, key, value, limit)
+
+
+def check_values(cls: type, values: Any) -> None:
+    """:func:`check_lengths` for a row given as a mapping of attribute → value (bulk
+    inserts that bypass the ORM's flush)."""
+    for attr, key, limit in _limits_of(cls):
+        value = values.get(attr)
+        if isinstance(value, str) and len(value) > limit:
+            raise _too_long(cls, key, value, limit)

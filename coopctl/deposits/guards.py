@@ -61,6 +61,24 @@ def has_activity(uow: UnitOfWork, acct: Account) -> bool:
     )
 
 
+def active_accounts(uow: UnitOfWork, ids: list[int]) -> set[int]:
+    """:func:`has_activity` for many accounts: one query per chunk of 5,000 ids."""
+    out: set[int] = set()
+    for i in range(0, len(ids), 5000):
+        out.update(
+            uow.session.scalars(
+                select(JournalLine.account_id)
+                .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+                .where(
+                    JournalLine.account_id.in_(ids[i : i + 5000]),
+                    JournalEntry.status.in_(("posted", "pending")),
+                )
+                .distinct()
+            )
+        )
+    return out
+
+
 def pending_exit(uow: UnitOfWork, member_id: int) -> ExitRequest | None:
     return uow.session.scalars(
         select(ExitRequest).where(
@@ -69,17 +87,26 @@ def pending_exit(uow: UnitOfWork, member_id: int) -> ExitRequest | None:
     ).first()
 
 
-def check_credit(uow: UnitOfWork, acct: Account, member: Member, amount: Decimal) -> DepositAccount:
+def check_credit(
+    uow: UnitOfWork,
+    acct: Account,
+    member: Member,
+    amount: Decimal,
+    *,
+    active_before: bool | None = None,
+) -> DepositAccount:
     """Money may be paid into ``acct``: open deposit account, member not exited, KYC when
     configured, the minimum opening balance on the first payment, one fixed-deposit
-    placement."""
+    placement. ``active_before``: :func:`has_activity` when the caller looked it up
+    in bulk (:func:`active_accounts`)."""
     require_not_exited(member)
     details = details_of(uow, acct)
     if acct.status not in ("active", "dormant"):
         raise AccountNotActiveError(f"account {acct.account_no} is {acct.status}")
     if uow.settings["members"]["block_deposits_before_kyc"]:
         require_kyc(member)
-    active_before = has_activity(uow, acct)
+    if active_before is None:
+        active_before = has_activity(uow, acct)
     if acct.kind == "fixed_deposit" and active_before:
         raise FixedDepositRuleError(
             f"account {acct.account_no} is a fixed deposit already placed; open another"

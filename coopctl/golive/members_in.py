@@ -19,7 +19,7 @@ from coopctl.core.db import UnitOfWork
 from coopctl.golive.models import GoliveMember
 from coopctl.golive.reader import Report
 from coopctl.members import importer
-from coopctl.members.service import build_member, record_added
+from coopctl.members.service import build_member, record_added_many
 from coopctl.members.validate import MemberData, validate_fields
 
 _FIELD = {"joined": "joined_on"}
@@ -71,8 +71,7 @@ def write(uow: UnitOfWork, rows: list[Any], sha: str, import_id: int) -> list[st
     members = [build_member(uow, r.data, no, cipher) for r, no in zip(rows, numbers, strict=True)]
     uow.session.add_all(members)
     uow.session.flush()
-    for m in members:
-        record_added(uow, m, import_sha256=sha, golive=True)
+    record_added_many(uow, members, import_sha256=sha, golive=True)
     uow.session.execute(
         insert(GoliveMember),
         [

@@ -42,7 +42,8 @@ from coopctl.core.errors import (
     InsufficientFundsError,
     ValidationError,
 )
-from coopctl.core.money import ZERO, from_minor
+from coopctl.core.gc_pause import gc_paused
+from coopctl.core.money import from_minor
 from coopctl.ledger import rules
 from coopctl.ledger.bulk_io import AcctRow, BulkIO
 from coopctl.ledger.models import Account, entry_no_of
@@ -76,10 +77,14 @@ def _kobo(amount: Decimal) -> int:
 def post_many(uow: UnitOfWork, drafts: Sequence[EntryDraft], *, route: str = "auto") -> BulkResult:
     """Post ``drafts`` in the unit of work's transaction; all or nothing.
 
-    ``route``: ``auto`` (COPY on PostgreSQL, executemany on SQLite), or force
+    ``route``: ``auto`` (COPY on PostgreSQL, multi-row INSERTs on SQLite), or force
     ``copy`` (PostgreSQL only) / ``executemany``.
     """
-    drafts = list(drafts)
+    with gc_paused():
+        return _post_many(uow, list(drafts), route)
+
+
+def _post_many(uow: UnitOfWork, drafts: list[EntryDraft], route: str) -> BulkResult:
     if route not in ROUTES:
         raise ValueError(f"route must be one of {ROUTES}, not {route!r}")
     pg = uow.dialect == "postgresql"
@@ -87,7 +92,7 @@ def post_many(uow: UnitOfWork, drafts: Sequence[EntryDraft], *, route: str = "au
         route = "copy" if pg else "executemany"
     if route == "copy" and not pg:
         raise ValueError("the COPY route needs PostgreSQL")
-    totals = [_validate(uow, n, d) for n, d in enumerate(drafts, 1)]
+    screen = _validate_all(uow, drafts)
     if not drafts:
         return BulkResult(0, 0, [])
     uow.session.flush()
@@ -106,9 +111,10 @@ def post_many(uow: UnitOfWork, drafts: Sequence[EntryDraft], *, route: str = "au
         todo.append(i)
 
     # -- GL and member accounts resolved once; date and line rules once per distinct key
-    codes = {ln.gl_code for i in todo for ln in drafts[i].lines}
+    slines = screen.lines
+    codes = {ln[0] for i in todo for ln in slines[i]}  # type: ignore[union-attr]
     gls = resolve_gl(uow, codes)
-    numbers = {ln.account_no for i in todo for ln in drafts[i].lines if ln.account_no}
+    numbers = {ln[1] for i in todo for ln in slines[i] if ln[1]}  # type: ignore[union-attr]
     accts = io.accounts(sorted(numbers)) if numbers else {}
     days = {drafts[i].business_date for i in todo}
     facts = load_facts(uow, days, gls, accts)
@@ -119,14 +125,10 @@ def post_many(uow: UnitOfWork, drafts: Sequence[EntryDraft], *, route: str = "au
     # -- every line once in integer kobo: (GL id, account id | None, debit, credit, memo, ±1)
     gl_id = {code: g.id for code, g in gls.items()}
     sign = {code: (1 if g.normal_balance == "debit" else -1) for code, g in gls.items()}
-    acct_id = {no: a.id for no, a in accts.items()}
+    acct_id: dict[str | None, int | None] = {no: a.id for no, a in accts.items()}
+    acct_id[None] = None
     klines = [
-        [
-            (gl_id[ln.gl_code], acct_id[ln.account_no] if ln.account_no else None,
-             _kobo(ln.debit) if ln.debit else 0, _kobo(ln.credit) if ln.credit else 0,
-             ln.memo[:200], sign[ln.gl_code])
-            for ln in drafts[i].lines
-        ]
+        [(gl_id[g], acct_id[a], dk, ck, memo[:200], sign[g]) for g, a, dk, ck, memo in slines[i]]  # type: ignore[union-attr, index]
         for i in todo
     ]  # fmt: skip
 
@@ -138,12 +140,13 @@ def post_many(uow: UnitOfWork, drafts: Sequence[EntryDraft], *, route: str = "au
     maker = _username(uow)
     ids = io.new_entry_ids(len(todo))
     created = io.ts(now)
-    day_of = {x: io.day(x) for x in {drafts[i].business_date for i in todo}}
+    day_of = {x: io.day(x) for x in days}
+    totals = screen.debits
     io.insert_entries(
         [
             (eid, day_of[d.business_date], d.kind, d.reference, d.narration, "draft", maker, None,
-             d.idempotency_key, None, sum(x[2] for x in kl), None, None, d.reason, created, None)
-            for eid, i, kl in zip(ids, todo, klines, strict=True)
+             d.idempotency_key, None, totals[i], None, None, d.reason, created, None)
+            for eid, i in zip(ids, todo, strict=True)
             for d in (drafts[i],)
         ]
     )  # fmt: skip
@@ -172,6 +175,28 @@ def post_many(uow: UnitOfWork, drafts: Sequence[EntryDraft], *, route: str = "au
         _audit(uow, drafts, todo, ids, totals, skipped)
     _expire_accounts(uow, set(balances))
     return BulkResult(posted=len(ids), skipped_existing=skipped, entry_ids=entry_ids)
+
+
+def _validate_all(uow: UnitOfWork, drafts: list[EntryDraft]) -> rules.EntryScreen:
+    """Every draft against the ``entry`` rules, set-based (:func:`rules.screen_entries`);
+    the drafts the screen flags, and those that are reversals or name an approval
+    policy, go through :func:`_validate` in order, so the first refusal is the one
+    posting the drafts one by one would meet, with the same error."""
+    screen = rules.screen_entries(drafts)
+    suspects = set(screen.flagged)
+    suspects.update(i for i, d in enumerate(drafts) if d.reverses_id is not None or d.approval_kind)
+    for i in sorted(suspects):
+        _validate(uow, i + 1, drafts[i])  # raises the draft's first refusal
+        if screen.lines[i] is None:  # flagged, yet every rule passes: convert it exactly
+            d = drafts[i]
+            exact = [
+                (ln.gl_code, ln.account_no, _kobo(ln.debit) if ln.debit else 0,
+                 _kobo(ln.credit) if ln.credit else 0, ln.memo)
+                for ln in d.lines
+            ]  # fmt: skip
+            screen.lines[i] = exact
+            screen.debits[i] = sum(x[2] for x in exact)
+    return screen
 
 
 def _validate(uow: UnitOfWork, n: int, d: EntryDraft) -> Decimal:
@@ -240,7 +265,7 @@ def _audit(
     drafts: list[EntryDraft],
     todo: list[int],
     ids: list[int],
-    totals: list[Decimal],
+    totals: list[int],
     skipped: int,
 ) -> None:
     days = [drafts[i].business_date for i in todo]
@@ -252,7 +277,7 @@ def _audit(
         after={
             "entries": len(ids),
             "skipped_existing": skipped,
-            "total": sum((totals[i] for i in todo), ZERO),
+            "total": from_minor(sum(totals[i] for i in todo)),
             "kinds": sorted({drafts[i].kind for i in todo}),
             "from": min(days),
             "to": max(days),

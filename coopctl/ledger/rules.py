@@ -365,6 +365,86 @@ DATE_RULES = tuple(r for r in RULES if r.scope == "date")
 LINE_RULES = tuple(r for r in RULES if r.scope == "line")
 
 
+# --- the ``entry`` rules over a whole batch ------------------------------------------------
+#: The ``entry`` rules :func:`screen_entries` evaluates over a batch (a test keeps this
+#: equal to the names of the ``entry`` rules of RULES: a new rule must be screened too).
+SCREENED_ENTRY_RULES = (
+    "kind_given",
+    "amounts_are_numbers",
+    "amounts_in_whole_kobo",
+    "one_side_per_line",
+    "debit_and_credit",
+    "balanced",
+)
+KOBO_MAX = 10**18  # what a BIGINT column holds, with room for sums
+
+
+class EntryScreen(NamedTuple):
+    """The ``entry`` rules over a batch, in one pass, in integer kobo.
+
+    ``flagged``: drafts some ``entry`` rule may refuse (the screen errs on the side of
+    flagging: the caller runs the rules themselves, :func:`check_entry`, on those, for
+    the exact error). Every other draft passes every ``entry`` rule; its lines are in
+    ``lines`` as (GL code, member account, debit kobo, credit kobo, memo) and its total
+    in ``debits``."""
+
+    flagged: list[int]
+    lines: list[list[tuple[str, str | None, int, int, str]] | None]
+    debits: list[int]
+
+
+def screen_entries(drafts: Sequence[EntryDraft]) -> EntryScreen:
+    """The vectorised form of the ``entry`` rules (see :class:`EntryScreen`)."""
+    flagged: list[int] = []
+    out: list[list[tuple[str, str | None, int, int, str]] | None] = []
+    totals: list[int] = []
+    dec = Decimal
+    for i, d in enumerate(drafts):
+        kl: list[tuple[str, str | None, int, int, str]] = []
+        dsum = csum = nd = nc = 0
+        ok = bool(d.kind)
+        try:
+            for ln in d.lines if ok else ():
+                dr, cr = ln.debit, ln.credit
+                if dr.__class__ is not dec or cr.__class__ is not dec:
+                    ok = False
+                    break
+                if dr:
+                    if cr:
+                        ok = False
+                        break
+                    k = dr.scaleb(2)
+                    ki = int(k)
+                    if ki != k or not 0 < ki < KOBO_MAX:
+                        ok = False
+                        break
+                    dsum += ki
+                    nd += 1
+                    kl.append((ln.gl_code, ln.account_no, ki, 0, ln.memo))
+                elif cr:
+                    k = cr.scaleb(2)
+                    ki = int(k)
+                    if ki != k or not 0 < ki < KOBO_MAX:
+                        ok = False
+                        break
+                    csum += ki
+                    nc += 1
+                    kl.append((ln.gl_code, ln.account_no, 0, ki, ln.memo))
+                else:  # both zero
+                    ok = False
+                    break
+        except (ArithmeticError, ValueError, TypeError):  # NaN, infinities, signalling
+            ok = False
+        if ok and nd and nc and dsum == csum and dsum < KOBO_MAX:
+            out.append(kl)
+            totals.append(dsum)
+        else:
+            flagged.append(i)
+            out.append(None)
+            totals.append(0)
+    return EntryScreen(flagged, out, totals)
+
+
 # --- running them ---------------------------------------------------------------------------
 def _named(err: CoopError, rule: Rule) -> CoopError:
     err.rule = rule.name  # type: ignore[attr-defined]  # which rule refused, for callers and tests

@@ -28,11 +28,12 @@ from coopctl.core import audit, clock, ids
 from coopctl.core.context import cipher_for
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import FileFormatError
+from coopctl.core.gc_pause import gc_paused
 from coopctl.core.security import require
 from coopctl.core.sequences import Counter, next_value
 from coopctl.members import pii
 from coopctl.members.models import Member, MemberImport
-from coopctl.members.service import build_member, record_added
+from coopctl.members.service import build_member, record_added_many
 from coopctl.members.validate import MemberData, validate_fields
 
 COLUMNS = (
@@ -226,6 +227,11 @@ def _reserve_numbers(uow: UnitOfWork, n: int) -> list[str]:
 
 def import_members(uow: UnitOfWork, path: Path, *, dry_run: bool = False) -> ImportResult:
     require(uow.operator, "members.manage")
+    with gc_paused():
+        return _import_members(uow, path, dry_run=dry_run)
+
+
+def _import_members(uow: UnitOfWork, path: Path, *, dry_run: bool) -> ImportResult:
     from coopctl.core.import_files import read_text
 
     raw = read_text(path, name=str(path)).raw  # bounded (core.imports)
@@ -274,8 +280,7 @@ def import_members(uow: UnitOfWork, path: Path, *, dry_run: bool = False) -> Imp
     ]
     uow.session.add_all(members)
     uow.session.flush()
-    for m in members:
-        record_added(uow, m, import_sha256=sha)
+    record_added_many(uow, members, import_sha256=sha)
     uow.session.add(
         MemberImport(
             sha256=sha,

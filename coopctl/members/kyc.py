@@ -16,6 +16,7 @@ pending_kyc. Rejection records the reason; the member stays pending_kyc and
 from __future__ import annotations
 
 from coopctl.approvals import service as engine
+from coopctl.approvals.bulk import submit_many
 from coopctl.approvals.models import PendingAction
 from coopctl.approvals.registry import register
 from coopctl.core import audit, clock
@@ -63,6 +64,21 @@ def request_approval(uow: UnitOfWork, member: Member) -> PendingAction | None:
         maker=member.created_by,
         note="",
     )
+
+
+def request_approvals(uow: UnitOfWork, members: list[Member]) -> int:
+    """:func:`request_approval` for many new members at once (``members import``);
+    returns how many approvals were submitted."""
+    if not members or engine.rule_for(uow, KIND) is None:
+        return 0
+    makers = {m.created_by for m in members}
+    n = 0
+    for maker in sorted(makers):
+        items = [
+            (m.member_no, {"member_no": m.member_no}) for m in members if m.created_by == maker
+        ]
+        n += len(submit_many(uow, kind=KIND, items=items, maker=maker))
+    return n
 
 
 # --- the engine's side -------------------------------------------------------------------

@@ -161,6 +161,24 @@ def build_member(uow: UnitOfWork, data: MemberData, member_no: str, cipher: Any 
 
 
 def record_added(uow: UnitOfWork, m: Member, **extra: Any) -> None:
+    _audit_added(uow, m, **extra)
+    if m.status == "pending_kyc":
+        from coopctl.members.kyc import request_approval
+
+        request_approval(uow, m)
+
+
+def record_added_many(uow: UnitOfWork, members: list[Member], **extra: Any) -> None:
+    """:func:`record_added` for a batch (``members import``): the same audit records,
+    the KYC approvals submitted in bulk."""
+    for m in members:
+        _audit_added(uow, m, **extra)
+    from coopctl.members.kyc import request_approvals
+
+    request_approvals(uow, [m for m in members if m.status == "pending_kyc"])
+
+
+def _audit_added(uow: UnitOfWork, m: Member, **extra: Any) -> None:
     audit.record(
         uow,
         "member.add",
@@ -177,10 +195,6 @@ def record_added(uow: UnitOfWork, m: Member, **extra: Any) -> None:
             **extra,
         },
     )
-    if m.status == "pending_kyc":
-        from coopctl.members.kyc import request_approval
-
-        request_approval(uow, m)
 
 
 # --- show / list -----------------------------------------------------------------

@@ -14,27 +14,31 @@ another reference post, with a warning printed and recorded on the import.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.orm import joinedload
 
 from coopctl.core import audit, clock, ids, imports
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import CoopError, ValidationError
+from coopctl.core.gc_pause import gc_paused
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
 from coopctl.deposits import checkoff, guards
 from coopctl.deposits.errors import CheckoffFileError
-from coopctl.deposits.models import CheckoffImport, CheckoffLine
+from coopctl.deposits.models import CheckoffImport, CheckoffLine, DepositAccount
+from coopctl.ledger.bulk import post_many
 from coopctl.ledger.coa import GL
-from coopctl.ledger.models import Account, entry_no_of
-from coopctl.ledger.posting import post
+from coopctl.ledger.models import Account, JournalEntry, entry_no_of
 from coopctl.ledger.rules import EntryDraft, LineDraft
 from coopctl.loans import shared as shared_loans
+from coopctl.loans.models import Loan
 from coopctl.members.models import Member
 
 MEMBER_PREFIX = "M"
@@ -83,22 +87,36 @@ def _plan(
             numbers[ln.line_no] = ids.check(ln.member_no, MEMBER_PREFIX, field="member_no")
         except ValidationError as exc:
             errors.append(f"{name}:{ln.line_no}:{exc.message}")
-    members = {
-        m.member_no: m
-        for m in uow.session.scalars(
-            select(Member).where(Member.member_no.in_(set(numbers.values())))
+    # members, their accounts, deposit details, activity and loans: one query per chunk
+    members: dict[str, Member] = {}
+    for chunk in _chunks(sorted(set(numbers.values()))):
+        members.update(
+            (m.member_no, m)
+            for m in uow.session.scalars(select(Member).where(Member.member_no.in_(chunk)))
         )
-    }
     accounts: dict[tuple[int, str], Account] = {}
-    if members:
+    for chunk in _chunks(sorted(m.id for m in members.values())):
         for a in uow.session.scalars(
             select(Account).where(
-                Account.member_id.in_([m.id for m in members.values()]),
+                Account.member_id.in_(chunk),
                 Account.product_code.in_((sav_code, shr_code)),
                 Account.status != "closed",
             )
         ):
             accounts[(a.member_id or 0, a.product_code)] = a
+    acct_ids = sorted(a.id for a in accounts.values())
+    # held here so they stay in the (weak) identity map: guards.details_of reads them there
+    details: list[DepositAccount] = []
+    for chunk in _chunks(acct_ids):
+        details.extend(
+            uow.session.scalars(
+                select(DepositAccount)
+                .where(DepositAccount.account_id.in_(chunk))
+                .options(joinedload(DepositAccount.product))
+            )
+        )
+    active = guards.active_accounts(uow, acct_ids)
+    borrowers = _with_active_loans(uow, [m.id for m in members.values()])
     first_line: dict[str, int] = {}
     planned: list[PlannedLine] = []
     for ln in parsed.lines:
@@ -125,7 +143,8 @@ def _plan(
         try:
             dues = (
                 shared_loans.member_dues(uow, member.id, on)
-                if ("loan_due" in priority or (ln.explicit and ln.explicit["loan"] > 0))
+                if member.id in borrowers
+                and ("loan_due" in priority or (ln.explicit and ln.explicit["loan"] > 0))
                 else []
             )
             if ln.explicit is not None:
@@ -147,9 +166,9 @@ def _plan(
                     has_shares=shr is not None and shr.status in ("active", "dormant"),
                 )
             if split.savings > 0:
-                guards.check_credit(uow, sav, member, split.savings)
+                guards.check_credit(uow, sav, member, split.savings, active_before=sav.id in active)
             if split.shares > 0 and shr is not None:
-                guards.check_credit(uow, shr, member, split.shares)
+                guards.check_credit(uow, shr, member, split.shares, active_before=shr.id in active)
         except ValueError as exc:
             errors.append(f"{where}:{exc}")
             continue
@@ -158,6 +177,23 @@ def _plan(
             continue
         planned.append(PlannedLine(ln.line_no, member, ln.amount, split, sav, shr))
     return planned, errors
+
+
+def _chunks(items: list[Any], n: int = 5000) -> Iterator[list[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def _with_active_loans(uow: UnitOfWork, member_ids: list[int]) -> set[int]:
+    """The members (of ``member_ids``) with an active loan: only they have dues to ask for."""
+    out: set[int] = set()
+    for chunk in _chunks(sorted(member_ids)):
+        out.update(
+            uow.session.scalars(
+                select(Loan.member_id).where(Loan.member_id.in_(chunk), Loan.status == "active")
+            )
+        )
+    return out
 
 
 def import_file(
@@ -172,6 +208,20 @@ def import_file(
 ) -> dict[str, Any]:
     """Import a payroll check-off file (see the module docstring)."""
     require(uow.operator, "checkoff.import")
+    with gc_paused():
+        return _import(uow, path, bank=bank, ref=ref, total=total, on=on, dry_run=dry_run)
+
+
+def _import(
+    uow: UnitOfWork,
+    path: Path,
+    *,
+    bank: str,
+    ref: str,
+    total: Decimal,
+    on: date | None,
+    dry_run: bool,
+) -> dict[str, Any]:
     from coopctl.recon.banks import get_bank
 
     if not ref.strip():
@@ -264,18 +314,24 @@ def import_file(
         entry_lines.append(LineDraft(GL.SUSPENSE, credit=difference, memo="check-off difference"))
     elif difference < 0:
         entry_lines.append(LineDraft(GL.SUSPENSE, debit=-difference, memo="check-off difference"))
-    result = post(
+    # one entry of many lines, through the bulk path (set-based checks, multi-row
+    # inserts / COPY, balances in one statement); the same rules as ``post``
+    posted = post_many(
         uow,
-        EntryDraft(
-            business_date=on,
-            kind="checkoff",
-            narration=f"Payroll check-off {ref} ({len(planned)} members)",
-            reference=ref,
-            idempotency_key=f"checkoff:{sha}",
-            lines=entry_lines,
-        ),
+        [
+            EntryDraft(
+                business_date=on,
+                kind="checkoff",
+                narration=f"Payroll check-off {ref} ({len(planned)} members)",
+                reference=ref,
+                idempotency_key=f"checkoff:{sha}",
+                lines=entry_lines,
+            )
+        ],
     )
-    shared_loans.attach(uow, loan_parts, result.entry)
+    entry = uow.session.get(JournalEntry, posted.entry_ids[0])
+    assert entry is not None
+    shared_loans.attach(uow, loan_parts, entry)
     batch = CheckoffImport(
         file_sha256=sha,
         file_name=path.name[:255],
@@ -288,25 +344,27 @@ def import_file(
         declared_total=total,
         file_total=file_total,
         lines_count=len(planned),
-        entry_id=result.entry.id,
+        entry_id=entry.id,
         created_at=clock.utcnow(),
         created_by=uow.username,
     )
     uow.session.add(batch)
     uow.session.flush()
-    uow.session.add_all(
-        CheckoffLine(
-            import_id=batch.id,
-            line_no=p.line_no,
-            member_id=p.member.id,
-            amount=p.amount,
-            to_loans=p.split.to_loans,
-            to_shares=p.split.shares,
-            to_savings=p.split.savings,
-        )
-        for p in planned
+    uow.session.execute(  # one executemany (no text columns: nothing for the limits)
+        insert(CheckoffLine.__table__),  # type: ignore[arg-type]
+        [
+            {
+                "import_id": batch.id,
+                "line_no": p.line_no,
+                "member_id": p.member.id,
+                "amount": p.amount,
+                "to_loans": p.split.to_loans,
+                "to_shares": p.split.shares,
+                "to_savings": p.split.savings,
+            }
+            for p in planned
+        ],
     )
-    uow.session.flush()
     audit.record(
         uow,
         "checkoff.import",
@@ -316,11 +374,11 @@ def import_file(
             "file": path.name,
             "reference": ref,
             "total": total,
-            "entry": result.entry_no,
+            "entry": entry.entry_no,
             "same_content_as": repeat.same_content_id,
         },
     )
-    summary.update(status="posted", entry_no=result.entry_no)
+    summary.update(status="posted", entry_no=entry.entry_no)
     return summary
 
 

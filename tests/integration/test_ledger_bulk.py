@@ -363,3 +363,100 @@ def test_bulk_rows_are_stored_exactly_like_orm_rows(coop: Coop) -> None:
         e = get_entry(u, res.entry_nos[0])
         assert e.created_at.tzinfo is not None and e.posted_at is not None
         assert e.posted_at >= e.created_at
+
+
+def test_a_large_random_batch_gives_the_books_of_one_by_one(coop: Coop) -> None:
+    """1,234 random drafts (interest credits, fees, three-line provisions) over three
+    member accounts — more than a dozen multi-row INSERT statements of 100 rows, with a
+    remainder — post to exactly the books of the same drafts posted one at a time; the
+    totals are worked out here with Decimal arithmetic."""
+    import random
+
+    _setup(coop)
+    rng = random.Random(16)
+    for route in _routes(coop):
+        run = f"big{next(_run_ids)}"
+        drafts, credit_2110, debit_5100 = [], D(0), D(0)
+        for i in range(1234):
+            k, no = rng.randint(1, 50_000), ACCOUNTS[i % 3]
+            pick = rng.random()
+            if pick < 0.7:
+                drafts.append(interest(no, k, f"{run}:{i}"))
+                credit_2110 += kobo(k)
+                debit_5100 += kobo(k)
+            elif pick < 0.8:
+                drafts.append(charge(no, min(k, 300), f"{run}:{i}"))  # small: floors hold
+                credit_2110 -= kobo(min(k, 300))
+            else:
+                drafts.append(expense(k, f"{run}:{i}"))
+        expected = _one_by_one(coop, drafts)
+        assert not isinstance(expected, type), expected
+        before = {no: account_balance(coop, no) for no in ACCOUNTS}
+        res = _bulk(coop, drafts, route)
+        assert res.posted == 1234
+        with coop.uow("auditor1") as u:
+            assert _books(u) == expected
+        after = {no: account_balance(coop, no) for no in ACCOUNTS}
+        assert sum(after.values()) - sum(before.values()) == credit_2110
+    assert_verified(coop)
+
+
+@pytest.mark.parametrize("kind", ["unbalanced", "closed_account"])
+def test_a_bad_draft_deep_in_a_large_batch_writes_nothing(coop: Coop, kind: str) -> None:
+    """2,500 good interest credits and one bad draft at position 2,345 (unbalanced by
+    one kobo; or naming a closed member account): the batch is refused with the rule's
+    own error, naming the draft where the rule is per draft, and nothing is written."""
+    from coopctl.ledger.rules import EntryDraft, LineDraft
+
+    _setup(coop)
+    if not coop.sql("SELECT 1 FROM accounts WHERE account_no = 'BK-X'"):
+        make_account(coop, "BK-X", status="closed")
+    for route in _routes(coop):
+        run = f"deep{next(_run_ids)}"
+        good = [interest(ACCOUNTS[i % 3], 100 + i, f"{run}:{i}") for i in range(2500)]
+        if kind == "unbalanced":
+            bad = EntryDraft(TODAY, "interest", [
+                LineDraft("5100", debit=D("10.00")), LineDraft("2110", credit=D("10.01"),
+                                                             account_no="BK-1")])  # fmt: skip
+            error: type[Exception] = errors.UnbalancedEntryError
+        else:
+            bad = interest("BK-X", 500, f"{run}:bad")
+            error = errors.InactiveAccountError
+        batch = [*good[:2344], bad, *good[2344:]]
+        before = counts(coop)
+        balances = {no: account_balance(coop, no) for no in ACCOUNTS}
+        with pytest.raises(error) as exc:
+            _bulk(coop, batch, route)
+        if kind == "unbalanced":
+            assert "draft 2345" in str(exc.value)
+        else:
+            assert "BK-X" in str(exc.value)
+        assert counts(coop) == before
+        assert {no: account_balance(coop, no) for no in ACCOUNTS} == balances
+
+
+def test_the_database_refuses_a_member_line_on_another_gl_in_bulk(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defence in depth at insert time: a member-account line moved onto another GL by
+    the bulk code would be refused by the line trigger (SQLite per row, PostgreSQL over
+    the statement's new rows) with the database's error; nothing is written."""
+    from sqlalchemy.exc import DBAPIError
+
+    from coopctl.ledger.bulk_io import BulkIO
+
+    _setup(coop)
+    other_gl = int(coop.sql("SELECT id FROM gl_accounts WHERE code = '4200'")[0][0])
+    original = BulkIO.insert_lines
+
+    def wrong_gl(self: BulkIO, rows: list[tuple[Any, ...]]) -> None:
+        wrong = list(rows[203])  # entry 102, line 2: Cr 2110 member account
+        wrong[2] = other_gl
+        original(self, [*rows[:203], tuple(wrong), *rows[204:]])
+
+    monkeypatch.setattr(BulkIO, "insert_lines", wrong_gl)
+    for route in _routes(coop):
+        before = counts(coop)
+        with pytest.raises(DBAPIError, match="control GL"):
+            _bulk(coop, [interest("BK-1", 100 + i, None) for i in range(150)], route)
+        assert counts(coop) == before
