@@ -379,6 +379,7 @@ class UnitOfWork:
         if caught_up:
             wait_for_replica(self, timeout_s)
 
+        self.__dict__.setdefault("_audit", [])  # audit records queued on the view stay ours
         view = copy.copy(self)
         view.session = self.read_session
         view.engine = self.read_engine

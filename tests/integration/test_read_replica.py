@@ -19,6 +19,7 @@ work through it, and any write attempted through it fails.
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid
 from decimal import Decimal
@@ -30,6 +31,7 @@ from sqlalchemy.engine import make_url
 
 from coopctl.core.money import D
 from tests.conftest import Coop, _pg_admin_exec, _pg_url_for
+from tests.integration.deposits_support import add_member, deposit, open_account
 from tests.integration.ledger_support import posted
 
 BANK_1 = Decimal("300000.00")
@@ -124,6 +126,12 @@ def test_a_unit_of_work_seen_through_the_replica_cannot_commit(coop: Coop) -> No
             assert view.settings is u.settings
             with pytest.raises(ReadOnlyUnitError):
                 view.commit()
+            # an audit record queued through the view is the unit of work's own
+            from coopctl.core import audit
+
+            audit.record(view, "report.viewed", "report", "trial-balance")
+            assert [a.action for a in u.__dict__["_audit"]] == ["report.viewed"]
+            assert view.messages is u.messages
             # the read engine itself refuses writes (query_only / READ ONLY sessions)
             with pytest.raises(Exception, match=r"(?i)read.only|readonly|query_only"):
                 u.read_session.execute(text("UPDATE gl_accounts SET name = name"))
@@ -168,6 +176,14 @@ def test_reports_through_a_read_only_postgresql_role(pg_coop: Coop, read_only_ro
     coop.ok(*ro, "reports", "income-statement", "--from", "2026-10-01", "--to", "2026-10-31")
     coop.ok(*ro, "reports", "aging", *as_of)
     coop.ok(*ro, "reports", "member-statements", "--from", "2026-10-01", "--to", "2026-10-31")
+    # a member's statement (names are decrypted with the key checked on the replica)
+    member = add_member(coop)
+    sav = open_account(coop, member, "SAV", COOPCTL_TODAY="2026-09-01")
+    deposit(coop, sav, "50,000", COOPCTL_TODAY="2026-09-05")
+    st = coop.ok(*ro, "accounts", "statement", sav, operator="teller1")
+    assert (st["opening_balance"], st["closing_balance"]) == ("0.00", "50000.00")
+    stp = coop.ok(*ro, "reports", "member-statements", "--from", "2026-09-01", "--to", "2026-09-30")
+    assert member in json.dumps(stp)
 
     # Writes with --read-db given go to the primary and succeed.
     posted(coop, f"5500:DR:{ADMIN}", f"1121:CR:{ADMIN}", date="2026-10-12", narration="Paper")
@@ -175,7 +191,7 @@ def test_reports_through_a_read_only_postgresql_role(pg_coop: Coop, read_only_ro
                  f"1121:CR:{ADMIN}", "--date", "2026-10-12", "--narration", "Ink",
                  "--format", "json", operator="accountant1")  # fmt: skip
     assert r.exit_code == 0, r.stderr
-    assert coop.sql("SELECT count(*) FROM journal_entries")[0][0] == 3
+    assert coop.sql("SELECT count(*) FROM journal_entries")[0][0] == 4  # 3 journals, 1 deposit
     # The replica role sees them (same server here; a standby would after replay).
     tb2 = _net(coop.ok(*ro, "reports", "trial-balance", *as_of))
     assert tb2["1121"] == BANK_1 - 2 * ADMIN
