@@ -214,3 +214,24 @@ def test_reports_through_a_read_only_postgresql_role(pg_coop: Coop, read_only_ro
     rw_as_read = make_engine(coop.url, read_only=True)
     with rw_as_read.connect() as c, pytest.raises(Exception, match="read-only transaction"):
         c.execute(text("UPDATE gl_accounts SET name = name"))
+
+
+def test_nightly_aging_snapshot_reads_the_replica_and_writes_the_primary(
+    pg_coop: Coop, read_only_role: str
+) -> None:
+    """Adaeze borrows 60,000.00 over 3 months on 28 Nov 2026 (20,805.28 due on 28 Dec).
+    On the night of 10 Jan 2027 ``loans.age`` reads the loan book through the read-only
+    role (the replica, caught up) and writes the night's snapshot on the primary: the
+    installment is 13 days overdue, so the loan is watched."""
+    from tests.integration.loans_support import active_loan, cast
+
+    coop = pg_coop
+    c = cast(coop, borrower_savings="30000", guarantor_savings="100000")
+    active_loan(coop, c, "60000", 3, cover=["15000", "15000"])
+    r = coop.cli("--read-db", read_only_role, "jobs", "run", "loans.age", "--date", "2027-01-10",
+                 "--format", "json", operator="system", COOPCTL_TODAY="2027-01-11")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.json["posted"] == 1
+    rows = coop.sql("SELECT days_past_due, classification FROM loan_class_snapshots")
+    assert [(int(d), str(k)) for d, k in rows] == [(13, rows[0][1])]
+    assert "watch" in str(rows[0][1]).lower()
