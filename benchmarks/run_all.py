@@ -1,6 +1,7 @@
 """Run every benchmark and rewrite the one table in ``benchmarks/README.md``.
 
     python benchmarks/run_all.py [--only NAME,NAME] [--quick] [--dry-run] [--timeout S]
+                                 [--from-logs] [--readme PATH]
 
 Each benchmark script runs in its own process with this interpreter, from the
 repository root; the load average is read before and after it. A script reports
@@ -352,13 +353,32 @@ def run_one(b: Bench, quick: bool, timeout: float) -> tuple[list[Figure], float,
     took = time.perf_counter() - t0
     load = (load0 + os.getloadavg()[0]) / 2
     output = proc.stdout + "\n" + proc.stderr
-    log.write_text(f"$ {' '.join(args)}\n# exit {proc.returncode} in {took:.0f} s\n{output}")
-    figs = machine_lines(output) or b.parse(output)
-    if proc.returncode != 0 and not figs:
-        raise RuntimeError(f"exit {proc.returncode} (log {log.relative_to(ROOT)})")
+    when = datetime.now(UTC).strftime("%Y-%m-%d")
+    log.write_text(
+        f"$ {' '.join(args)}\n# exit {proc.returncode} in {took:.0f} s\n"
+        f"# load {load:.2f} on {when}{' quick' if quick else ''}\n{output}"
+    )
+    return from_log(b, log)
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+LOG_HEAD = re.compile(r"^# exit (-?\d+) in \d+ s\n# load ([\d.]+) on (\S+)( quick)?$", re.M)
+
+
+def from_log(b: Bench, log: Path) -> tuple[list[Figure], float, str]:
+    """The figures of a script's saved log (``--from-logs`` re-reads the last run)."""
+    text = log.read_text(encoding="utf-8")
+    head = LOG_HEAD.search(text)
+    code, load = (int(head[1]), float(head[2])) if head else (0, 0.0)
+    figs = machine_lines(text) or b.parse(text)
+    if code != 0 and not figs:
+        raise RuntimeError(f"exit {code} (log {_rel(log)})")
     if not figs:
-        raise RuntimeError(f"no figure found in the output (log {log.relative_to(ROOT)})")
-    notes = (["quick"] if quick else []) + ([f"exit {proc.returncode}"] if proc.returncode else [])
+        raise RuntimeError(f"no figure found in the output (log {_rel(log)})")
+    notes = (["quick"] if head and head[4] else []) + ([f"exit {code}"] if code else [])
     return figs, load, ", ".join(notes)
 
 
@@ -370,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dry-run", action="store_true", help="print the table, do not write it")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per script")
     ap.add_argument("--readme", type=Path, default=README, help="the file holding the table")
+    ap.add_argument("--from-logs", action="store_true", help="re-read the last logs, run nothing")
     a = ap.parse_args(argv)
     only = {s.strip() for s in a.only.split(",") if s.strip()}
     unknown = only - {b.name for b in BENCHES}
@@ -378,29 +399,41 @@ def main(argv: list[str] | None = None) -> int:
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     results: dict[str, tuple[list[Figure], float, str]] = {}
     failures: dict[str, str] = {}
+    readme: Path = a.readme
+
+    def write_table() -> str:
+        text = readme.read_text(encoding="utf-8") if readme.is_file() else "# Benchmarks\n"
+        table = render_table(merge(read_table(text), results, failures, today))
+        if not a.dry_run:  # after every script: a later failure keeps what was measured
+            readme.write_text(rewrite(text, table), encoding="utf-8")
+        return table
+
     for b in BENCHES:
         if only and b.name not in only:
             continue
-        if not (HERE / b.script).is_file():
+        log = HERE / ".data" / "logs" / f"{b.name}.log"
+        if a.from_logs and not log.is_file():
+            print(f"{b.name:<11} skipped: no log", flush=True)
+            continue
+        if not a.from_logs and not (HERE / b.script).is_file():
             failures[b.name] = f"no {b.script} yet"
             print(f"{b.name:<11} skipped: no {b.script}", flush=True)
             continue
-        print(f"{b.name:<11} running {b.script} …", flush=True)
+        print(f"{b.name:<11} {'reading' if a.from_logs else 'running'} {b.script} …", flush=True)
         try:
-            results[b.name] = run_one(b, a.quick, a.timeout)
+            results[b.name] = from_log(b, log) if a.from_logs else run_one(b, a.quick, a.timeout)
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             failures[b.name] = str(exc).splitlines()[0][:100]
             print(f"{b.name:<11} FAILED: {failures[b.name]}", flush=True)
+            write_table()
             continue
         for f in results[b.name][0]:
             print(f"{b.name:<11} {f.row}: {f.figure} (baseline {f.baseline}, ratio {f.ratio})")
-    readme: Path = a.readme
-    text = readme.read_text(encoding="utf-8") if readme.is_file() else "# Benchmarks\n"
-    table = render_table(merge(read_table(text), results, failures, today))
+        write_table()
+    table = write_table()
     if a.dry_run:
         print(table)
     else:
-        readme.write_text(rewrite(text, table), encoding="utf-8")
         print(f"rewrote the table in {readme}")
     return 1 if failures and not results else 0
 

@@ -9,6 +9,10 @@ stays byte for byte.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from benchmarks import run_all
 from benchmarks.run_all import END, START, Figure
 
@@ -130,3 +134,22 @@ def test_parsers_of_the_human_output() -> None:
     )
     assert generic == [Figure("check-off import", "20,000 lines in 2.50 s (target ≤ 3 s)")]
     assert run_all.parse_recon("nothing useful") == []
+
+
+def test_a_saved_log_gives_back_the_figures_and_the_load(tmp_path: Path) -> None:
+    bench = next(b for b in run_all.BENCHES if b.name == "startup")
+    log = tmp_path / "startup.log"
+    log.write_text(
+        "$ python benchmarks/startup.py\n# exit 0 in 8 s\n# load 1.35 on 2026-12-02 quick\n"
+        + run_all.bench_line("start-up", "250 ms", "minimal typer app 240 ms", "1.04×")
+        + "\n",
+        encoding="utf-8",
+    )
+    figs, load, note = run_all.from_log(bench, log)
+    assert figs == [Figure("start-up", "250 ms", "minimal typer app 240 ms", "1.04×")]
+    assert (load, note) == (1.35, "quick")
+    failed = tmp_path / "posting.log"
+    failed.write_text("$ x\n# exit 1 in 3 s\n# load 2.00 on 2026-12-02\nTraceback …\n")
+    posting = next(b for b in run_all.BENCHES if b.name == "posting")
+    with pytest.raises(RuntimeError, match="exit 1"):
+        run_all.from_log(posting, failed)
