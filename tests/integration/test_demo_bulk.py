@@ -126,3 +126,13 @@ def test_200000_members_twelve_months_in_ten_minutes(empty_db: Coop, isolated: P
     took = time.perf_counter() - t0
     assert out["ledger_verify_ok"] is True and out["members"] == 200_000
     assert took <= 600, f"{took:.0f} s; timings {out['timings_s']}"
+
+
+def test_bulk_sizes_and_refusals(isolated: Path) -> None:
+    too_many = run_cli(["demo", "--dir", str(isolated / "d"), "--members", "5001"], {})
+    assert too_many.exit_code == 2 and "5,000" in too_many.stderr
+    both = run_cli(["demo", "--dir", str(isolated / "d"), "--bulk", "--from-golive"], {})
+    assert both.exit_code == 2 and "--from-golive" in both.stderr
+    huge = run_cli(["demo", "--dir", str(isolated / "d"), "--bulk", "--members", "1000001"], {})
+    assert huge.exit_code == 2 and "1,000,000" in huge.stderr
+    assert not (isolated / "d").exists()  # refused before anything was built
