@@ -47,14 +47,22 @@ class AppContext:
         if not url or url == self.settings.database_url:
             return None
         if self._read_engine is None:
+            from coopctl.core.errors import NotInitialisedError
+
             db = self.settings["database"]
-            self._read_engine = make_engine(
-                url,
-                busy_timeout_ms=db["busy_timeout_ms"],
-                echo=db["echo"],
-                create=False,
-                read_only=True,
-            )
+            try:
+                self._read_engine = make_engine(
+                    url,
+                    busy_timeout_ms=db["busy_timeout_ms"],
+                    echo=db["echo"],
+                    create=False,
+                    read_only=True,
+                )
+            except NotInitialisedError:
+                raise NotInitialisedError(
+                    "the read replica (--read-db / [database] read_url) is a SQLite file "
+                    "that does not exist"
+                ) from None
         return self._read_engine
 
     def uow(self, *, operator: Any = None, as_current: bool = True) -> UnitOfWork:

@@ -135,6 +135,11 @@ def test_a_unit_of_work_seen_through_the_replica_cannot_commit(coop: Coop) -> No
             # the read engine itself refuses writes (query_only / READ ONLY sessions)
             with pytest.raises(Exception, match=r"(?i)read.only|readonly|query_only"):
                 u.read_session.execute(text("UPDATE gl_accounts SET name = name"))
+        # a missing SQLite replica file is named as the replica, and nothing is created
+        missing = coop.workdir / "no-such-replica.db"
+        r = coop.cli("--read-db", f"sqlite:///{missing}", "ledger", "trial-balance")
+        assert r.exit_code == 5 and "read replica" in r.stderr, r.stderr
+        assert not missing.exists()
         # no read URL: the view is the unit of work itself
         plain = coop.context()
         with plain.uow(operator=None, as_current=False) as u2:
