@@ -348,8 +348,14 @@ def run_one(b: Bench, quick: bool, timeout: float) -> tuple[list[Figure], float,
     log = logs / f"{b.name}.log"
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
-    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          check=False)  # fmt: skip
+    try:
+        proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                              check=False)  # fmt: skip
+    except subprocess.TimeoutExpired as exc:
+        partial = exc.stdout or b""
+        text = partial.decode(errors="replace") if isinstance(partial, bytes) else partial
+        log.write_text(f"$ {' '.join(args)}\n# timed out after {timeout:.0f} s\n{text}")
+        raise RuntimeError(f"timed out after {timeout:.0f} s (log {_rel(log)})") from None
     took = time.perf_counter() - t0
     load = (load0 + os.getloadavg()[0]) / 2
     output = proc.stdout + "\n" + proc.stderr
