@@ -321,7 +321,8 @@ def merge(
                 r.update(Latest=f.figure, Baseline=f.baseline, Ratio=f.ratio,
                          Load=f"{load:.2f}", Measured=when)  # fmt: skip
             elif b.name in failures:
-                before = prev.get("Measured") or "never"
+                before = (prev.get("Measured") or "").split("; last run:")[0].strip()
+                before = "never" if before in ("", "—", "never") else before
                 r["Measured"] = f"{before}; last run: {failures[b.name]}"
             for c in ("Latest", "Load", "Baseline", "Ratio", "Measured"):
                 r[c] = r[c] or "—"

@@ -80,9 +80,18 @@ def test_rewrite_updates_what_ran_keeps_the_rest_and_the_prose() -> None:
     assert "last run: exit 1" in rows["check-off import"]["Measured"]
     # never measured: dashes, not blanks
     assert rows["payments"]["Latest"] == "—"
-    # rewriting twice with the same results gives the same file
+    # rewriting twice with the same results gives the same file; notes do not pile up
     again = run_all.rewrite(text, table)
     assert again == text
+    twice = run_all.render_table(
+        run_all.merge(run_all.read_table(text), {}, failures, "2026-12-03")
+    )
+    row = run_all.read_table(run_all.rewrite(text, twice))["check-off import"]
+    assert (
+        row["Measured"] == "2026-11-25; last run: exit 1 (log benchmarks/.data/logs/checkoff.log)"
+    )
+    never = run_all.read_table(run_all.rewrite(text, twice))["posting · SQLite"]
+    assert never["Measured"] == "2026-12-02"  # measured in the first rewrite, not failed since
 
 
 def test_markers_are_added_when_missing() -> None:
