@@ -40,6 +40,14 @@ TARGET_RATIO = 20.0
 DEFAULT_DB = Path(__file__).resolve().parent / ".data" / "aging.db"
 
 
+def bench_line(row: str, figure: str, baseline: str = "—", ratio: str = "—") -> str:
+    """The machine-readable result line ``benchmarks/run_all.py`` reads."""
+    import json
+
+    fields = {"row": row, "figure": figure, "baseline": baseline, "ratio": ratio}
+    return "BENCH-RESULT " + json.dumps(fields, ensure_ascii=False)
+
+
 def ensure_db(path: Path, loans: int) -> None:
     import sqlite3
 
@@ -210,6 +218,8 @@ def main() -> int:
         f"{result.totals.provision:,.2f}, PAR1 {result.par1}% PAR30 {result.par30}% "
         f"PAR90 {result.par90}%"
     )
+    print(bench_line("aging", f"{bulk:.2f} s for {n_loans:,} loans",
+                     f"scalar loan by loan {scalar:.1f} s", f"{ratio:.1f}×"))  # fmt: skip
     ok = not mismatches and same and bulk <= TARGET_SECONDS and ratio >= TARGET_RATIO
     return 0 if ok else 1
 

@@ -32,6 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.ledger_post import TODAY, _pg_admin, bench_bulk, interest_drafts, setup
 
 
+def bench_line(row: str, figure: str, baseline: str = "—", ratio: str = "—") -> str:
+    """The machine-readable result line ``benchmarks/run_all.py`` reads."""
+    import json
+
+    fields = {"row": row, "figure": figure, "baseline": baseline, "ratio": ratio}
+    return "BENCH-RESULT " + json.dumps(fields, ensure_ascii=False)
+
+
 def _timed(fn: Any, *args: Any, **kw: Any) -> tuple[Any, float]:
     t0 = time.perf_counter()
     out = fn(*args, **kw)
@@ -56,6 +64,10 @@ def run(
     _, t_move = _timed(service.restore, ctx, file, other_url, data_dir=root / f"{name}-moved")
     dispose_engines()
     lines = sum(made["manifest"]["counts"].values())
+    row = "backup · " + ("SQLite" if name == "sqlite" else "PostgreSQL")
+    print(bench_line(row, f"create {t_create:.2f} s, verify {t_verify:.2f} s, restore "
+                          f"{t_same:.2f} s ({args.entries:,} entries, "
+                          f"{made['bytes'] / 1e6:.1f} MB)"))  # fmt: skip
     rows.append(
         f"{name:<11} {args.entries:>9,} {lines:>10,} {made['bytes'] / 1e6:>8.1f} "
         f"{t_create:>8.2f} {t_verify:>8.2f} {t_same:>9.2f} {t_move:>9.2f}"

@@ -31,6 +31,14 @@ TARGET = 30.0
 GOLIVE = "2026-11-28"
 
 
+def bench_line(row: str, figure: str, baseline: str = "—", ratio: str = "—") -> str:
+    """The machine-readable result line ``benchmarks/run_all.py`` reads."""
+    import json
+
+    fields = {"row": row, "figure": figure, "baseline": baseline, "ratio": ratio}
+    return "BENCH-RESULT " + json.dumps(fields, ensure_ascii=False)
+
+
 def _context(url: str, data_dir: Path) -> Any:
     from coopctl.core import config
     from coopctl.core.context import AppContext
@@ -117,6 +125,9 @@ def run(url: str, n: int, label: str) -> float:
     ok = times["accounts"] <= TARGET
     print(f"  {label}: accounts import {times['accounts']:.1f} s for {n:,} rows "
           f"(target ≤ {TARGET:.0f} s for 50,000): {'OK' if ok else 'SLOW'}")  # fmt: skip
+    row = "golive · " + ("SQLite" if label == "sqlite" else "PostgreSQL")
+    print(bench_line(row, f"accounts {times['accounts']:.1f} s for {n:,} rows "
+                          f"(members {times['members']:.1f} s)"))  # fmt: skip
     return times["accounts"]
 
 

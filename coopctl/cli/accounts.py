@@ -233,7 +233,7 @@ def statement(
     require_output(fmt, output)
     start = parse_date_opt(from_, "--from")
     end = parse_date_opt(to, "--to")
-    with uow("accounts.view") as u:
+    with uow("accounts.view", read=True) as u:
         report = build_statement(u, account_no, start=start, end=end)
         meta = render_meta(u)
     console = None

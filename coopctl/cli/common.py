@@ -68,15 +68,19 @@ def app_context() -> Any:
 
 
 @contextmanager
-def uow(permission: str | None) -> Iterator[Any]:
-    """A unit of work as the current operator, with ``permission`` checked first."""
+def uow(permission: str | None, *, read: bool = False) -> Iterator[Any]:
+    """A unit of work as the current operator, with ``permission`` checked first.
+
+    ``read=True`` (reports, statements, aging, exports): the body gets the unit of
+    work seen through its read session (``--read-db`` / ``[database] read_url``,
+    the replica); the operator is still resolved on the primary."""
     from coopctl.core.security import require
 
     u = app_context().uow()
     with u:
         if permission:
             require(u.operator, permission)
-        yield u
+        yield u.reading() if read else u
     for m in u.messages:
         message(m)
 

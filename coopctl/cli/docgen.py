@@ -54,7 +54,8 @@ def render() -> str:
         "do not edit by hand. Exit codes and JSON keys: see `../shared/CLI.md` and",
         "`docs/architecture.md`.",
         "",
-        "Global options: `--config PATH`, `--db URL`, `--debug`, `--version`.",
+        "Global options: `--config PATH`, `--db URL`, `--read-db URL` (reports read a "
+        "replica), `--debug`, `--version`.",
         "",
     ]
     for path, cmd in walk():

@@ -149,7 +149,7 @@ def trial_balance(
     """
     from coopctl.ledger import service
 
-    with uow("ledger.view") as u:
+    with uow("ledger.view", read=True) as u:
         tb = service.trial_balance(u, as_of=parse_date_opt(as_of, "--as-of"))
     if fmt == "table":
         tb["rows"].append(

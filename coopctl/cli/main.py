@@ -91,9 +91,12 @@ def _only_listing(ctx: click.Context) -> bool:
 class State:
     """Root options, shared by every command through click's context."""
 
-    def __init__(self, config: str | None, db: str | None, debug: bool) -> None:
+    def __init__(
+        self, config: str | None, db: str | None, debug: bool, read_db: str | None = None
+    ) -> None:
         self.config = config
         self.db = db
+        self.read_db = read_db
         self.debug = debug
         self._ctx: Any = None
 
@@ -102,7 +105,7 @@ class State:
         if self._ctx is None:
             from coopctl.core.context import build
 
-            self._ctx = build(self.config, self.db)
+            self._ctx = build(self.config, self.db, self.read_db)
         return self._ctx
 
 
@@ -120,11 +123,19 @@ class RootGroup(LazyGroup):
 )
 @click.option("--config", "config", metavar="PATH", help="Config file (TOML).")
 @click.option("--db", "db", metavar="URL", help="Database URL (default sqlite:///coop.db).")
+@click.option(
+    "--read-db",
+    "read_db",
+    metavar="URL",
+    help="Read replica URL for reports, statements and exports (writes use --db).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 @click.version_option(__version__, "--version", prog_name="coopctl")
 @click.pass_context
-def cli(ctx: click.Context, config: str | None, db: str | None, debug: bool) -> None:
-    ctx.obj = State(config, db, debug)
+def cli(
+    ctx: click.Context, config: str | None, db: str | None, read_db: str | None, debug: bool
+) -> None:
+    ctx.obj = State(config, db, debug, read_db)
 
 
 def run(argv: list[str] | None = None) -> None:

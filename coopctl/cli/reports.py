@@ -77,7 +77,7 @@ def _run(name: str, fmt: str, output: Path | None, params: Any) -> None:
     from coopctl.reports.service import run_report
 
     require_output(fmt, output)
-    with uow("reports.view") as u:
+    with uow("reports.view", read=True) as u:
         report = run_report(u, name, params)
         write(u, report, fmt, output)
 
@@ -295,7 +295,7 @@ def member_statements(
     if split and (output is None or fmt not in ("pdf", "xlsx", "csv", "json")):
         raise ValidationError("--split needs --format pdf|xlsx|csv|json and -o DIR")
     require_output(fmt, output)
-    with uow("reports.view") as u:
+    with uow("reports.view", read=True) as u:
         from coopctl.reports.builders.common import render_meta
 
         data = build_statement_set(u, params.window(u), member)
@@ -341,7 +341,7 @@ def list_cmd(
     from coopctl.cli.common import emit
     from coopctl.reports.service import list_reports
 
-    with uow("reports.view") as u:
+    with uow("reports.view", read=True) as u:
         rows = list_reports(u)
     emit(rows, fmt, columns=["name", "kind", "period", "title", "source"])
 
@@ -384,7 +384,7 @@ def pack(
     from coopctl.reports.pack import build_pack
 
     year, mon = clock.parse_month(month, field="--month")
-    with uow("reports.view") as u:
+    with uow("reports.view", read=True) as u:
         result = build_pack(u, year, mon, output, with_general_ledger=with_gl)
     if fmt == "json":
         emit(result, "json")

@@ -69,6 +69,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "busy_timeout_ms": Key("int", 30000, "SQLite: how long a writer waits for the lock"),
         "echo": Key("bool", False, "log every SQL statement (debugging only)"),
+        # scale (issue 16): reports, statements, aging and exports read the replica
+        "read_url": Key(
+            "str",
+            "",
+            "read replica URL (a PostgreSQL streaming standby) for reports; writes use url",
+        ),
     },
     "storage": {
         "dir": Key("str", "./coop-data", "data folder: documents, backups, key file"),

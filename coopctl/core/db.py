@@ -4,6 +4,12 @@ SQLite (embedded default) gets WAL, foreign keys, a busy timeout and a real
 ``BEGIN IMMEDIATE`` so two writers serialise instead of failing half-way;
 PostgreSQL goes through psycopg 3. Service functions receive a
 :class:`UnitOfWork` and never commit; the caller does ``with uow: ...; uow.commit()``.
+
+A unit of work may also carry a *read engine* (``[database] read_url``, ``--read-db``:
+a PostgreSQL streaming replica in production). Its :attr:`UnitOfWork.read_session`
+and :meth:`UnitOfWork.reading` view serve reports, statements, aging and exports;
+every write still goes through ``session`` to the primary. Without a read URL the
+read session *is* the primary session, so nothing changes.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from sqlalchemy.types import TypeDecorator
 from coopctl.core import money, sums
 from coopctl.core.config import Settings
 from coopctl.core.errors import (
+    BusinessRuleError,
     ConfigError,
     NotFoundError,
     NotInitialisedError,
@@ -150,22 +157,37 @@ def _sqlite_read_only(path: str) -> tuple[bool, bool]:
     return True, not os.access(folder, os.W_OK) and not pending
 
 
+class ReadOnlyUnitError(BusinessRuleError):
+    """Every write goes to the primary: a unit of work seen through its read session
+    (the replica) can read, never commit."""
+
+
 def make_engine(
-    url: str, *, busy_timeout_ms: int = 30000, echo: bool = False, create: bool = True
+    url: str,
+    *,
+    busy_timeout_ms: int = 30000,
+    echo: bool = False,
+    create: bool = True,
+    read_only: bool = False,
 ) -> Engine:
     """Create (or reuse) the engine for ``url`` with the per-dialect settings.
 
     With ``create=False`` (every command but ``init``: ``AppContext.allow_create``)
     a SQLite file that does not exist is not created: the command refuses with
     "run `coopctl init`" and leaves no empty file.
+
+    ``read_only=True`` is the read engine (``[database] read_url``): PostgreSQL
+    sessions start ``READ ONLY`` (so a read URL that points at a primary by mistake
+    still cannot be written through), SQLite connections are ``query_only`` and
+    begin deferred (no write lock).
     """
-    key = url
+    key = f"{url}#ro" if read_only else url
     if key in _engines:
         return _engines[key]
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     path = sqlite_file(url)
-    read_only = immutable = False
+    ro_file = immutable = False
     if path is not None:
         if not os.path.exists(path):
             if not create:
@@ -174,13 +196,14 @@ def make_engine(
                     "run `coopctl init` (or give --db / COOPCTL_DATABASE_URL)"
                 )
         else:
-            read_only, immutable = _sqlite_read_only(path)
+            ro_file, immutable = _sqlite_read_only(path)
+            read_only = read_only or ro_file
     if is_sqlite(url):
         connect_args: dict[str, Any] = {
             "timeout": busy_timeout_ms / 1000,
             "isolation_level": None,
         }
-        if read_only and path is not None:
+        if ro_file and path is not None:
             import sqlite3
             from urllib.parse import quote
 
@@ -205,6 +228,8 @@ def make_engine(
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cur.execute("PRAGMA synchronous=NORMAL")
+            if read_only:
+                cur.execute("PRAGMA query_only=ON")
             cur.close()
             sums.register_sqlite(dbapi_conn)  # exact money aggregates (core/sums.py)
 
@@ -216,6 +241,16 @@ def make_engine(
 
     else:
         engine = create_engine(url, echo=echo, pool_pre_ping=True)
+        if read_only:
+
+            @event.listens_for(engine, "connect")
+            def _pg_read_only(dbapi_conn: Any, _rec: Any) -> None:
+                autocommit = dbapi_conn.autocommit
+                dbapi_conn.autocommit = True
+                with dbapi_conn.cursor() as cur:
+                    cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                dbapi_conn.autocommit = autocommit
+
     _engines[key] = engine
     return engine
 
@@ -244,13 +279,21 @@ class UnitOfWork:
     error — a missing value never silently means "no checker needed"."""
 
     def __init__(
-        self, engine: Engine, *, settings: Settings, operator: Operator | None = None
+        self,
+        engine: Engine,
+        *,
+        settings: Settings,
+        operator: Operator | None = None,
+        read_engine: Engine | None = None,
     ) -> None:
         if not isinstance(settings, Settings):
             raise ConfigError("a unit of work needs the cooperative's settings")
         self.engine = engine
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         self.session: Session = None  # type: ignore[assignment]
+        self.read_engine: Engine | None = read_engine if read_engine is not engine else None
+        self._read_session: Session | None = None
+        self._reader_of: UnitOfWork | None = None  # set on the view made by reading()
         self._operator: Operator | None = operator
         self.settings: Settings = settings
         self.messages: list[str] = []  # notes for the operator (printed on stderr)
@@ -306,10 +349,57 @@ class UnitOfWork:
                 self.session.rollback()
         finally:
             self.session.close()
+            if self._read_session is not None:
+                self._read_session.close()  # read-only: nothing to keep
+                self._read_session = None
+
+    @property
+    def read_session(self) -> Session:
+        """The session for read-only work: on the read engine (the replica) when one
+        is configured, else the primary session itself. Never write through it."""
+        if self.read_engine is None:
+            return self.session
+        if self._read_session is None:
+            self._read_session = Session(bind=self.read_engine, expire_on_commit=False)
+            self._read_session.info["settings"] = self.settings
+            self._read_session.info["read_only"] = True
+        return self._read_session
+
+    def reading(self, *, caught_up: bool = False, timeout_s: float = 60.0) -> UnitOfWork:
+        """This unit of work seen through :attr:`read_session`: the same operator,
+        settings and business date, but ``session`` reads the replica. Read services
+        (reports, statements, aging, exports) take it unchanged; ``commit`` on it is
+        refused. Without a read engine it is the unit of work itself.
+
+        ``caught_up=True`` (jobs that read what an earlier step committed): first wait
+        until a PostgreSQL standby has replayed the primary's WAL up to now."""
+        if self.read_engine is None:
+            return self
+        import copy
+
+        if caught_up:
+            wait_for_replica(self, timeout_s)
+
+        self.__dict__.setdefault("_audit", [])  # audit records queued on the view stay ours
+        view = copy.copy(self)
+        view.session = self.read_session
+        view.engine = self.read_engine
+        view._reader_of = self
+        return view
+
+    @property
+    def is_reading(self) -> bool:
+        """True on the view :meth:`reading` returns when it reads the replica."""
+        return self._reader_of is not None
 
     def commit(self) -> None:
         from coopctl.core import audit
 
+        if self._reader_of is not None:
+            raise ReadOnlyUnitError(
+                "this unit of work reads the replica ([database] read_url); "
+                "writes go to the primary"
+            )
         self.session.flush()
         audit.flush(self)
         self.session.commit()
@@ -336,3 +426,42 @@ class UnitOfWork:
         if self.dialect == "postgresql":
             stmt = stmt.with_for_update()
         return self.session.scalars(stmt).first()
+
+
+class ReplicaLagError(BusinessRuleError):
+    """Reports read committed books: a job does not read a standby that has not yet
+    replayed what the primary committed before it."""
+
+
+def wait_for_replica(uow: UnitOfWork, timeout_s: float = 60.0) -> None:
+    """Wait until the read replica has replayed the primary's WAL position of now.
+
+    Only PostgreSQL standbys lag; a read URL that is not in recovery (the primary
+    itself through a read-only role) or a SQLite file returns at once."""
+    import time
+
+    from sqlalchemy import text
+
+    if uow.read_engine is None or uow.read_engine.dialect.name != "postgresql":
+        return
+    if uow.dialect != "postgresql":
+        return
+    lsn = uow.session.execute(text("SELECT pg_current_wal_lsn()::text")).scalar_one()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        standby, replayed = uow.read_session.execute(
+            text(
+                "SELECT pg_is_in_recovery(), "
+                "coalesce(pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn), false)"
+            ),
+            {"lsn": lsn},
+        ).one()
+        uow.read_session.rollback()  # a fresh snapshot on the next look
+        if not standby or replayed:
+            return
+        if time.monotonic() > deadline:
+            raise ReplicaLagError(
+                f"the read replica has not replayed the primary's WAL up to {lsn} "
+                f"within {timeout_s:.0f} s; check replication (pg_stat_replication)"
+            )
+        time.sleep(0.2)

@@ -34,8 +34,9 @@ def take_snapshot(uow: UnitOfWork, as_of: date) -> tuple[int, int]:
     )
     if existing:
         return 0, int(existing or 0)
-    aging = compute(uow, as_of)
-    products = dict(uow.session.execute(select(Loan.id, Loan.product_code)).all())
+    reader = uow.reading(caught_up=True)  # the bulk read: the replica, once caught up
+    aging = compute(reader, as_of)
+    products = dict(reader.session.execute(select(Loan.id, Loan.product_code)).all())
     rows = [
         LoanClassSnapshot(
             business_date=as_of,

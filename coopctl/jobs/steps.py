@@ -256,7 +256,7 @@ def _report_pack(uow: UnitOfWork, d: date) -> Counts:
     if pdf.is_file() and xlsx.is_file():
         uow.note(f"the {label} pack is already in {folder}; delete it to build it again")
         return Counts(items=1, skipped=1)
-    out = build_pack(uow, d.year, d.month, folder)
+    out = build_pack(uow.reading(caught_up=True), d.year, d.month, folder)
     for addr in uow.settings["jobs"]["pack_recipients"]:
         enqueue(
             uow,
