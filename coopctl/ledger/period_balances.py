@@ -199,9 +199,7 @@ def rebuild_all(session: Session) -> dict[str, int]:
 # --- checking snapshots ----------------------------------------------------------------
 def differences(session: Session) -> list[str]:
     """Every way the snapshots differ from the lines, one sentence each."""
-    periods = {
-        p.id: p for p in session.scalars(select(Period).order_by(Period.start_date)).all()
-    }
+    periods = {p.id: p for p in session.scalars(select(Period).order_by(Period.start_date)).all()}
     closed = [p for p in periods.values() if p.status == "closed"]
     snap: dict[tuple[int, int], tuple[int, int, int, int]] = {}
     for pid, gid, d, c, cd, cc in session.execute(

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
@@ -15,7 +15,7 @@ from coopctl.core.errors import BusinessRuleError, DuplicateError, NotFoundError
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
 from coopctl.ledger.coa import DEFAULT_CHART, normal_balance
-from coopctl.ledger.models import GL_TYPES, GLAccount, JournalEntry, JournalLine
+from coopctl.ledger.models import GL_TYPES, GLAccount, JournalLine
 
 
 def seed_chart(uow: UnitOfWork) -> int:

@@ -187,9 +187,7 @@ def _random_books(coop: Coop, rnd: random.Random) -> None:
 
 
 def _closed(coop: Coop, year: int, month: int) -> bool:
-    rows = coop.sql(
-        "SELECT status FROM periods WHERE year = :y AND month = :m", y=year, m=month
-    )
+    rows = coop.sql("SELECT status FROM periods WHERE year = :y AND month = :m", y=year, m=month)
     return bool(rows) and rows[0][0] == "closed"
 
 
