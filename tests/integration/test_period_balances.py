@@ -217,3 +217,26 @@ def test_sums_from_snapshots_equal_sums_from_lines_on_random_books(coop: Coop) -
     for m in range(1, 12):
         bs = coop.ok("reports", "balance-sheet", "--as-of", f"2026-{m:02d}-15")
         assert bs["balanced"] is True
+
+
+def test_a_reversal_cannot_reach_a_closed_period_so_its_snapshot_stays(coop: Coop) -> None:
+    """September's ₦12,000 printing bill turns out to be wrong after September closed.
+    Reversing it on its own date is refused (exit 5); reversed today, the reversal
+    lands in November and September's snapshot is unchanged."""
+    e = posted(coop, "5500:DR:12000", "1110:CR:12000", date="2026-09-10")
+    coop.ok("ledger", "close-period", "2026-09", operator="accountant1")
+    before = snapshot(coop, "2026-09")
+    r = coop.cli(
+        "postings", "reverse", e["entry_no"], "--reason", "wrong bill", "--same-date",
+        operator="manager1",
+    )
+    assert r.exit_code == 5 and "closed period" in r.stderr
+    rev = coop.ok(
+        "postings", "reverse", e["entry_no"], "--reason", "wrong bill", operator="accountant1"
+    )
+    if rev.get("status") == "pending":  # maker-checker: another officer approves
+        coop.ok("postings", "approve", rev["entry_no"], operator="manager1")
+    assert snapshot(coop, "2026-09") == before == {"5500": (12000_00, 0), "1110": (0, 12000_00)}
+    assert tb(coop, as_of="2026-09-30")["5500"] == (D("12000.00"), ZERO)
+    assert tb(coop)["5500"] == (ZERO, ZERO)
+    assert_verified(coop)
