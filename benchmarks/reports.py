@@ -54,9 +54,9 @@ def generate(db: Path, entries: int) -> None:
         "COOPCTL_DATA_DIR": str(db.parent / "data"),
         "COOPCTL_TODAY": TODAY,
     }
+    init = ["init", "--name", "Benchmark Cooperative", "--admin", "admin"]
     subprocess.run(
-        [sys.executable, "-m", "coopctl", "init", "--name", "Benchmark Cooperative"]
-        + ["--admin", "admin"],
+        [sys.executable, "-m", "coopctl", *init],
         env=env,
         check=True,
         capture_output=True,
