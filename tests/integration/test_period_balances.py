@@ -227,7 +227,12 @@ def test_a_reversal_cannot_reach_a_closed_period_so_its_snapshot_stays(coop: Coo
     coop.ok("ledger", "close-period", "2026-09", operator="accountant1")
     before = snapshot(coop, "2026-09")
     r = coop.cli(
-        "postings", "reverse", e["entry_no"], "--reason", "wrong bill", "--same-date",
+        "postings",
+        "reverse",
+        e["entry_no"],
+        "--reason",
+        "wrong bill",
+        "--same-date",
         operator="manager1",
     )
     assert r.exit_code == 5 and "closed period" in r.stderr
