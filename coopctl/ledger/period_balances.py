@@ -42,33 +42,43 @@ class Coverage:
     """The closed months a range reads from snapshots, and the windows left to the lines."""
 
     period_ids: tuple[int, ...]
-    first: date | None  # first day covered by snapshots
-    last: date | None  # last day covered by snapshots
     windows: tuple[tuple[date | None, date | None], ...]
 
 
-def coverage(session: Session, start: date | None, end: date | None) -> Coverage:
+ClosedPeriod = tuple[int, date, date]  # (id, start_date, end_date)
+
+
+def closed_periods(session: Session) -> list[ClosedPeriod]:
+    rows = session.execute(
+        select(Period.id, Period.start_date, Period.end_date)
+        .where(Period.status == "closed")
+        .order_by(Period.start_date)
+    ).all()
+    return [(int(i), s, e) for i, s, e in rows]
+
+
+def coverage_of(closed: list[ClosedPeriod], start: date | None, end: date | None) -> Coverage:
     """Which closed months of [start, end] come from snapshots; the rest from lines."""
-    stmt = select(Period.id, Period.start_date, Period.end_date).where(Period.status == "closed")
-    if start is not None:
-        stmt = stmt.where(Period.start_date >= start)
-    if end is not None:
-        stmt = stmt.where(Period.end_date <= end)
-    rows = session.execute(stmt.order_by(Period.start_date)).all()
-    run: list[tuple[int, date, date]] = []
-    for pid, p_start, p_end in rows:
+    run: list[ClosedPeriod] = []
+    for pid, p_start, p_end in closed:
+        if (start is not None and p_start < start) or (end is not None and p_end > end):
+            continue
         if run and p_start != run[-1][2] + timedelta(days=1):
             break  # not contiguous (never happens on a closed prefix): the rest from lines
         run.append((pid, p_start, p_end))
     if not run:
-        return Coverage((), None, None, ((start, end),))
+        return Coverage((), ((start, end),))
     first, last = run[0][1], run[-1][2]
     windows: list[tuple[date | None, date | None]] = []
     if start is None or start < first:
         windows.append((start, first - timedelta(days=1)))
     if end is None or end > last:
         windows.append((last + timedelta(days=1), end))
-    return Coverage(tuple(r[0] for r in run), first, last, tuple(windows))
+    return Coverage(tuple(r[0] for r in run), tuple(windows))
+
+
+def coverage(session: Session, start: date | None, end: date | None) -> Coverage:
+    return coverage_of(closed_periods(session), start, end)
 
 
 def line_sums(
@@ -99,31 +109,108 @@ def line_sums(
     return {gid: (int(dr), int(cr)) for gid, dr, cr in session.execute(stmt)}
 
 
-def snapshot_sums(
-    session: Session, period_ids: tuple[int, ...], *, exclude_closing: bool = False
-) -> Sums:
-    """Debit and credit per GL account summed over the snapshots of the periods given."""
-    if not period_ids:
-        return {}
-    dr: Any = _raw(PeriodBalance.debit)
-    cr: Any = _raw(PeriodBalance.credit)
-    if exclude_closing:
-        dr = dr - _raw(PeriodBalance.closing_debit)
-        cr = cr - _raw(PeriodBalance.closing_credit)
-    stmt = (
-        select(PeriodBalance.gl_account_id, func.sum(dr), func.sum(cr))
-        .where(PeriodBalance.period_id.in_(period_ids))
-        .group_by(PeriodBalance.gl_account_id)
-    )
-    return {gid: (int(d or 0), int(c or 0)) for gid, d, c in session.execute(stmt)}
-
-
 def add_sums(a: Sums, b: Sums) -> Sums:
     out = dict(a)
     for gid, (d, c) in b.items():
         d0, c0 = out.get(gid, (0, 0))
         out[gid] = (d0 + d, c0 + c)
     return out
+
+
+# (debit, credit, closing debit, closing credit) in kobo
+Four = tuple[int, int, int, int]
+
+
+def _snapshot_rows(session: Session, period_ids: set[int]) -> dict[int, dict[int, Four]]:
+    """Snapshot rows of the periods given: {period_id: {gl_account_id: four totals}}."""
+    out: dict[int, dict[int, Four]] = defaultdict(dict)
+    if not period_ids:
+        return out
+    for pid, gid, d, c, cd, cc in session.execute(
+        select(
+            PeriodBalance.period_id,
+            PeriodBalance.gl_account_id,
+            _raw(PeriodBalance.debit),
+            _raw(PeriodBalance.credit),
+            _raw(PeriodBalance.closing_debit),
+            _raw(PeriodBalance.closing_credit),
+        ).where(PeriodBalance.period_id.in_(sorted(period_ids)))
+    ):
+        out[int(pid)][int(gid)] = (int(d), int(c), int(cd), int(cc))
+    return out
+
+
+def day_sums(
+    session: Session, start: date | None, end: date | None
+) -> list[tuple[date, int, Four]]:
+    """Posted totals per day and GL account in [start, end] (a few rows a day), with the
+    year-end closing part apart: one pass over the lines of the window."""
+    closing = JournalEntry.kind.in_(CLOSING_KINDS)
+    stmt = (
+        select(
+            JournalEntry.business_date,
+            JournalLine.gl_account_id,
+            func.sum(_raw(JournalLine.debit)),
+            func.sum(_raw(JournalLine.credit)),
+            func.sum(case((closing, _raw(JournalLine.debit)), else_=0)),
+            func.sum(case((closing, _raw(JournalLine.credit)), else_=0)),
+        )
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(JournalEntry.status == "posted")
+        .group_by(JournalEntry.business_date, JournalLine.gl_account_id)
+    )
+    if start is not None:
+        stmt = stmt.where(JournalEntry.business_date >= start)
+    if end is not None:
+        stmt = stmt.where(JournalEntry.business_date <= end)
+    out = []
+    for day, gid, d, c, cd, cc in session.execute(stmt):
+        if isinstance(day, str):  # raw SQLite text, should a driver hand it back so
+            day = date.fromisoformat(day)
+        out.append((day, int(gid), (int(d or 0), int(c or 0), int(cd or 0), int(cc or 0))))
+    return out
+
+
+def _add(out: dict[int, list[int]], gid: int, v: Four, exclude_closing: bool) -> None:
+    acc = out.setdefault(gid, [0, 0])
+    if exclude_closing:
+        acc[0] += v[0] - v[2]
+        acc[1] += v[1] - v[3]
+    else:
+        acc[0] += v[0]
+        acc[1] += v[1]
+
+
+Spec = tuple[date | None, date | None, bool]  # (start, end, exclude_closing)
+
+
+def gl_sums_many(session: Session, specs: list[Spec]) -> list[Sums]:
+    """:func:`gl_sums` for several ranges at once: the periods and snapshots are read
+    once, and the lines of each distinct window once (a balance sheet with its
+    comparative column needs six sums, and one pass over the open month's lines)."""
+    closed = closed_periods(session)
+    covs = [coverage_of(closed, start, end) for start, end, _ in specs]
+    snaps = _snapshot_rows(session, {pid for c in covs for pid in c.period_ids})
+    days: dict[tuple[date | None, date | None], list[tuple[date, int, Four]]] = {}
+    for c in covs:
+        for w in c.windows:
+            if w not in days:
+                days[w] = [] if _empty(w) else day_sums(session, *w)
+    results: list[Sums] = []
+    for (_, _, excl), c in zip(specs, covs, strict=True):
+        out: dict[int, list[int]] = {}
+        for pid in c.period_ids:
+            for gid, v in snaps.get(pid, {}).items():
+                _add(out, gid, v, excl)
+        for w in c.windows:
+            for _day, gid, v in days[w]:
+                _add(out, gid, v, excl)
+        results.append({gid: (d, cr) for gid, (d, cr) in out.items() if (d, cr) != (0, 0)})
+    return results
+
+
+def _empty(w: tuple[date | None, date | None]) -> bool:
+    return w[0] is not None and w[1] is not None and w[0] > w[1]
 
 
 def gl_sums(
@@ -135,13 +222,7 @@ def gl_sums(
 ) -> Sums:
     """Posted (debit, credit) in kobo per GL account for [start, end]: snapshots of the
     closed months inside the range plus the lines of the days outside them."""
-    cov = coverage(session, start, end)
-    out = snapshot_sums(session, cov.period_ids, exclude_closing=exclude_closing)
-    for w_start, w_end in cov.windows:
-        out = add_sums(
-            out, line_sums(session, start=w_start, end=w_end, exclude_closing=exclude_closing)
-        )
-    return {gid: v for gid, v in out.items() if v != (0, 0)}
+    return gl_sums_many(session, [(start, end, exclude_closing)])[0]
 
 
 # --- writing snapshots -----------------------------------------------------------------
@@ -221,34 +302,16 @@ def differences(session: Session) -> list[str]:
         return out
     # lines per day and account (a few rows per day), bucketed into the closed periods
     lines: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    closing = JournalEntry.kind.in_(CLOSING_KINDS)
-    stmt = (
-        select(
-            JournalEntry.business_date,
-            JournalLine.gl_account_id,
-            func.sum(_raw(JournalLine.debit)),
-            func.sum(_raw(JournalLine.credit)),
-            func.sum(case((closing, _raw(JournalLine.debit)), else_=0)),
-            func.sum(case((closing, _raw(JournalLine.credit)), else_=0)),
-        )
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .where(
-            JournalEntry.status == "posted",
-            JournalEntry.business_date >= min(p.start_date for p in closed),
-            JournalEntry.business_date <= max(p.end_date for p in closed),
-        )
-        .group_by(JournalEntry.business_date, JournalLine.gl_account_id)
-    )
     by_month = {(p.year, p.month): p.id for p in closed}
-    for day, gid, d, c, cd, cc in session.execute(stmt):
+    first = min(p.start_date for p in closed)
+    last = max(p.end_date for p in closed)
+    for day, gid, v in day_sums(session, first, last):
         pid = by_month.get((day.year, day.month))
         if pid is None:
             continue
         acc = lines[(pid, gid)]
-        acc[0] += int(d or 0)
-        acc[1] += int(c or 0)
-        acc[2] += int(cd or 0)
-        acc[3] += int(cc or 0)
+        for i in range(4):
+            acc[i] += v[i]
     closed_ids = {p.id for p in closed}
     keys = {k for k in snap if k[0] in closed_ids} | set(lines)
     from coopctl.ledger.models import GLAccount

@@ -116,6 +116,16 @@ def gl_sums(
     return period_gl_sums(uow.session, start=start, end=end, exclude_closing=exclude_closing)
 
 
+def gl_sums_many(
+    uow: UnitOfWork, specs: list[tuple[date | None, date | None, bool]]
+) -> list[dict[int, tuple[int, int]]]:
+    """:func:`gl_sums` for several (start, end, exclude_closing) at once: each distinct
+    window of lines is read once (a report's columns share the open month)."""
+    from coopctl.ledger.period_balances import gl_sums_many as period_gl_sums_many
+
+    return period_gl_sums_many(uow.session, specs)
+
+
 @dataclass
 class Node:
     """A GL account in the chart tree."""
