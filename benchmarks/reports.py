@@ -108,9 +108,14 @@ def generate(db: Path, entries: int) -> None:
     con.close()
 
 
+CPU: list[float] = []
+
+
 def timed(label: str, fn: object) -> tuple[float, object]:
-    t = time.perf_counter()
+    """Wall seconds and the result; the CPU seconds of the call go to ``CPU``."""
+    t, c = time.perf_counter(), time.process_time()
     out = fn()  # type: ignore[operator]
+    CPU.append(time.process_time() - c)
     return time.perf_counter() - t, out
 
 
@@ -118,18 +123,27 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--entries", type=int, default=1_000_000)
     ap.add_argument("--dir", type=Path, default=None)
+    ap.add_argument("--reuse", action="store_true", help="Keep the database of an earlier run.")
     args = ap.parse_args()
     work = Path(args.dir or tempfile.mkdtemp(prefix="coopctl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     db = work / "reports.db"
-    if db.exists():
+    if db.exists() and not args.reuse:
         db.unlink()
-    t = time.perf_counter()
-    generate(db, args.entries)
-    print(
-        f"generated {args.entries:,} entries ({2 * args.entries:,} lines) over "
-        f"{len(MONTHS)} months in {time.perf_counter() - t:.1f} s ({db})"
-    )
+    if not db.exists():
+        t = time.perf_counter()
+        generate(db, args.entries)
+        print(
+            f"generated {args.entries:,} entries ({2 * args.entries:,} lines) over "
+            f"{len(MONTHS)} months in {time.perf_counter() - t:.1f} s ({db})"
+        )
+    con = sqlite3.connect(db)
+    con.execute("DELETE FROM period_balances")
+    con.execute("UPDATE periods SET status = 'open', closed_at = NULL, closed_by = NULL")
+    con.commit()
+    n = con.execute("SELECT COUNT(*) FROM journal_lines").fetchone()[0]
+    con.close()
+    print(f"{n:,} journal lines")
     os.environ.update(
         {
             "COOPCTL_DATABASE_URL": f"sqlite:///{db}",
@@ -153,10 +167,14 @@ def main() -> None:
             t_tb, tb = timed("tb", lambda: trial_balance(u, as_of=as_of))
             t_bs, bs = timed("bs", lambda: build_balance_sheet(u, as_of))
         load = os.getloadavg()[0]
-        for name, secs in (("ledger trial-balance", t_tb), ("reports balance-sheet", t_bs)):
+        cpu = CPU[-2:]
+        for (name, secs), c in zip(
+            (("ledger trial-balance", t_tb), ("reports balance-sheet", t_bs)), cpu, strict=True
+        ):
             print(
-                f"{label:28s} {name:22s}: {secs:6.2f} s   target ≤ {TARGET_S:.0f} s  "
-                f"ratio {secs / TARGET_S:.2f}   (load average {load:.1f})"
+                f"{label:24s} {name:22s}: {secs:6.2f} s wall, {c:5.2f} s CPU   "
+                f"target ≤ {TARGET_S:.0f} s  ratio {secs / TARGET_S:.2f}   "
+                f"(load average {load:.1f} on {os.cpu_count()} cores)"
             )
         return tb, bs.json_payload  # type: ignore[return-value,attr-defined]
 
