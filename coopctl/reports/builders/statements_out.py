@@ -104,7 +104,9 @@ def _render_split(args: tuple[list[tuple[str, Report]], str, dict[str, Any]]) ->
     from coopctl.reports.render.pdf import render_html, templates_path
 
     items, folder, meta = args
-    html = render_html([r for _, r in items], document_title="Member statement", **meta)
+    html = render_html(
+        [r for _, r in items], document_title="Member statement", for_pdf=True, **meta
+    )
     # Pages are numbered across the batch document; in a one-member file that would read
     # "Page 37 of 100", so the split files carry no page number.
     html = html.replace("</head>", f"<style>{_NO_PAGE_NUMBER}</style></head>", 1)
