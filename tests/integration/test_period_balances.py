@@ -245,3 +245,29 @@ def test_a_reversal_cannot_reach_a_closed_period_so_its_snapshot_stays(coop: Coo
     assert tb(coop, as_of="2026-09-30")["5500"] == (D("12000.00"), ZERO)
     assert tb(coop)["5500"] == (ZERO, ZERO)
     assert_verified(coop)
+
+
+def test_migration_0016_builds_the_snapshots_of_periods_closed_before_it(coop: Coop) -> None:
+    """A cooperative that closed September and October before revision 0016 gets their
+    snapshots from the upgrade itself, equal to what closing writes today."""
+    from sqlalchemy import inspect
+
+    from coopctl.core import migrate
+    from coopctl.core.db import dispose_engines, make_engine
+
+    posted(coop, "5500:DR:12000", "1110:CR:12000", date="2026-09-10")
+    posted(coop, "1110:DR:80000", "4200:CR:80000", date="2026-10-05")
+    posted(coop, "5500:DR:700", "1110:CR:700", date="2026-11-02")
+    coop.ok("ledger", "close-period", "2026-09", operator="accountant1")
+    coop.ok("ledger", "close-period", "2026-10", operator="accountant1")
+    written_at_close = (snapshot(coop, "2026-09"), snapshot(coop, "2026-10"))
+    dispose_engines()
+    engine = make_engine(coop.url)
+    migrate.downgrade(engine, "0015")
+    assert "period_balances" not in inspect(engine).get_table_names()
+    migrate.upgrade(engine)
+    dispose_engines()
+    assert (snapshot(coop, "2026-09"), snapshot(coop, "2026-10")) == written_at_close
+    assert snapshot(coop, "2026-11") == {}
+    assert tb(coop)["1110"] == (D("67300.00"), ZERO)  # 80,000 − 12,000 − 700
+    assert_verified(coop)
