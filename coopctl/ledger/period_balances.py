@@ -77,10 +77,6 @@ def coverage_of(closed: list[ClosedPeriod], start: date | None, end: date | None
     return Coverage(tuple(r[0] for r in run), tuple(windows))
 
 
-def coverage(session: Session, start: date | None, end: date | None) -> Coverage:
-    return coverage_of(closed_periods(session), start, end)
-
-
 def line_sums(
     session: Session,
     *,
@@ -107,14 +103,6 @@ def line_sums(
     if exclude_closing:
         stmt = stmt.where(JournalEntry.kind.not_in(CLOSING_KINDS))
     return {gid: (int(dr), int(cr)) for gid, dr, cr in session.execute(stmt)}
-
-
-def add_sums(a: Sums, b: Sums) -> Sums:
-    out = dict(a)
-    for gid, (d, c) in b.items():
-        d0, c0 = out.get(gid, (0, 0))
-        out[gid] = (d0 + d, c0 + c)
-    return out
 
 
 # (debit, credit, closing debit, closing credit) in kobo
