@@ -1,6 +1,6 @@
-"""Benchmark: member statements for 20,000 members and one month (≈ 200,000 lines).
+"""Benchmark: member statements for 200,000 members and one month (≈ 2,000,000 lines).
 
-    /work/venv/bin/python benchmarks/statements.py [--members 20000] [--pdf-sample 1000]
+    python benchmarks/statements.py [--members 200000] [--pdf-sample 800] [--dir D --reuse]
 
 Generates a cooperative in a fresh SQLite file (``coopctl init``, then bulk
 inserts that keep the ledger consistent: balanced two-line entries inserted as
@@ -8,7 +8,9 @@ draft and flipped to posted through the ledger triggers, member balances set
 to the sum of their lines), then times the bulk statements: computation, XLSX,
 CSV, and PDF throughput on a sample of members — one process with many
 statements per document, and the same spread over every core.
-Targets: XLSX and CSV ≤ 20 s each; PDF ≥ 20 statements per second.
+Targets: XLSX and CSV ≤ 20 s each; PDF ≥ 35 statements per second (both cores).
+Every figure is printed with its CPU seconds and the load average: on a shared
+machine the wall clock measures the neighbours as much as the code.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 TARGET_FILE_S = 20.0
-TARGET_PDF_PER_S = 20.0
+TARGET_PDF_PER_S = 35.0
 
 
 def generate(db: Path, members: int, lines_per_member: int = 10) -> None:
@@ -175,18 +177,20 @@ def generate(db: Path, members: int, lines_per_member: int = 10) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--members", type=int, default=20_000)
-    ap.add_argument("--pdf-sample", type=int, default=1_000)
+    ap.add_argument("--members", type=int, default=200_000)
+    ap.add_argument("--pdf-sample", type=int, default=800)
     ap.add_argument("--dir", type=Path, default=None)
+    ap.add_argument("--reuse", action="store_true", help="Keep the database of an earlier run.")
     args = ap.parse_args()
     work = Path(args.dir or tempfile.mkdtemp(prefix="coopctl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     db = work / "bench.db"
-    if db.exists():
+    if db.exists() and not args.reuse:
         db.unlink()
-    t = time.perf_counter()
-    generate(db, args.members)
-    print(f"generated {args.members:,} members in {time.perf_counter() - t:.1f} s ({db})")
+    if not db.exists():
+        t = time.perf_counter()
+        generate(db, args.members)
+        print(f"generated {args.members:,} members in {time.perf_counter() - t:.1f} s ({db})")
 
     os.environ.update(
         {
@@ -203,30 +207,29 @@ def main() -> None:
 
     window = Window(date(2026, 10, 1), date(2026, 10, 31))
     with build().uow() as u:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         data = build_statement_set(u, window)
-        t_build = time.perf_counter() - t
+        t_build, c_build = time.perf_counter() - t, time.process_time() - c
         meta = render_meta(u)
     print(
         f"bulk statements: {data.member_count:,} members, {data.lines.height:,} lines, "
-        f"computed in {t_build:.2f} s"
+        f"computed in {t_build:.2f} s ({c_build:.2f} s CPU)"
     )
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     csv = statements_out.csv_text(data)
     (work / "statements.csv").write_text(csv)
-    t_csv = time.perf_counter() - t + t_build
-    t = time.perf_counter()
+    t_csv, c_csv = time.perf_counter() - t + t_build, time.process_time() - c + c_build
+    t, c = time.perf_counter(), time.process_time()
     statements_out.write_xlsx(data, work / "statements.xlsx", meta)
-    t_xlsx = time.perf_counter() - t + t_build
-    print(
-        f"CSV  (incl. computation): {t_csv:6.1f} s   target ≤ {TARGET_FILE_S:.0f} s  "
-        f"ratio {t_csv / TARGET_FILE_S:.2f}"
-    )
-    print(
-        f"XLSX (incl. computation): {t_xlsx:6.1f} s   target ≤ {TARGET_FILE_S:.0f} s  "
-        f"ratio {t_xlsx / TARGET_FILE_S:.2f}"
-    )
+    t_xlsx, c_xlsx = time.perf_counter() - t + t_build, time.process_time() - c + c_build
+    load = os.getloadavg()[0]
+    for label, wall, cpu_s in (("CSV ", t_csv, c_csv), ("XLSX", t_xlsx, c_xlsx)):
+        print(
+            f"{label} (incl. computation): {wall:6.1f} s wall, {cpu_s:5.1f} s CPU   "
+            f"target ≤ {TARGET_FILE_S:.0f} s  ratio {wall / TARGET_FILE_S:.2f}   "
+            f"(load average {load:.1f} on {os.cpu_count()} cores)"
+        )
 
     import polars as pl
 

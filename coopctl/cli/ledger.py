@@ -170,7 +170,8 @@ def verify(fmt: FormatOpt = "table") -> None:
 
     Checks: every posted entry balances, trial balance is zero, member
     balances equal their lines, control accounts equal their sub-ledgers, no
-    postings into closed periods, reversal links, audit chain.
+    postings into closed periods, closed-period balance snapshots equal
+    their lines, reversal links, audit chain.
 
     Example:
 
@@ -233,6 +234,26 @@ def reopen_period(
         p = periods.reopen_period(u, y, m, reason)
         u.commit()
         emit({"period": f"{p.year}-{p.month:02d}", "status": p.status}, fmt)
+
+
+@app.command("rebuild-balances")
+def rebuild_balances(fmt: FormatOpt = "table") -> None:
+    """Rebuild the per-account balance snapshots of every closed period from its lines.
+
+    Periods are snapshotted when they close (reports read the snapshots of closed
+    months and the lines of open ones); run this only when `ledger verify` reports
+    a `period_balances` problem.
+
+    Example:
+
+        coopctl ledger rebuild-balances
+    """
+    from coopctl.ledger import periods
+
+    with uow("ledger.close") as u:
+        result = periods.rebuild_balances(u)
+        u.commit()
+        emit(result, fmt)
 
 
 @app.command("close-year")

@@ -13,11 +13,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from coopctl.core.db import UnitOfWork
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
+from coopctl.core.sums import exact_sum
 from coopctl.deposits import dormancy_rules as rules
 from coopctl.deposits.models import DormancyEvent
 from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine
@@ -61,7 +62,7 @@ def dormant_rows(uow: UnitOfWork, as_of: date) -> list[dict[str, Any]]:
         int(a): (d or ZERO, c or ZERO)
         for a, d, c in uow.session.execute(
             select(
-                JournalLine.account_id, func.sum(JournalLine.debit), func.sum(JournalLine.credit)
+                JournalLine.account_id, exact_sum(JournalLine.debit), exact_sum(JournalLine.credit)
             )
             .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
             .where(

@@ -11,11 +11,12 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from coopctl.core.db import UnitOfWork
 from coopctl.core.models import CoopSetting
 from coopctl.core.money import ZERO
+from coopctl.core.sums import exact_sum
 from coopctl.dividends.allocation import MemberBasis, month_end_balances, share_base
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine
@@ -59,7 +60,7 @@ def member_bases(uow: UnitOfWork, year: int, weighting: str) -> list[MemberBasis
     moves: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
     posted = JournalEntry.status == "posted"
     before = (
-        select(Account.member_id, func.sum(JournalLine.credit), func.sum(JournalLine.debit))
+        select(Account.member_id, exact_sum(JournalLine.credit), exact_sum(JournalLine.debit))
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .join(Account, Account.id == JournalLine.account_id)
         .where(
@@ -76,8 +77,8 @@ def member_bases(uow: UnitOfWork, year: int, weighting: str) -> list[MemberBasis
         select(
             Account.member_id,
             JournalEntry.business_date,
-            func.sum(JournalLine.credit),
-            func.sum(JournalLine.debit),
+            exact_sum(JournalLine.credit),
+            exact_sum(JournalLine.debit),
         )
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .join(Account, Account.id == JournalLine.account_id)
@@ -116,7 +117,7 @@ def interest_paid(uow: UnitOfWork, start: date, end: date) -> dict[int, Decimal]
     from coopctl.loans.models import Loan, LoanAllocation
 
     rows = uow.session.execute(
-        select(Loan.member_id, func.sum(LoanAllocation.amount))
+        select(Loan.member_id, exact_sum(LoanAllocation.amount))
         .join(Loan, Loan.id == LoanAllocation.loan_id)
         .where(
             LoanAllocation.component == "interest",

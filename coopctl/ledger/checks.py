@@ -209,6 +209,15 @@ def closed_periods(s: Session) -> list[Problem]:
     return problems
 
 
+@check("period_balances")
+def period_balances(s: Session) -> list[Problem]:
+    """Each closed period's balance snapshot equals its posted lines (reports read the
+    snapshots), and no open period keeps one."""
+    from coopctl.ledger.period_balances import differences
+
+    return [Problem("period_balances", d) for d in differences(s)]
+
+
 @check("reversal_links")
 def reversal_links(s: Session) -> list[Problem]:
     """Reversal links are symmetric: A reversed by B ⇔ B reverses A."""

@@ -204,3 +204,34 @@ class JournalLine(Base):
     entry: Mapped[JournalEntry] = relationship(back_populates="lines", foreign_keys=[entry_id])
     gl_account: Mapped[GLAccount] = relationship()
     account: Mapped[Account | None] = relationship()
+
+
+class PeriodBalance(Base):
+    """Posted debit and credit totals of one GL account in one closed period (kobo).
+
+    Written once when the period closes (``ledger.period_balances``) and deleted
+    when it reopens, so reports add up a few thousand snapshot rows instead of
+    every line; ``closing_*`` is the part from year-end closing entries, which
+    income statements and cash-flow statements leave out. ``ledger verify``
+    proves each row equals the lines.
+    """
+
+    __tablename__ = "period_balances"
+    __table_args__ = (
+        UniqueConstraint("period_id", "gl_account_id"),
+        CheckConstraint(
+            "debit >= 0 AND credit >= 0 AND closing_debit >= 0 AND closing_credit >= 0",
+            name="nonneg",
+        ),
+        CheckConstraint(
+            "closing_debit <= debit AND closing_credit <= credit", name="closing_within"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    gl_account_id: Mapped[int] = mapped_column(ForeignKey("gl_accounts.id"))
+    debit: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    credit: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    closing_debit: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    closing_credit: Mapped[Decimal] = mapped_column(Money, default=ZERO)

@@ -23,6 +23,7 @@ from coopctl.core.errors import BusinessRuleError, InvalidStateError, Validation
 from coopctl.core.models import CoopSetting
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
+from coopctl.ledger import period_balances
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import JournalEntry, Period
 from coopctl.ledger.posting import PostResult, post
@@ -113,7 +114,8 @@ def close_period(uow: UnitOfWork, year: int, month: int) -> Period:
     period.closed_at = clock.utcnow()
     period.closed_by = uow.operator.username
     uow.session.flush()
-    audit.record(uow, "period.close", "period", f"{year}-{month:02d}")
+    rows = period_balances.build(uow.session, period)
+    audit.record(uow, "period.close", "period", f"{year}-{month:02d}", after={"balances": rows})
     return period
 
 
@@ -138,6 +140,7 @@ def reopen_period(uow: UnitOfWork, year: int, month: int, reason: str) -> Period
     period.status = "open"
     period.closed_at = None
     period.closed_by = None
+    period_balances.drop(uow.session, period)
     audit.record(uow, "period.reopen", "period", f"{year}-{month:02d}", after={"reason": reason})
     return period
 
@@ -198,3 +201,13 @@ def close_year(uow: UnitOfWork, year: int) -> tuple[PostResult | None, Decimal]:
     uow.session.add(CoopSetting(key=key, value=str(end)))
     audit.record(uow, "year.close", "fiscal_year", str(year), after={"net": net})
     return result, net
+
+
+def rebuild_balances(uow: UnitOfWork) -> dict[str, int]:
+    """Rebuild every closed period's balance snapshot from its lines (a repair: the
+    snapshots are written at close and by migration 0016; ``ledger verify`` says when
+    one differs from its lines)."""
+    require(uow.operator, "ledger.close")
+    result = period_balances.rebuild_all(uow.session)
+    audit.record(uow, "period.rebuild_balances", "period", "*", after=dict(result))
+    return result

@@ -14,9 +14,8 @@ from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import BusinessRuleError, DuplicateError, NotFoundError, ValidationError
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
-from coopctl.core.sums import exact_sum
 from coopctl.ledger.coa import DEFAULT_CHART, normal_balance
-from coopctl.ledger.models import GL_TYPES, GLAccount, JournalEntry, JournalLine
+from coopctl.ledger.models import GL_TYPES, GLAccount, JournalLine
 
 
 def seed_chart(uow: UnitOfWork) -> int:
@@ -136,26 +135,14 @@ class GLRow:
 def gl_totals(
     uow: UnitOfWork, *, as_of: date | None = None, start: date | None = None
 ) -> dict[int, tuple[Decimal, Decimal]]:
-    """Sum of posted debits and credits per GL account id (optionally a date window)."""
+    """Sum of posted debits and credits per GL account id (optionally a date window):
+    the snapshots of closed periods plus the lines of the rest (``period_balances``)."""
     from coopctl.core.money import from_minor
+    from coopctl.ledger.period_balances import gl_sums
 
-    stmt = (
-        select(
-            JournalLine.gl_account_id,
-            exact_sum(_raw(JournalLine.debit)),
-            exact_sum(_raw(JournalLine.credit)),
-        )
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .where(JournalEntry.status == "posted")
-        .group_by(JournalLine.gl_account_id)
-    )
-    if as_of is not None:
-        stmt = stmt.where(JournalEntry.business_date <= as_of)
-    if start is not None:
-        stmt = stmt.where(JournalEntry.business_date >= start)
     return {
-        gl_id: (from_minor(int(dr or 0)), from_minor(int(cr or 0)))
-        for gl_id, dr, cr in uow.session.execute(stmt)
+        gl_id: (from_minor(dr), from_minor(cr))
+        for gl_id, (dr, cr) in gl_sums(uow.session, start=start, end=as_of).items()
     }
 
 

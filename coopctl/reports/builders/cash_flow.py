@@ -28,7 +28,7 @@ from coopctl.reports.builders.common import (
     Node,
     Window,
     earnings,
-    gl_sums,
+    gl_sums_many,
     money,
     side_amount,
 )
@@ -65,9 +65,16 @@ def build_cash_flow(uow: UnitOfWork, window: Window) -> Report:
     """Cash flows of ``window``: operating, investing, financing; ties to cash and bank."""
     require(uow.operator, "reports.view")
     chart = Chart(uow)
-    moves = gl_sums(uow, start=window.start, end=window.end, exclude_closing=True)
-    opening = cash_balance(chart, gl_sums(uow, end=window.start - timedelta(days=1)))
-    closing = cash_balance(chart, gl_sums(uow, end=window.end))
+    moves, before, to_end = gl_sums_many(
+        uow,
+        [
+            (window.start, window.end, True),
+            (None, window.start - timedelta(days=1), False),
+            (None, window.end, False),
+        ],
+    )
+    opening = cash_balance(chart, before)
+    closing = cash_balance(chart, to_end)
     ni = earnings(chart, moves)
 
     buckets: dict[str, list[tuple[Node, int]]] = {

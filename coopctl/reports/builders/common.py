@@ -16,16 +16,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy import BigInteger, select, type_coerce
 
 from coopctl.core import clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import ValidationError
 from coopctl.core.money import from_minor
-from coopctl.core.sums import exact_sum
-from coopctl.ledger.models import GLAccount, JournalEntry, JournalLine
+from coopctl.ledger.models import GLAccount
 
-CLOSING_KINDS = ("year_close",)
 NATURAL_SIDE = {
     "asset": "debit",
     "expense": "debit",
@@ -110,24 +108,22 @@ def gl_sums(
     end: date | None = None,
     exclude_closing: bool = False,
 ) -> dict[int, tuple[int, int]]:
-    """Posted (debit, credit) in kobo per GL account id for entries dated in [start, end]."""
-    stmt = (
-        select(
-            JournalLine.gl_account_id,
-            func.coalesce(exact_sum(_raw(JournalLine.debit)), 0),
-            func.coalesce(exact_sum(_raw(JournalLine.credit)), 0),
-        )
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .where(JournalEntry.status == "posted")
-        .group_by(JournalLine.gl_account_id)
-    )
-    if start is not None:
-        stmt = stmt.where(JournalEntry.business_date >= start)
-    if end is not None:
-        stmt = stmt.where(JournalEntry.business_date <= end)
-    if exclude_closing:
-        stmt = stmt.where(JournalEntry.kind.not_in(CLOSING_KINDS))
-    return {gid: (int(dr), int(cr)) for gid, dr, cr in uow.session.execute(stmt)}
+    """Posted (debit, credit) in kobo per GL account id for entries dated in [start, end]:
+    snapshots of the closed periods inside the range plus the lines of the rest
+    (:mod:`coopctl.ledger.period_balances`)."""
+    from coopctl.ledger.period_balances import gl_sums as period_gl_sums
+
+    return period_gl_sums(uow.session, start=start, end=end, exclude_closing=exclude_closing)
+
+
+def gl_sums_many(
+    uow: UnitOfWork, specs: list[tuple[date | None, date | None, bool]]
+) -> list[dict[int, tuple[int, int]]]:
+    """:func:`gl_sums` for several (start, end, exclude_closing) at once: each distinct
+    window of lines is read once (a report's columns share the open month)."""
+    from coopctl.ledger.period_balances import gl_sums_many as period_gl_sums_many
+
+    return period_gl_sums_many(uow.session, specs)
 
 
 @dataclass

@@ -37,6 +37,7 @@ from coopctl.reports.builders.common import (
     earnings,
     fiscal_year_start,
     gl_sums,
+    gl_sums_many,
     money,
     natural,
     prev_month_end,
@@ -241,18 +242,30 @@ def bs_figures(
     uow: UnitOfWork, chart: Chart, as_of: date
 ) -> tuple[BalanceSheetFigures, dict[int, tuple[int, int]], dict[int, tuple[int, int]]]:
     """Totals at ``as_of`` plus the sums used (to date; since the fiscal-year start)."""
-    fy = fiscal_year_start(uow, as_of)
-    to_date = gl_sums(uow, end=as_of)
-    this_year = gl_sums(uow, start=fy, end=as_of)
-    before = gl_sums(uow, end=fy - timedelta(days=1))
-    figs = BalanceSheetFigures(
-        assets=total_of_type(chart, to_date, "asset"),
-        liabilities=total_of_type(chart, to_date, "liability"),
-        equity_accounts=total_of_type(chart, to_date, "equity"),
-        current_year=earnings(chart, this_year),
-        prior_unclosed=earnings(chart, before),
-    )
-    return figs, to_date, this_year
+    return bs_figures_many(uow, chart, [as_of])[0]
+
+
+def bs_figures_many(
+    uow: UnitOfWork, chart: Chart, dates: list[date]
+) -> list[tuple[BalanceSheetFigures, dict[int, tuple[int, int]], dict[int, tuple[int, int]]]]:
+    """:func:`bs_figures` for several dates, with one read of the sums they all need."""
+    specs: list[tuple[date | None, date | None, bool]] = []
+    for as_of in dates:
+        fy = fiscal_year_start(uow, as_of)
+        specs += [(None, as_of, False), (fy, as_of, False), (None, fy - timedelta(days=1), False)]
+    sums = gl_sums_many(uow, specs)
+    out = []
+    for i in range(len(dates)):
+        to_date, this_year, before = sums[3 * i : 3 * i + 3]
+        figs = BalanceSheetFigures(
+            assets=total_of_type(chart, to_date, "asset"),
+            liabilities=total_of_type(chart, to_date, "liability"),
+            equity_accounts=total_of_type(chart, to_date, "equity"),
+            current_year=earnings(chart, this_year),
+            prior_unclosed=earnings(chart, before),
+        )
+        out.append((figs, to_date, this_year))
+    return out
 
 
 def build_balance_sheet(uow: UnitOfWork, as_of: date, compare: date | None = None) -> Report:
@@ -260,8 +273,7 @@ def build_balance_sheet(uow: UnitOfWork, as_of: date, compare: date | None = Non
     require(uow.operator, "reports.view")
     compare = compare or prev_month_end(as_of)
     chart = Chart(uow)
-    cur_f, cur_sums, _ = bs_figures(uow, chart, as_of)
-    pri_f, pri_sums, _ = bs_figures(uow, chart, compare)
+    (cur_f, cur_sums, _), (pri_f, pri_sums, _) = bs_figures_many(uow, chart, [as_of, compare])
     cols = _bs_columns(as_of, compare)
 
     sections: list[dict[str, Any]] = []
@@ -360,8 +372,9 @@ def build_income_statement(uow: UnitOfWork, window: Window) -> Report:
     require(uow.operator, "reports.view")
     chart = Chart(uow)
     ytd_start = fiscal_year_start(uow, window.end)
-    period = gl_sums(uow, start=window.start, end=window.end, exclude_closing=True)
-    ytd = gl_sums(uow, start=ytd_start, end=window.end, exclude_closing=True)
+    period, ytd = gl_sums_many(
+        uow, [(window.start, window.end, True), (ytd_start, window.end, True)]
+    )
     cols = [
         Column("gl_code", "Code", "text", width=8),
         Column("name", "Account", "text"),

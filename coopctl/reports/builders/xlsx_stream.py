@@ -108,7 +108,9 @@ def write_table(
     header: Sequence[str],
     kinds: Sequence[str],
     widths: Sequence[int],
-    rows: Iterable[tuple[tuple[Any, ...], bool]],
+    rows: Iterable[tuple[tuple[Any, ...], bool]] = (),
+    frame: Any = None,
+    bold: str | None = None,
     footer: str,
     creator: str,
     generated_at: datetime,
@@ -116,6 +118,9 @@ def write_table(
     """Write one sheet. ``rows`` yields (values, bold); kinds: text | kobo | date | int.
 
     ``kobo`` values are integer minor units (or None); ``date`` values are dates.
+    Or ``frame``: a Polars frame whose columns are the sheet's, in order (plus a
+    boolean column ``bold`` names), turned into sheet XML by Polars expressions
+    in chunks, with no Python object per cell (200,000 members' statements).
     """
     cols = _letters(len(header))
     sheet_name = escape(sheet[:31])
@@ -178,7 +183,11 @@ def write_table(
             w("".join(buf).encode())
             n = first
             buf = []
-            for values, bold in rows:
+            if frame is not None:
+                for chunk, count in frame_xml(frame, cols, kinds, bold, n + 1):
+                    w(chunk)
+                    n += count
+            for values, is_bold in rows:
                 n += 1
                 parts = [f'<row r="{n}">']
                 for c, kind, v in zip(cols, kinds, values, strict=True):
@@ -186,14 +195,14 @@ def write_table(
                         continue
                     if kind == "kobo":
                         parts.append(
-                            f'<c r="{c}{n}" s="{4 if bold else 1}"><v>{kobo_text(v)}</v></c>'
+                            f'<c r="{c}{n}" s="{4 if is_bold else 1}"><v>{kobo_text(v)}</v></c>'
                         )
                     elif kind == "date":
                         parts.append(f'<c r="{c}{n}" s="2"><v>{v.toordinal() - _EPOCH}</v></c>')
                     elif kind == "int":
                         parts.append(f'<c r="{c}{n}"><v>{int(v)}</v></c>')
                     else:
-                        st = ' s="3"' if bold else ""
+                        st = ' s="3"' if is_bold else ""
                         parts.append(
                             f'<c r="{c}{n}"{st} t="inlineStr"><is><t>{escape(str(v))}</t></is></c>'
                         )
@@ -213,3 +222,69 @@ def write_table(
                 b'header="0.3" footer="0.3"/><pageSetup paperSize="9" orientation="landscape"/>'
                 b"</worksheet>"
             )
+
+
+# characters XML 1.0 cannot carry at all (everything below space but tab, LF, CR)
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+_UNIX_EPOCH_SERIAL = date(1970, 1, 1).toordinal() - _EPOCH  # 25569
+
+
+def frame_xml(
+    frame: Any, cols: Sequence[str], kinds: Sequence[str], bold: str | None, first: int
+) -> Iterable[tuple[bytes, int]]:
+    """Sheet rows for ``frame`` as XML, ``CHUNK`` rows at a time: (bytes, rows).
+
+    The same cells as the row-by-row path: amounts exact from integer kobo (text
+    arithmetic, never a float), dates as serial numbers, text escaped and stripped
+    of the control characters XML refuses, empty cells left out.
+    """
+    import polars as pl
+
+    names = [c for c in frame.columns if c != bold]
+    if len(names) != len(kinds):
+        raise ValueError(f"frame has {len(names)} columns for {len(kinds)} kinds")
+    for offset in range(0, frame.height, CHUNK):
+        part = frame.slice(offset, CHUNK)
+        start = first + offset
+        rn = pl.int_range(start, start + part.height, dtype=pl.Int64).cast(pl.String)
+        is_bold = pl.col(bold) if bold else pl.lit(False)
+        cells = []
+        for c, kind, name in zip(cols, kinds, names, strict=True):
+            v = pl.col(name)
+            ref = pl.lit(f'<c r="{c}') + rn
+            if kind == "kobo":
+                a = v.abs()
+                text = (
+                    pl.when(v < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+                    + (a // 100).cast(pl.String)
+                    + pl.lit(".")
+                    + (a % 100).cast(pl.String).str.zfill(2)
+                )
+                style = (
+                    pl.when(is_bold).then(pl.lit('" s="4"><v>')).otherwise(pl.lit('" s="1"><v>'))
+                )
+                cell = ref + style + text + pl.lit("</v></c>")
+            elif kind == "date":
+                serial = (v.cast(pl.Date).cast(pl.Int32) + _UNIX_EPOCH_SERIAL).cast(pl.String)
+                cell = ref + pl.lit('" s="2"><v>') + serial + pl.lit("</v></c>")
+            elif kind == "int":
+                cell = ref + pl.lit('"><v>') + v.cast(pl.Int64).cast(pl.String) + pl.lit("</v></c>")
+            else:
+                text = (
+                    v.cast(pl.String)
+                    .str.replace_all(_CONTROL, "")
+                    .str.replace_all("&", "&amp;", literal=True)
+                    .str.replace_all("<", "&lt;", literal=True)
+                    .str.replace_all(">", "&gt;", literal=True)
+                )
+                style = pl.when(is_bold).then(pl.lit('" s="3"')).otherwise(pl.lit('"'))
+                cell = (
+                    ref + style + pl.lit(' t="inlineStr"><is><t>') + text + pl.lit("</t></is></c>")
+                )
+            cells.append(pl.when(v.is_null()).then(pl.lit("")).otherwise(cell))
+        row = pl.concat_str([pl.lit('<row r="') + rn + pl.lit('">'), *cells, pl.lit("</row>")])
+        xml = part.select(row.str.join("").alias("x")).item()
+        yield xml.encode(), part.height
+
+
+CHUNK = 50_000

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -156,11 +157,12 @@ def _folders(templates_dir: Path | None) -> tuple[str, ...]:
     return tuple(folders)
 
 
-def _stylesheet(folders: tuple[str, ...]) -> str:
+def _stylesheet(folders: tuple[str, ...], for_pdf: bool = False) -> str:
     for folder in folders:
         css = Path(folder) / STYLESHEET
         if css.is_file():
-            return css.read_text(encoding="utf-8")
+            text = css.read_text(encoding="utf-8")
+            return resolve_root_variables(text) if for_pdf else text
     return ""
 
 
@@ -169,6 +171,37 @@ def template_environment(templates_dir: Path | None = None) -> tuple[Any, Path, 
     (the loan agreement): the same override folder and fall-back, autoescape on."""
     folders = _folders(templates_dir)
     return _environment(folders), templates_path(templates_dir), _stylesheet(folders)
+
+
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_ROOT_RULE = re.compile(r":root\s*\{([^}]*)\}")
+_CUSTOM_DECL = re.compile(r"(--[A-Za-z0-9_-]+)\s*:\s*([^;{}]+)(?:;|(?=\}))")
+_VAR = re.compile(r"var\(\s*(--[A-Za-z0-9_-]+)\s*\)")
+
+
+def resolve_root_variables(css: str) -> str:
+    """Write the palette's ``var(--name)`` out as the values ``:root`` gives them.
+
+    WeasyPrint resolves custom properties on every element's computed style; for
+    thousands of one-page statements that is about a sixth of the time. The
+    stylesheet keeps its variables (a cooperative still edits one place); they
+    are substituted only when each is declared once, in ``:root``, and never
+    with a fallback, so the result is the same document. Otherwise the CSS is
+    left as it is.
+    """
+    original = css
+    css = _COMMENT.sub("", css)
+    root = _ROOT_RULE.search(css)
+    if root is None:
+        return original
+    declared = _CUSTOM_DECL.findall(root.group(1))
+    values = dict(declared)
+    if len(values) != len(declared) or len(_CUSTOM_DECL.findall(css)) != len(declared):
+        return original  # declared twice or outside :root: leave it to the cascade
+    body = css[: root.start()] + css[root.end() :]
+    if any(name not in values for name in _VAR.findall(body)) or "var(--" in _VAR.sub("", body):
+        return original  # an unknown variable or one with a fallback
+    return _VAR.sub(lambda m: values[m.group(1)].strip(), body)
 
 
 def _logo_uri(logo_path: str | None) -> str | None:
@@ -192,12 +225,15 @@ def render_html(
     contents: bool = False,
     templates_dir: Path | None = None,
     document_title: str | None = None,
+    for_pdf: bool = False,
 ) -> str:
     """One HTML document for ``reports`` (each starts on a new page).
 
     ``cover`` adds a cover page and ``contents`` a table of contents with page
     numbers (the month-end pack). ``document_title`` names the document on the
     cover and in the PDF metadata (default: the report's title, or "Reports").
+    ``for_pdf`` writes the stylesheet's ``:root`` variables out
+    (:func:`resolve_root_variables`); HTML output keeps the stylesheet as written.
     """
     from markupsafe import Markup
 
@@ -217,7 +253,7 @@ def render_html(
         contents=contents,
         document_title=document_title,
         periods=periods,
-        css=Markup(_stylesheet(folders)),
+        css=Markup(_stylesheet(folders, for_pdf)),
     )
     return html
 
@@ -252,6 +288,7 @@ def render_pdf(
         contents=contents,
         templates_dir=templates_dir,
         document_title=document_title,
+        for_pdf=True,
     )
     _write(html, path, templates_path(templates_dir))
 
@@ -283,5 +320,6 @@ def render_pdf_many(
         generated_at=generated_at,
         templates_dir=templates_dir,
         document_title=document_title or "Statements",
+        for_pdf=True,
     )
     _write(html, path, templates_path(templates_dir))
