@@ -6,10 +6,10 @@ What each leaves behind is listed in docs/members.md ("Retention and erasure").
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from coopctl.core.db import UnitOfWork
-from coopctl.members.models import Member, MemberDocument
+from coopctl.members.models import Member
 
 # Columns overwritten on the member row: (column, tombstone). The encrypted fields and
 # their blind indexes go; so do names, contact details, employer data and KYC notes.
@@ -51,32 +51,22 @@ def destroy_member_row(uow: UnitOfWork, member: Member, dry_run: bool) -> int:
 
 
 def destroy_documents(uow: UnitOfWork, member: Member, dry_run: bool) -> int:
-    """Delete the member's document rows; delete each stored file after the commit unless
-    another member's document shares it (files are content-addressed)."""
-    from coopctl.members.doc_crypto import store_path
-    from coopctl.members.files import remove_on_commit
+    """Delete the member's documents (the one document store, :mod:`coopctl.docs`): the
+    rows now, each stored file after the commit unless another row shares its bytes
+    (files are content-addressed)."""
+    from coopctl.docs import service as docs
+    from coopctl.docs.models import Document
 
-    docs = list(
-        uow.session.scalars(select(MemberDocument).where(MemberDocument.member_id == member.id))
-    )
-    if dry_run or not docs:
-        return len(docs)
-    names = {d.address or d.sha256 for d in docs}
-    for d in docs:
-        uow.session.delete(d)
-    uow.session.flush()
-    for name in sorted(names):
-        shared = uow.session.scalar(
-            select(func.count(MemberDocument.id)).where(
-                or_(
-                    MemberDocument.address == name,
-                    (MemberDocument.address.is_(None)) & (MemberDocument.sha256 == name),
-                )
+    if dry_run:
+        return int(
+            uow.session.scalar(
+                select(func.count())
+                .select_from(Document)
+                .where(Document.owner_type == "member", Document.member_id == member.id)
             )
+            or 0
         )
-        if not shared:
-            remove_on_commit(uow, store_path(uow.settings.data_dir, name))
-    return len(docs)
+    return docs.destroy_member_documents(uow, member.id)
 
 
 def destroy_notifications(uow: UnitOfWork, member: Member, dry_run: bool) -> int:
