@@ -134,12 +134,15 @@ def downgrade() -> None:
     else:
         for t in ("members_erased_frozen", "members_erase_complete", "je_dormant_no_outflow"):
             op.execute(f"DROP TRIGGER IF EXISTS {t}")
-    with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.drop_column("erased_by")
-        batch_op.drop_column("erased_on")
-    with op.batch_alter_table("deposit_products", schema=None) as batch_op:
-        batch_op.drop_column("dormant_interest")
-        batch_op.drop_column("dormant_after_months")
+    # Plain ALTER TABLE … DROP COLUMN on both (SQLite ≥ 3.35): a batch "move and copy"
+    # would drop and recreate tables that other tables' rows reference.
+    for table, column in (
+        ("members", "erased_by"),
+        ("members", "erased_on"),
+        ("deposit_products", "dormant_interest"),
+        ("deposit_products", "dormant_after_months"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     with op.batch_alter_table("dormancy_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_dormancy_events_account_id"))
     op.drop_table("dormancy_events")

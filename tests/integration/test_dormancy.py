@@ -161,3 +161,25 @@ def test_database_refuses_a_withdrawal_posted_around_the_service(coop: Coop) -> 
         assert "dormant" in str(exc)
     else:
         raise AssertionError("the database posted a withdrawal from a dormant account")
+
+
+def test_a_member_with_a_dormant_account_can_still_exit(coop: Coop, tmp_path: object) -> None:
+    """Exit has its own maker-checker: the dormant balance is refunded and the account
+    closed; the report (also as XLSX) lists the account until then."""
+    start = {"COOPCTL_TODAY": "2025-11-20"}
+    member = add_member(coop, "Halima", "Sani")
+    acct = open_account(coop, member, **start)
+    deposit(coop, acct, "7,500.00", **start)
+    r = jobs(coop, "run", "deposits.dormancy", "--date", "2026-11-20", today="2026-11-20")
+    assert r.exit_code == 0, r.stderr
+    assert _status(coop, acct) == "dormant"
+    out = coop.data_dir.parent / "dormant.xlsx"
+    r = coop.cli("reports", "dormant", "--format", "xlsx", "-o", out, operator="auditor1")
+    assert r.exit_code == 0, r.stderr
+    assert out.read_bytes()[:2] == b"PK"
+    req = coop.ok("members", "exit", member, "--cash", operator="manager1")
+    done = coop.ok("members", "exit-approve", req["request_id"], operator="manager2")
+    assert done["status"] == "exited" and D(done["refund"]) == D("7500.00")
+    assert _status(coop, acct) == "closed"
+    assert coop.ok("reports", "dormant", operator="auditor1")["accounts"] == []
+    verify(coop)
