@@ -131,7 +131,7 @@ def parse_aging(out: str) -> list[Figure]:
 def parse_interest(out: str) -> list[Figure]:
     figs = []
     for label, row in (("sqlite", "interest · SQLite"), ("postgresql", "interest · PostgreSQL")):
-        job = re.search(rf"\[{label}\] jobs run .*?: ([\d.]+) s end to end \(items ([\d,]+)", out)
+        job = re.search(rf"\[{label}\] jobs run .*?: ([\d.]+) s end to end \(items ([\d,]*\d)", out)
         sc = re.search(rf"\[{label}\] scalar path: .*?→ ([\d.]+) s for", out)
         if not job:
             continue
