@@ -131,7 +131,7 @@ def parse_aging(out: str) -> list[Figure]:
 def parse_interest(out: str) -> list[Figure]:
     figs = []
     for label, row in (("sqlite", "interest · SQLite"), ("postgresql", "interest · PostgreSQL")):
-        job = re.search(rf"\[{label}\] jobs run .*?: ([\d.]+) s end to end \(items ([\d,]+)", out)
+        job = re.search(rf"\[{label}\] jobs run .*?: ([\d.]+) s end to end \(items ([\d,]*\d)", out)
         sc = re.search(rf"\[{label}\] scalar path: .*?→ ([\d.]+) s for", out)
         if not job:
             continue
@@ -343,7 +343,8 @@ def rewrite(text: str, table: str) -> str:
 # --- running ------------------------------------------------------------------------
 def run_one(b: Bench, quick: bool, timeout: float) -> tuple[list[Figure], float, str]:
     """Run one script; (figures, mean load average before/after, log path)."""
-    args = [sys.executable, str(HERE / b.script), *b.args, *(b.quick if quick else [])]
+    # -u: unbuffered, so a script that times out still leaves what it printed
+    args = [sys.executable, "-u", str(HERE / b.script), *b.args, *(b.quick if quick else [])]
     logs = HERE / ".data" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{b.name}.log"
@@ -381,6 +382,9 @@ def from_log(b: Bench, log: Path) -> tuple[list[Figure], float, str]:
     head = LOG_HEAD.search(text)
     code, load = (int(head[1]), float(head[2])) if head else (0, 0.0)
     figs = machine_lines(text) or b.parse(text)
+    timed_out = re.search(r"^# timed out after (\d+) s$", text, re.M)
+    if timed_out and not figs:
+        raise RuntimeError(f"timed out after {timed_out[1]} s (log {_rel(log)})")
     if code != 0 and not figs:
         raise RuntimeError(f"exit {code} (log {_rel(log)})")
     if not figs:
