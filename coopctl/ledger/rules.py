@@ -374,6 +374,7 @@ SCREENED_ENTRY_RULES = (
     "amounts_in_whole_kobo",
     "one_side_per_line",
     "debit_and_credit",
+    "total_representable",  # a total of 10^18 kobo or more is flagged (checked in full)
     "balanced",
 )
 KOBO_MAX = 10**18  # what a BIGINT column holds, with room for sums
