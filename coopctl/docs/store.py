@@ -13,14 +13,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import NotFoundError, ValidationError
 from coopctl.docs.models import Document
 from coopctl.members import doc_crypto
 from coopctl.members.errors import DocumentRejectedError
-from coopctl.members.files import fsync_dir, remove_on_rollback
+from coopctl.members.files import fsync_dir, remove_on_commit, remove_on_rollback  # noqa: F401
 
 MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"%PDF", "application/pdf"),
@@ -108,29 +106,3 @@ def write_plaintext(uow: UnitOfWork, doc: Document, output: Path) -> None:
     fsync_dir(output.parent)
     if not existed:
         remove_on_rollback(uow, output)
-
-
-_COMMIT_KEY = "_files_to_remove_on_commit"
-
-
-def remove_on_commit(uow: UnitOfWork, path: Path) -> None:
-    """Delete ``path`` once this unit of work commits (a rolled-back deletion keeps it:
-    the rows come back, so must their files)."""
-    pending: list[Path] | None = uow.__dict__.get(_COMMIT_KEY)
-    if pending is None:
-        pending = []
-        uow.__dict__[_COMMIT_KEY] = pending
-
-        def on_commit(_session: Any) -> None:
-            for p in pending:
-                p.unlink(missing_ok=True)
-            pending.clear()
-
-        def on_rollback(_session: Any, previous: Any) -> None:
-            if getattr(previous, "nested", False) or getattr(previous, "parent", None) is not None:
-                return
-            pending.clear()
-
-        event.listen(uow.session, "after_commit", on_commit)
-        event.listen(uow.session, "after_soft_rollback", on_rollback)
-    pending.append(path)
