@@ -37,6 +37,15 @@ JE_COLS = (
     "created_at", "posted_at",
 )  # fmt: skip
 JL_COLS = ("entry_id", "line_no", "gl_account_id", "account_id", "debit", "credit", "memo")
+# PostgreSQL binary COPY: each column's type, so psycopg sends it in the server's binary
+# form and the server parses no text (varchar columns take text; lengths still checked)
+PG_TYPES = {
+    "journal_entries": (
+        "int8", "date", "text", "text", "text", "text", "text", "text", "text", "text", "int8",
+        "int8", "int8", "text", "timestamptz", "timestamptz",
+    ),
+    "journal_lines": ("int8", "int4", "int8", "int8", "int8", "int8", "text"),
+}  # fmt: skip
 
 
 class AcctRow(NamedTuple):
@@ -124,8 +133,11 @@ class BulkIO:
     def new_entry_ids(self, n: int) -> list[int]:
         if self.pg:
             seq = self._q("SELECT pg_get_serial_sequence('journal_entries', 'id')").scalar_one()
-            rows = self._q("SELECT nextval(%s) FROM generate_series(1, %s)", (seq, n))
-            return [int(r[0]) for r in rows]
+            # one row holding an array: 100,000 one-column rows cost ≈ 0.2 s of client CPU
+            got = self._q(
+                "SELECT ARRAY(SELECT nextval(%s) FROM generate_series(1, %s))", (seq, n)
+            ).scalar_one()
+            return [int(i) for i in got]
         top = self._q("SELECT COALESCE(MAX(id), 0) FROM journal_entries").scalar_one()
         return list(range(int(top) + 1, int(top) + 1 + n))
 
@@ -137,9 +149,10 @@ class BulkIO:
             from sqlalchemy.exc import DBAPIError
 
             raw: Any = self.conn.connection.driver_connection
-            sql = f"COPY {table} ({', '.join(cols)}) FROM STDIN"
+            sql = f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT BINARY)"
             try:
                 with raw.cursor() as cur, cur.copy(sql) as cp:
+                    cp.set_types(list(PG_TYPES[table]))
                     for r in rows:
                         cp.write_row(r)
             except psycopg.Error as exc:  # a trigger's refusal: the same error type as SQL's
