@@ -150,10 +150,16 @@ class BulkIO:
             from sqlalchemy.exc import DBAPIError
 
             raw: Any = self.conn.connection.driver_connection
-            sql = f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT BINARY)"
+            # binary for the journal's own columns; other callers' tables (go-live) as text
+            own = {"journal_entries": JE_COLS, "journal_lines": JL_COLS}.get(table)
+            types = PG_TYPES[table] if own == tuple(cols) else None
+            sql = f"COPY {table} ({', '.join(cols)}) FROM STDIN"
+            if types:
+                sql += " (FORMAT BINARY)"
             try:
                 with raw.cursor() as cur, cur.copy(sql) as cp:
-                    cp.set_types(list(PG_TYPES[table]))
+                    if types:
+                        cp.set_types(list(types))
                     for r in rows:
                         cp.write_row(r)
             except psycopg.Error as exc:  # a trigger's refusal: the same error type as SQL's
