@@ -13,8 +13,9 @@ cooperative, opens member savings accounts, then:
 * runs ``ledger verify`` and fails loudly if the books do not agree.
 
 * inserts the same rows raw — copies of the two tables with the same columns,
-  keys and indexes, no triggers, no foreign keys; ``executemany`` on SQLite, ``COPY``
-  on PostgreSQL — as the physical baseline of the same run (rolled back).
+  keys and indexes, no triggers, no foreign keys; ``executemany`` on SQLite, binary
+  ``COPY`` on PostgreSQL (the bulk route's format) — as the physical baseline of the
+  same run (rolled back).
 
 It prints, for bulk: wall time, entries/s, this process's CPU time and (PostgreSQL)
 the backend's CPU time read from /proc; the raw insert's time and rows/s and the
@@ -38,7 +39,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -216,9 +217,9 @@ def _raw_copies(conn: Any) -> Any:
 def bench_raw(ctx: Any, drafts: list[Any]) -> dict[str, float]:
     """The physical baseline: the same rows (entries as posted would be, two lines
     each) into copies of journal_entries / journal_lines with the same columns and
-    indexes but no triggers and no foreign keys — executemany on SQLite, COPY on
-    PostgreSQL — in one transaction, rolled back."""
-    from coopctl.ledger.bulk_io import JE_COLS, JL_COLS
+    indexes but no triggers and no foreign keys — executemany on SQLite, binary COPY
+    on PostgreSQL — in one transaction, rolled back."""
+    from coopctl.ledger.bulk_io import JE_COLS, JL_COLS, PG_TYPES
 
     eng = ctx.engine
     pg = eng.dialect.name == "postgresql"
@@ -226,12 +227,14 @@ def bench_raw(ctx: Any, drafts: list[Any]) -> dict[str, float]:
         gl = dict(conn.exec_driver_sql("SELECT code, id FROM gl_accounts").all())
         acct = dict(conn.exec_driver_sql("SELECT account_no, id FROM accounts").all())
         top = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM journal_entries").scalar_one()
-        created = "2026-11-28 09:30:00.000000"
+        at = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+        created: Any = at if pg else "2026-11-28 09:30:00.000000"
         entries, lines = [], []
         for n, d in enumerate(drafts, int(top) + 1_000_001):
             kl = [(gl[ln.gl_code], acct.get(ln.account_no), int(ln.debit * 100),
                    int(ln.credit * 100), ln.memo) for ln in d.lines]  # fmt: skip
-            entries.append((n, d.business_date.isoformat(), d.kind, d.reference, d.narration,
+            day: Any = d.business_date if pg else d.business_date.isoformat()
+            entries.append((n, day, d.kind, d.reference, d.narration,
                             "posted", "system", None, "raw:" + (d.idempotency_key or ""), None,
                             sum(x[2] for x in kl), None, None, None, created, created))  # fmt: skip
             lines.extend((n, i, *x) for i, x in enumerate(kl, 1))
@@ -240,10 +243,16 @@ def bench_raw(ctx: Any, drafts: list[Any]) -> dict[str, float]:
         t0, c0 = time.perf_counter(), time.process_time()
         s0 = _server_cpu(conn)
         if pg:
+            # binary COPY, like the bulk route: the baseline is the fastest physical load
             raw = conn.connection.driver_connection
             with raw.cursor() as cur:
-                for table, cols, rows in (("raw_je", JE_COLS, entries), ("raw_jl", JL_COLS, lines)):
-                    with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
+                for table, src, cols, rows in (
+                    ("raw_je", "journal_entries", JE_COLS, entries),
+                    ("raw_jl", "journal_lines", JL_COLS, lines),
+                ):
+                    sql = f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT BINARY)"
+                    with cur.copy(sql) as cp:
+                        cp.set_types(list(PG_TYPES[src]))
                         for r in rows:
                             cp.write_row(r)
         else:

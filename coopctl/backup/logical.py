@@ -7,8 +7,10 @@ booleans), all in one transaction. The ledger's triggers exist to stop an
 application from writing a posted entry in a single step; a copy of rows that
 were posted in the source must bypass them, so they are switched off for that
 transaction only (PostgreSQL: ``ALTER TABLE … DISABLE TRIGGER USER``, which
-keeps foreign keys enforced; SQLite: the trigger definitions are dropped and
-re-created from ``sqlite_master`` before commit). The copy is then proven by
+keeps foreign keys enforced; the references of journal lines, which PostgreSQL
+checks by trigger, are checked once, set-based, before commit; SQLite: the
+trigger definitions are dropped and re-created from ``sqlite_master`` before
+commit). The copy is then proven by
 the same checks and figures as any restore: ledger verify (every entry
 balanced, sub-ledgers equal their lines), the audit chain, and the manifest's
 row counts, posted-entry hash, trial balance and audit head.
@@ -62,6 +64,7 @@ def copy_rows(source: Engine, target: Engine, *, revision: str | None) -> dict[s
                 tconn.execute(table.delete())
             for table in tables:
                 counts[table.name] = _copy_table(sconn, tconn, table)
+            check_line_refs(tconn)
             _triggers_on(tconn, saved)
             if tconn.dialect.name == "postgresql":
                 _reset_sequences(tconn, [t for t in metadata.sorted_tables if t.name in counts])
@@ -101,6 +104,25 @@ def _copy_table(sconn: Connection, tconn: Connection, table: Table) -> int:
         for i in range(0, len(later), BATCH):
             tconn.execute(stmt, later[i : i + BATCH])
     return n
+
+
+def check_line_refs(conn: Connection) -> None:
+    """Every journal line's entry, GL account and member account exist. On PostgreSQL a
+    trigger checks this (migration 0024), and the copy runs with triggers off; SQLite's
+    foreign keys stay on."""
+    if conn.dialect.name != "postgresql":
+        return
+    bad = conn.exec_driver_sql(
+        "SELECT COUNT(*) FROM journal_lines l "
+        "WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.id = l.entry_id) "
+        "OR NOT EXISTS (SELECT 1 FROM gl_accounts g WHERE g.id = l.gl_account_id) "
+        "OR (l.account_id IS NOT NULL "
+        "    AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = l.account_id))"
+    ).scalar_one()
+    if bad:
+        raise RestoreTargetError(
+            f"{bad} journal line(s) refer to a missing entry, GL account or member account"
+        )
 
 
 def _triggers_off(conn: Connection) -> list[tuple[str, str]]:

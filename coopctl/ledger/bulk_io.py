@@ -37,6 +37,15 @@ JE_COLS = (
     "created_at", "posted_at",
 )  # fmt: skip
 JL_COLS = ("entry_id", "line_no", "gl_account_id", "account_id", "debit", "credit", "memo")
+# PostgreSQL binary COPY: each column's type, so psycopg sends it in the server's binary
+# form and the server parses no text (varchar columns take text; lengths still checked)
+PG_TYPES = {
+    "journal_entries": (
+        "int8", "date", "text", "text", "text", "text", "text", "text", "text", "text", "int8",
+        "int8", "int8", "text", "timestamptz", "timestamptz",
+    ),
+    "journal_lines": ("int8", "int4", "int8", "int8", "int8", "int8", "text"),
+}  # fmt: skip
 
 
 class AcctRow(NamedTuple):
@@ -72,9 +81,10 @@ class BulkIO:
         return ", ".join("?" * len(values))
 
     def _select_in(self, pg_sql: str, sqlite_sql: str, values: Sequence[Any]) -> Iterator[Any]:
-        """PostgreSQL: ``pg_sql`` joins ``unnest(%s::T[])`` (one array parameter; a join,
-        so the plan stays linear even on never-analysed tables). SQLite: ``sqlite_sql``
-        has an ``{in}`` marker filled with a chunk of ``?`` placeholders."""
+        """PostgreSQL: ``pg_sql`` joins ``unnest(%b::T[])`` (one array parameter, sent in
+        binary (``%b``): a third of the client CPU of text for 100,000 keys; a join, so the
+        plan stays linear even on never-analysed tables). SQLite: ``sqlite_sql`` has an
+        ``{in}`` marker filled with a chunk of ``?`` placeholders."""
         if self.pg:
             for chunk in chunks(values, PG_CHUNK):
                 yield from self._q(pg_sql, (list(chunk),))
@@ -92,7 +102,7 @@ class BulkIO:
     def existing_keys(self, keys: Sequence[str]) -> dict[str, int]:
         rows = self._select_in(
             "SELECT je.idempotency_key, je.id FROM journal_entries je "
-            "JOIN unnest(%s::text[]) AS u(k) ON je.idempotency_key = u.k",
+            "JOIN unnest(%b::text[]) AS u(k) ON je.idempotency_key = u.k",
             "SELECT idempotency_key, id FROM journal_entries WHERE idempotency_key IN ({in})",
             sorted(set(keys)),
         )
@@ -101,7 +111,7 @@ class BulkIO:
     def accounts(self, numbers: Sequence[str]) -> dict[str, AcctRow]:
         rows = self._select_in(
             "SELECT a.id, a.account_no, a.gl_account_id, a.status FROM accounts a "
-            "JOIN unnest(%s::text[]) AS u(no) ON a.account_no = u.no",
+            "JOIN unnest(%b::text[]) AS u(no) ON a.account_no = u.no",
             "SELECT id, account_no, gl_account_id, status FROM accounts WHERE account_no IN ({in})",
             sorted(set(numbers)),
         )
@@ -113,7 +123,7 @@ class BulkIO:
         write lock already)."""
         rows = self._select_in(
             "SELECT a.id, a.balance, a.held, a.floor FROM accounts a "
-            "JOIN unnest(%s::bigint[]) AS u(id) ON a.id = u.id ORDER BY a.id "
+            "JOIN unnest(%b::bigint[]) AS u(id) ON a.id = u.id ORDER BY a.id "
             "FOR NO KEY UPDATE OF a",
             "SELECT id, balance, held, floor FROM accounts WHERE id IN ({in})",
             sorted(set(ids)),
@@ -124,8 +134,11 @@ class BulkIO:
     def new_entry_ids(self, n: int) -> list[int]:
         if self.pg:
             seq = self._q("SELECT pg_get_serial_sequence('journal_entries', 'id')").scalar_one()
-            rows = self._q("SELECT nextval(%s) FROM generate_series(1, %s)", (seq, n))
-            return [int(r[0]) for r in rows]
+            # one row holding an array: 100,000 one-column rows cost ≈ 0.2 s of client CPU
+            got = self._q(
+                "SELECT ARRAY(SELECT nextval(%s) FROM generate_series(1, %s))", (seq, n)
+            ).scalar_one()
+            return [int(i) for i in got]
         top = self._q("SELECT COALESCE(MAX(id), 0) FROM journal_entries").scalar_one()
         return list(range(int(top) + 1, int(top) + 1 + n))
 
@@ -137,9 +150,16 @@ class BulkIO:
             from sqlalchemy.exc import DBAPIError
 
             raw: Any = self.conn.connection.driver_connection
+            # binary for the journal's own columns; other callers' tables (go-live) as text
+            own = {"journal_entries": JE_COLS, "journal_lines": JL_COLS}.get(table)
+            types = PG_TYPES[table] if own == tuple(cols) else None
             sql = f"COPY {table} ({', '.join(cols)}) FROM STDIN"
+            if types:
+                sql += " (FORMAT BINARY)"
             try:
                 with raw.cursor() as cur, cur.copy(sql) as cp:
+                    if types:
+                        cp.set_types(list(types))
                     for r in rows:
                         cp.write_row(r)
             except psycopg.Error as exc:  # a trigger's refusal: the same error type as SQL's
@@ -178,8 +198,8 @@ class BulkIO:
         if self.pg:
             for chunk in chunks(items, PG_CHUNK):
                 self._q(
-                    "UPDATE accounts AS a SET balance = u.b FROM unnest(%s::bigint[], "
-                    "%s::bigint[]) AS u(id, b) WHERE a.id = u.id",
+                    "UPDATE accounts AS a SET balance = u.b FROM unnest(%b::bigint[], "
+                    "%b::bigint[]) AS u(id, b) WHERE a.id = u.id",
                     ([i for i, _ in chunk], [b for _, b in chunk]),
                 )
             return
@@ -192,7 +212,7 @@ class BulkIO:
             for chunk in chunks(ids, PG_CHUNK):
                 res = self._q(
                     "UPDATE journal_entries AS je SET status = 'posted', posted_at = %s "
-                    "FROM unnest(%s::bigint[]) AS u(id) WHERE je.id = u.id AND je.status = 'draft'",
+                    "FROM unnest(%b::bigint[]) AS u(id) WHERE je.id = u.id AND je.status = 'draft'",
                     (now, list(chunk)),
                 )
                 done += res.rowcount
