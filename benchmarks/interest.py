@@ -263,11 +263,12 @@ def bench_job(url: str, data_dir: Path) -> tuple[float, dict[str, Any]]:
     dispose_engines()
     os.environ.update({"COOPCTL_OPERATOR": "system", "COOPCTL_TODAY": "2026-02-01"})
     ctx = _ctx(url, data_dir)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     results = runner.run(ctx, "deposits.interest", MONTH_END)
     elapsed = time.perf_counter() - t
     step = results[0].steps[0]
     assert step["status"] == "ok", step
+    step["cpu_s"] = time.process_time() - cpu  # this process, every thread (Polars')
     return elapsed, step
 
 
@@ -513,7 +514,8 @@ def run_one(
         elapsed, step = bench_job(url, data_dir)
         print(
             f"[{label}] jobs run deposits.interest --date {MONTH_END}: {elapsed:.2f} s end to end "
-            f"(items {step['items']:,}, posted {step['posted']:,}; load average "
+            f"(items {step['items']:,}, posted {step['posted']:,}; process CPU "
+            f"{step['cpu_s']:.1f} s on all threads; load average "
             f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())})"
         )
         per, sample_posted = bench_scalar_posting(copy_url, copy_dir, pick)
