@@ -2,7 +2,7 @@
 
     python benchmarks/interest.py [--accounts 200000] [--transactions 3000000]
                                   [--pg-url postgresql+psycopg://postgres@127.0.0.1/postgres]
-                                  [--scalar-sample 2000] [--no-check]
+                                  [--scalar-sample 500] [--no-check] [--only sqlite|postgresql]
 
 Builds a cooperative (``init``) and bulk-inserts, through the ledger's own
 draft → posted flip (so the database triggers check every entry): ``--accounts``
@@ -10,19 +10,35 @@ SAV savings accounts with an opening deposit on 31 Dec 2025, then
 ``--transactions`` deposits and withdrawals spread over January 2026 (grouped
 like check-off batches: one bank line and up to 1,000 member lines per entry).
 Then times ``jobs run deposits.interest --date 2026-01-31`` (the month_end
-job's interest step: bulk read, Polars computation, posting per chunk of 2,000
-accounts) and the scalar path — one account at a time: two queries and
-``deposits.interest.month_interest`` — on a random sample, extrapolated to every
-account. Every posted net credit is compared with the scalar reference computed
-from the generated data (``--no-check`` skips that). Prints both times and the
-ratio; targets ≤ 15 s end to end on SQLite and ≥ 30× the scalar path.
+job's interest step: bulk read, Polars computation, posting per chunk of
+``jobs.chunk_size`` accounts) end to end.
+
+The baseline is the step's scalar path as the job runner defines items (each
+item in its own transaction): per account, read its balances (two queries),
+``deposits.interest.month_interest`` and ``withholding``, post its one entry
+through ``ledger.posting.post`` (the single-entry path, with its audit record)
+and commit. It runs on a random sample of ``--scalar-sample`` accounts of a copy
+of the database taken before the step (SQLite: the file, through SQLite's backup
+API; PostgreSQL: ``CREATE DATABASE … TEMPLATE``), so it neither disturbs nor
+is disturbed by the bulk run; its time per account is extrapolated to every
+account (the output says so), and its posted entries (gross, net) are compared
+with the bulk run's for the same accounts. The read-and-compute-only time per
+account (no posting) is printed too, for transparency; the ratio is against the
+end-to-end path.
+
+Every posted net credit is also compared with the scalar reference computed
+from the generated data (``--no-check`` skips that). Prints the times and the
+ratio, and a ``BENCH-RESULT`` line per database for ``benchmarks/run_all.py``;
+targets ≤ 15 s end to end on SQLite and ≥ 30× the scalar path.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -32,19 +48,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.interest_scalar import (
+    MONTH_END,
+    _ctx,
+    _posted,
+    _sample,
+    bench_compute_only,
+    bench_scalar_posting,
+    copy_pg,
+    copy_sqlite,
+)
+
 TARGET_S = 15.0
 TARGET_RATIO = 30.0
-MONTH_END = date(2026, 1, 31)
 LINES_PER_ENTRY = 1000
-
-
-def _ctx(url: str, data_dir: Path) -> Any:
-    from coopctl.core import config
-    from coopctl.core.context import AppContext
-
-    settings = config.load(None, db_url=url)
-    settings.data_dir_override = str(data_dir)
-    return AppContext(settings=settings)
 
 
 def generate(
@@ -246,62 +265,13 @@ def bench_job(url: str, data_dir: Path) -> tuple[float, dict[str, Any]]:
     dispose_engines()
     os.environ.update({"COOPCTL_OPERATOR": "system", "COOPCTL_TODAY": "2026-02-01"})
     ctx = _ctx(url, data_dir)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     results = runner.run(ctx, "deposits.interest", MONTH_END)
     elapsed = time.perf_counter() - t
     step = results[0].steps[0]
     assert step["status"] == "ok", step
+    step["cpu_s"] = time.process_time() - cpu  # this process, every thread (Polars')
     return elapsed, step
-
-
-def bench_scalar(url: str, data_dir: Path, sample: int, seed: int = 5) -> tuple[float, int]:
-    """The single-account path on ``sample`` random accounts: seconds per account."""
-    from sqlalchemy import text
-
-    from coopctl.deposits.interest import month_interest, withholding
-
-    ctx = _ctx(url, data_dir)
-    with ctx.engine.connect() as c:
-        ids = [
-            r[0]
-            for r in c.execute(
-                text("SELECT a.id FROM accounts a JOIN deposit_accounts d ON d.account_id = a.id")
-            )
-        ]
-    rnd = random.Random(seed)
-    pick = rnd.sample(ids, min(sample, len(ids)))
-    q_open = text(
-        "SELECT COALESCE(SUM(l.credit - l.debit), 0) FROM journal_lines l JOIN journal_entries e"
-        " ON e.id = l.entry_id WHERE l.account_id = :a AND e.status = 'posted'"
-        " AND e.business_date < :s AND e.kind <> 'interest'"
-    )
-    q_moves = text(
-        "SELECT e.business_date, SUM(l.credit - l.debit)"
-        " FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id"
-        " WHERE l.account_id = :a AND e.status = 'posted'"
-        " AND e.business_date BETWEEN :s AND :e AND e.kind <> 'interest' GROUP BY e.business_date"
-    )
-    start = date(2026, 1, 1)
-    t = time.perf_counter()
-    with ctx.engine.connect() as c:
-        for a in pick:
-            opening = Decimal(int(c.execute(q_open, {"a": a, "s": start}).scalar_one())) / 100
-            mv = [
-                (d if isinstance(d, date) else date.fromisoformat(d), Decimal(int(v)) / 100)
-                for d, v in c.execute(q_moves, {"a": a, "s": start, "e": MONTH_END})
-            ]
-            gross = month_interest(
-                opening,
-                mv,
-                2026,
-                1,
-                annual_rate=Decimal("4"),
-                method="daily_balance",
-                days_in_year=365,
-                min_balance=Decimal("1000"),
-            )
-            withholding(gross, Decimal("10"))
-    return (time.perf_counter() - t) / len(pick), len(pick)
 
 
 def check(url: str, data_dir: Path, moves: dict[int, Any]) -> int:
@@ -345,36 +315,86 @@ def check(url: str, data_dir: Path, moves: dict[int, Any]) -> int:
     return bad
 
 
-def run_one(label: str, url: str, data_dir: Path, a: argparse.Namespace) -> None:
+def bench_line(row: str, figure: str, baseline: str = "—", ratio: str = "—") -> str:
+    """The machine-readable result line ``benchmarks/run_all.py`` reads."""
+    fields = {"row": row, "figure": figure, "baseline": baseline, "ratio": ratio}
+    return "BENCH-RESULT " + json.dumps(fields, ensure_ascii=False)
+
+
+def run_one(
+    label: str,
+    url: str,
+    data_dir: Path,
+    a: argparse.Namespace,
+    copy: Any,
+) -> None:
+    """Generate, copy, time the step, time the scalar sample on the copy, compare.
+
+    ``copy()`` makes the copy of the freshly generated database and returns
+    ``(url, data_dir, drop)``."""
     t = time.perf_counter()
     moves = generate(url, data_dir, a.accounts, a.transactions)
     print(
         f"[{label}] generated {a.accounts:,} accounts, {a.transactions:,} transactions "
         f"in {time.perf_counter() - t:.1f} s"
     )
-    elapsed, step = bench_job(url, data_dir)
-    print(
-        f"[{label}] jobs run deposits.interest --date {MONTH_END}: {elapsed:.2f} s end to end "
-        f"(items {step['items']:,}, posted {step['posted']:,})"
-    )
-    per, n = bench_scalar(url, data_dir, a.scalar_sample)
+    copy_url, copy_dir, drop = copy()
+    try:
+        pick = _sample(url, data_dir, a.scalar_sample, seed=5)
+        elapsed, step = bench_job(url, data_dir)
+        print(
+            f"[{label}] jobs run deposits.interest --date {MONTH_END}: {elapsed:.2f} s end to end "
+            f"(items {step['items']:,}, posted {step['posted']:,}; process CPU "
+            f"{step['cpu_s']:.1f} s on all threads; load average "
+            f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())})"
+        )
+        per, sample_posted = bench_scalar_posting(copy_url, copy_dir, pick)
+    finally:
+        drop()
     scalar_total = per * a.accounts
     ratio = scalar_total / elapsed
     print(
-        f"[{label}] scalar path: {per * 1000:.2f} ms per account on {n:,} accounts "
-        f"→ {scalar_total:.1f} s for {a.accounts:,}; ratio {ratio:.1f}×"
+        f"[{label}] scalar path: {per * 1000:.2f} ms per account end to end (read, compute, "
+        f"post with its audit record, commit; {len(pick):,} random accounts on a copy of the "
+        f"database) → {scalar_total:.1f} s for {a.accounts:,} (extrapolated); "
+        f"ratio {ratio:.1f}×"
+    )
+    bulk_posted = _posted(_ctx(url, data_dir), [no for _, no in pick])
+    same = sum(1 for _, no in pick if sample_posted.get(no) == bulk_posted.get(no))
+    print(
+        f"[{label}] scalar sample vs bulk step, entry total and net credit per account: "
+        f"{'identical for all' if same == len(pick) else f'{len(pick) - same} DIFFER of'} "
+        f"{len(pick):,} accounts"
+    )
+    compute = bench_compute_only(url, data_dir, pick)
+    print(
+        f"[{label}] scalar read+compute only (no posting, for transparency): "
+        f"{compute * 1000:.2f} ms per account → {compute * a.accounts:.1f} s for "
+        f"{a.accounts:,}; {compute * a.accounts / elapsed:.1f}× the step"
     )
     if label == "sqlite":
         print(
             f"[{label}] target ≤ {TARGET_S:.0f} s: {'met' if elapsed <= TARGET_S else 'MISSED'}; "
             f"≥ {TARGET_RATIO:.0f}×: {'met' if ratio >= TARGET_RATIO else 'MISSED'}"
         )
+    bad = 0
     if not a.no_check:
         bad = check(url, data_dir, moves)
         print(
             f"[{label}] cross-check against the scalar reference: "
             f"{'identical for every account' if not bad else f'{bad} MISMATCHES'}"
         )
+    row = "interest · SQLite" if label == "sqlite" else "interest · PostgreSQL"
+    note = "" if not bad and same == len(pick) else " (MISMATCHES)"
+    print(
+        bench_line(
+            row,
+            f"{elapsed:.1f} s for {a.accounts:,} accounts{note}",
+            f"scalar end to end {per * 1000:.1f} ms/account × {a.accounts:,} = "
+            f"{scalar_total:.0f} s (extrapolated from {len(pick):,})",
+            f"{ratio:.1f}×",
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -383,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--accounts", type=int, default=200_000)
     p.add_argument("--transactions", type=int, default=3_000_000)
-    p.add_argument("--scalar-sample", type=int, default=2000)
+    p.add_argument("--scalar-sample", type=int, default=500)
     p.add_argument("--pg-url", default=os.environ.get("COOPCTL_TEST_PG_URL", ""))
     p.add_argument("--no-check", action="store_true")
     p.add_argument("--only", choices=["sqlite", "postgresql"])
@@ -391,27 +411,55 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average before: {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as tmp:
         if a.only in (None, "sqlite"):
-            run_one("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp) / "data-sqlite", a)
+            db, copy_db = Path(tmp) / "bench.db", Path(tmp) / "scalar.db"
+
+            def copy_sqlite_db() -> tuple[str, Path, Any]:
+                copy_sqlite(db, copy_db)
+                copy_dir = Path(tmp) / "data-sqlite-scalar"
+                shutil.copytree(Path(tmp) / "data-sqlite", copy_dir)
+                return f"sqlite:///{copy_db}", copy_dir, lambda: None
+
+            run_one("sqlite", f"sqlite:///{db}", Path(tmp) / "data-sqlite", a, copy_sqlite_db)
         if a.only in (None, "postgresql") and a.pg_url:
-            from sqlalchemy import create_engine
-            from sqlalchemy.engine import make_url
-
-            name = f"coopctl_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(a.pg_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as c:
-                c.exec_driver_sql(f'CREATE DATABASE "{name}"')
-            try:
-                url = make_url(a.pg_url).set(database=name).render_as_string(hide_password=False)
-                run_one("postgresql", url, Path(tmp) / "data-pg", a)
-            finally:
-                from coopctl.core.db import dispose_engines
-
-                dispose_engines()
-                with admin.connect() as c:
-                    c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                admin.dispose()
+            run_pg(a, Path(tmp))
     print(f"load average after: {os.getloadavg()}")
     return 0
+
+
+def run_pg(a: argparse.Namespace, tmp: Path) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from coopctl.core.db import dispose_engines
+
+    name = f"coopctl_bench_{uuid.uuid4().hex[:8]}"
+    copy_name = f"{name}_scalar"
+    admin = create_engine(a.pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+
+    def url_of(db: str) -> str:
+        return make_url(a.pg_url).set(database=db).render_as_string(hide_password=False)
+
+    def drop_copy() -> None:
+        dispose_engines()
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)')
+
+    def copy_pg_db() -> tuple[str, Path, Any]:
+        copy_pg(a.pg_url, name, copy_name)
+        copy_dir = tmp / "data-pg-scalar"
+        shutil.copytree(tmp / "data-pg", copy_dir)
+        return url_of(copy_name), copy_dir, drop_copy
+
+    try:
+        run_one("postgresql", url_of(name), tmp / "data-pg", a, copy_pg_db)
+    finally:
+        dispose_engines()
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)')
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -138,7 +138,7 @@ def parse_interest(out: str) -> list[Figure]:
         t = _num(job[1])
         base, ratio = "—", "—"
         if sc:
-            base, ratio = f"scalar per account {_num(sc[1]):.0f} s", _x(_num(sc[1]), t)
+            base, ratio = f"scalar end to end {_num(sc[1]):.0f} s", _x(_num(sc[1]), t)
         figs.append(Figure(row, f"{t:.1f} s for {job[2]} accounts", base, ratio))
     return figs
 

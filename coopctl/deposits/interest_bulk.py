@@ -50,29 +50,52 @@ RESULT_SCHEMA: dict[str, Any] = {
 }
 
 
+def _grid(accounts: pl.DataFrame, moves: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
+    """``k, d, balance``: the daily balance (Int64 kobo, negatives as zero) of the account
+    in row ``k`` of ``accounts`` sorted by ``account_id``, on day ``d`` (0 = ``start``),
+    account by account, day by day.
+
+    Dense, without a hash join or a sort over the grid: the window's movements are
+    summed per position ``k × days + d`` (one integer key) and scattered into a zero
+    column of that layout, which is then summed cumulatively per account."""
+    n_days = (end - start).days + 1
+    acc = accounts.select("account_id", "opening").sort("account_id").with_row_index("k")
+    size = acc.height * n_days
+    mv = (
+        moves.lazy()
+        .filter(pl.col("day").is_between(start, end))
+        .join(acc.lazy().select("account_id", "k"), on="account_id", how="inner")
+        .group_by(
+            pos=pl.col("k").cast(pl.Int64) * n_days
+            + (pl.col("day") - pl.lit(start)).dt.total_days().cast(pl.Int64)
+        )
+        .agg(pl.col("delta").sum())
+        .collect()
+    )
+    delta = pl.zeros(size, pl.Int64, eager=True)
+    if mv.height:
+        delta = delta.scatter(mv["pos"], mv["delta"])
+    idx = pl.int_range(0, size, dtype=pl.Int64, eager=True)
+    k = idx // n_days
+    opening = acc["opening"].gather(k)
+    return pl.DataFrame({"k": k, "d": idx % n_days, "opening": opening, "delta": delta}).select(
+        "k",
+        "d",
+        balance=(pl.col("opening") + pl.col("delta").cum_sum().over("k")).clip(lower_bound=0),
+    )
+
+
 def daily_frame(
     accounts: pl.DataFrame, moves: pl.DataFrame, start: date, end: date
 ) -> pl.DataFrame:
     """``account_id, day, balance`` (Int64 kobo, negatives as zero) for every day of
-    ``start..end`` and every account: a date grid, the day's movements, cumulative sums."""
-    days = pl.DataFrame({"day": pl.date_range(start, end, "1d", eager=True)})
-    grid = accounts.lazy().select("account_id", "opening").join(days.lazy(), how="cross")
-    mv = (
-        moves.lazy()
-        .filter(pl.col("day").is_between(start, end))
-        .group_by("account_id", "day")
-        .agg(pl.col("delta").sum())
-    )
-    return (
-        grid.join(mv, on=["account_id", "day"], how="left")
-        .sort("account_id", "day")
-        .with_columns(
-            balance=(
-                pl.col("opening") + pl.col("delta").fill_null(0).cum_sum().over("account_id")
-            ).clip(lower_bound=0)
-        )
-        .select("account_id", "day", "balance")
-        .collect()
+    ``start..end`` and every account, sorted by account and day."""
+    ids = accounts["account_id"].sort()
+    grid = _grid(accounts, moves, start, end)
+    return grid.select(
+        account_id=ids.gather(grid["k"]),
+        day=pl.lit(start) + pl.duration(days=pl.col("d")),
+        balance=pl.col("balance"),
     )
 
 
@@ -89,28 +112,42 @@ def compute(accounts: pl.DataFrame, moves: pl.DataFrame, start: date, end: date)
                 raise TypeError(f"{what}.{name} must be {dtype}, not {frame.schema[name]}")
     if accounts.height == 0:
         return pl.DataFrame(schema=RESULT_SCHEMA)
-    daily = daily_frame(accounts, moves, start, end)
-    terms = accounts.select("account_id", "rate_e4", "days_in_year", "method", "min_balance")
-    bal, floor = pl.col("balance"), pl.col("min_balance")
+    grid = _grid(accounts, moves, start, end)
+    terms = accounts.sort("account_id")
+    # the window's months, numbered 0.. in order; each day's month number
+    days = pl.date_range(start, end, "1d", eager=True)
+    month_of_day = (
+        (days.dt.year().cast(pl.Int64) - start.year) * 12
+        + days.dt.month().cast(pl.Int64)
+        - start.month
+    )
+    n_months = int(month_of_day.max()) + 1  # type: ignore[arg-type]
+    bal, floor = pl.col("balance"), pl.col("floor")
     per_month = (
-        daily.lazy()
-        .join(terms.lazy(), on="account_id")
-        .group_by(
-            "account_id",
-            pl.col("day").dt.year().alias("year"),
-            pl.col("day").dt.month().alias("month"),
+        grid.with_columns(
+            g=grid["k"] * n_months + month_of_day.gather(grid["d"]),
+            floor=terms["min_balance"].gather(grid["k"]),
         )
+        .group_by("g")
         .agg(
             days=pl.len().cast(pl.Int64),
             # Int128: a month of daily balances can pass 2^63 kobo (core/sums.py)
             s_all=wide(bal).sum(),
             s_earning=wide(bal.filter(bal >= floor)).sum(),
             lowest=bal.min(),
-            floor=floor.first(),
-            method=pl.col("method").first(),
-            rate_e4=pl.col("rate_e4").first(),
-            days_in_year=pl.col("days_in_year").first(),
         )
+        .sort("g")
+    )
+    k = per_month["g"] // n_months
+    m = per_month["g"] % n_months + (start.month - 1)
+    per_month = per_month.with_columns(
+        account_id=terms["account_id"].gather(k),
+        year=(m // 12 + start.year).cast(pl.Int32),
+        month=(m % 12 + 1).cast(pl.Int8),
+        floor=terms["min_balance"].gather(k),
+        method=terms["method"].gather(k),
+        rate_e4=terms["rate_e4"].gather(k),
+        days_in_year=terms["days_in_year"].gather(k),
     )
     method = pl.col("method")
     base = (
@@ -131,20 +168,14 @@ def compute(accounts: pl.DataFrame, moves: pl.DataFrame, start: date, end: date)
     )
     # interest = base × rate_e4 / (10^6 × days_in_year), rounded once
     den = pl.lit(1_000_000, dtype=pl.Int128) * pl.col("days_in_year")
-    out = (
-        per_month.with_columns(base=base, den=den)
+    return (
+        per_month.lazy()
+        .with_columns(base=base, den=den)
         .with_columns(interest=_round_ratio(pl.col("base"), pl.col("rate_e4"), pl.col("den")))
-        .select(
-            "account_id",
-            pl.col("year").cast(pl.Int32),
-            pl.col("month").cast(pl.Int8),
-            "days",
-            "interest",
-        )
+        .select("account_id", "year", "month", "days", "interest")
         .sort("account_id", "year", "month")
         .collect()
     )
-    return out
 
 
 def totals(per_month: pl.DataFrame) -> pl.DataFrame:

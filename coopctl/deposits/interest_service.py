@@ -170,10 +170,10 @@ def _compute(
 ) -> list[tuple[str, Decimal]]:
     """(account_no, gross interest) of the product's active accounts over start..end.
 
-    Two raw DB-API reads (no ORM rows): the product's active accounts, then every
-    posted member line of the product dated up to ``end`` as ``(account, entry, kobo)``
-    with the entries' dates beside them; Polars splits them into the opening balance
-    (before ``start``) and the window's daily movements, in Int64 kobo.
+    Raw DB-API reads (no ORM rows): the product's active accounts, then every posted
+    member line of the product dated up to ``end`` as ``(account, kobo, day)``
+    (:func:`_sqlite_lines`, :func:`_pg_lines`); Polars splits them into the opening
+    balance (before ``start``) and the window's daily movements, in Int64 kobo.
     """
     import polars as pl
 
@@ -202,38 +202,8 @@ def _compute(
     ).fetchall()
     if not accts:
         return []
-    day = end if pg else end.isoformat()
-    entries = conn.exec_driver_sql(
-        "SELECT id, business_date FROM journal_entries "
-        f"WHERE status = 'posted' AND business_date <= {ph}",
-        (day,),
-    ).fetchall()
-    # lines reached through their entry (the (entry_id, line_no) index), never through
-    # the account index: one sequential pass instead of a random look-up per line
-    lines_sql = (
-        "SELECT l.account_id, l.entry_id, l.credit - l.debit FROM journal_entries e "
-        "JOIN journal_lines l ON l.entry_id = e.id "
-        f"WHERE e.status = 'posted' AND e.business_date <= {ph} AND +l.account_id IN "
-        f"(SELECT account_id FROM deposit_accounts WHERE product_id = {ph})"
-    )
-    schema = {"account_id": pl.Int64, "entry_id": pl.Int64, "delta": pl.Int64}
-    if pg:
-        literal = lines_sql.replace("+l.", "l.") % (f"DATE '{end.isoformat()}'", int(product.id))
-        lines = _pg_copy_frame(conn, literal, schema)
-    else:
-        cur = conn.exec_driver_sql(lines_sql, (day, product.id)).cursor
-        parts = []
-        while batch := cur.fetchmany(200_000):
-            parts.append(pl.DataFrame(batch, schema=schema, orient="row"))
-        lines = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
-    dates = pl.DataFrame(
-        {
-            "entry_id": [int(e[0]) for e in entries],
-            "day": [e[1] if isinstance(e[1], date) else date.fromisoformat(e[1]) for e in entries],
-        },
-        schema={"entry_id": pl.Int64, "day": pl.Date},
-    )
-    lines = lines.join(dates, on="entry_id").with_columns(pl.col("delta") * sign)
+    lines = _pg_lines(conn, product.id, end) if pg else _sqlite_lines(conn, product.id, end)
+    lines = lines.with_columns(pl.col("delta") * sign)
     ids = pl.DataFrame({"account_id": [int(a[0]) for a in accts]}, schema={"account_id": pl.Int64})
     opening = (
         lines.filter(pl.col("day") < start)
@@ -257,6 +227,64 @@ def _compute(
     per_month = interest_bulk.compute(accounts, moves, start, end)
     gross = dict(interest_bulk.totals(per_month).iter_rows())
     return [(a[1], from_minor(int(gross.get(a[0], 0)))) for a in accts]
+
+
+def _sqlite_lines(conn: Any, product_id: int, end: date) -> Any:
+    """SQLite: ``account_id, delta, day`` of every posted member line of the product
+    dated up to ``end``, as one CSV text per business date built by SQLite itself
+    (``group_concat``) and parsed by ``polars.read_csv``: a few dozen Python strings
+    instead of three Python ints per line (200,000 accounts, 3,200,000 lines: 3.4 s
+    → 2.2 s of CPU). The lines are reached through their entry — the
+    (entry_id, line_no) index, in business-date order, so the grouping needs no
+    sort — never through the account index (``+l.account_id``), which costs one
+    random look-up per line (2.1 s → 0.34 s for 300,000 lines)."""
+    import polars as pl
+
+    schema = {"account_id": pl.Int64, "delta": pl.Int64}
+    cur = conn.exec_driver_sql(
+        "SELECT e.business_date, group_concat(l.account_id || ',' || (l.credit - l.debit), "
+        "char(10)) FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id "
+        "WHERE e.status = 'posted' AND e.business_date <= ? AND +l.account_id IN "
+        "(SELECT account_id FROM deposit_accounts WHERE product_id = ?) "
+        "GROUP BY e.business_date",
+        (end.isoformat(), product_id),
+    ).cursor
+    parts = []
+    while (row := cur.fetchone()) is not None:
+        day = date.fromisoformat(row[0])
+        frame = pl.read_csv(
+            row[1].encode(), has_header=False, new_columns=list(schema), schema=schema
+        )
+        parts.append(frame.with_columns(day=pl.lit(day, dtype=pl.Date)))
+    if not parts:
+        return pl.DataFrame(schema={**schema, "day": pl.Date})
+    return pl.concat(parts)
+
+
+def _pg_lines(conn: Any, product_id: int, end: date) -> Any:
+    """PostgreSQL: the same frame through ``COPY … TO STDOUT`` of the lines and a read
+    of the posted entries' dates."""
+    import polars as pl
+
+    entries = conn.exec_driver_sql(
+        "SELECT id, business_date FROM journal_entries "
+        "WHERE status = 'posted' AND business_date <= %s",
+        (end,),
+    ).fetchall()
+    sql = (
+        "SELECT l.account_id, l.entry_id, l.credit - l.debit FROM journal_entries e "
+        "JOIN journal_lines l ON l.entry_id = e.id "
+        f"WHERE e.status = 'posted' AND e.business_date <= DATE '{end.isoformat()}' "
+        "AND l.account_id IN "
+        f"(SELECT account_id FROM deposit_accounts WHERE product_id = {int(product_id)})"
+    )
+    schema = {"account_id": pl.Int64, "entry_id": pl.Int64, "delta": pl.Int64}
+    lines = _pg_copy_frame(conn, sql, schema)
+    dates = pl.DataFrame(
+        {"entry_id": [int(e[0]) for e in entries], "day": [e[1] for e in entries]},
+        schema={"entry_id": pl.Int64, "day": pl.Date},
+    )
+    return lines.join(dates, on="entry_id").select("account_id", "delta", "day")
 
 
 def _pg_copy_frame(conn: Any, sql: str, schema: dict[str, Any]) -> Any:

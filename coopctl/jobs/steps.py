@@ -83,7 +83,18 @@ def _provision(uow: UnitOfWork, d: date) -> Counts:
 
 # --- deposits -----------------------------------------------------------------------------
 def _interest(run: StepRun) -> None:
-    """The month's savings interest: computed in bulk once, posted per chunk of accounts."""
+    """The month's savings interest: computed in bulk once, posted per chunk of accounts.
+
+    The cyclic garbage collector is paused for the step (:mod:`coopctl.core.gc_pause`):
+    it holds a row and a draft per account, which the collector would otherwise walk
+    again and again while they are built (200,000 accounts: ≈ 4 s of the step)."""
+    from coopctl.core.gc_pause import gc_paused
+
+    with gc_paused():
+        _interest_step(run)
+
+
+def _interest_step(run: StepRun) -> None:
     from coopctl.deposits.interest_service import _draft, run_interest
     from coopctl.deposits.models import DepositProduct
     from coopctl.ledger.bulk import post_many

@@ -9,8 +9,9 @@ entries at once. :func:`post_many` gives them the guarantees of
 2. drafts whose idempotency key already exists are skipped (one query per
    chunk of keys); a key repeated inside the batch is posted once;
 3. GL and member accounts are resolved once; the ``date`` rules run once per
-   distinct date and the ``line`` rules once per distinct (GL, member account,
-   manual) key;
+   distinct date and the ``line`` rules set-based over the distinct keys
+   (:mod:`coopctl.ledger.line_screen`; keys it cannot pass go through
+   ``check_line`` in order, for the exact refusal);
 4. the touched member accounts are locked (id order, like ``post``) and the
    batch is replayed on their balances draft by draft, so a floor refuses
    exactly where posting one by one would — and before anything is written;
@@ -46,6 +47,7 @@ from coopctl.core.gc_pause import gc_paused
 from coopctl.core.money import from_minor
 from coopctl.ledger import rules
 from coopctl.ledger.bulk_io import AcctRow, BulkIO
+from coopctl.ledger.line_screen import screen_lines
 from coopctl.ledger.models import Account, entry_no_of
 from coopctl.ledger.posting import _needs_approval, _username, load_facts, resolve_gl
 from coopctl.ledger.rules import EntryDraft, Facts
@@ -112,15 +114,17 @@ def _post_many(uow: UnitOfWork, drafts: list[EntryDraft], route: str) -> BulkRes
 
     # -- GL and member accounts resolved once; date and line rules once per distinct key
     slines = screen.lines
-    codes = {ln[0] for i in todo for ln in slines[i]}  # type: ignore[union-attr]
-    gls = resolve_gl(uow, codes)
-    numbers = {ln[1] for i in todo for ln in slines[i] if ln[1]}  # type: ignore[union-attr]
+    pairs = {(ln[0], ln[1]) for i in todo for ln in slines[i]}  # type: ignore[union-attr]
+    gls = resolve_gl(uow, {code for code, _ in pairs})
+    numbers = {no for _, no in pairs if no}
     accts = io.accounts(sorted(numbers)) if numbers else {}
     days = {drafts[i].business_date for i in todo}
     facts = load_facts(uow, days, gls, accts)
     for day in sorted(days):
         rules.check_date(day, facts)
-    _check_lines(drafts, todo, facts)
+    manual_gls = {ln[0] for i in todo if drafts[i].manual for ln in slines[i]}  # type: ignore[union-attr]
+    if not screen_lines(pairs, manual_gls, facts):
+        _check_lines(drafts, todo, facts)  # raises the first refusal, in order
 
     # -- every line once in integer kobo: (GL id, account id | None, debit, credit, memo, ±1)
     gl_id = {code: g.id for code, g in gls.items()}
@@ -217,7 +221,7 @@ def _validate(uow: UnitOfWork, n: int, d: EntryDraft) -> Decimal:
 
 
 def _check_lines(drafts: list[EntryDraft], todo: list[int], facts: Facts) -> None:
-    """The ``line`` rules, once per distinct (GL, member account, manual) key."""
+    """The ``line`` rules, once per distinct (GL, member account, manual) key, in order."""
     seen: set[tuple[str, str | None, bool]] = set()
     for i in todo:
         manual = drafts[i].manual

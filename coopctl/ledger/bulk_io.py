@@ -90,7 +90,8 @@ class BulkIO:
                 yield from self._q(pg_sql, (list(chunk),))
         else:
             for chunk in chunks(values, CHUNK):
-                yield from self._q(sqlite_sql.format(**{"in": self._in_list(chunk)}), tuple(chunk))
+                sql = sqlite_sql.format(**{"in": self._in_list(chunk)})
+                yield from self._q(sql, tuple(chunk)).fetchall()
 
     def ts(self, value: datetime) -> Any:
         return self._ts(value) if self._ts else value

@@ -153,3 +153,59 @@ def test_bulk_refuses_float_amounts() -> None:
     moves = pl.DataFrame(schema=interest_bulk.MOVE_SCHEMA)
     with pytest.raises(TypeError, match="opening"):
         interest_bulk.compute(accounts, moves, date(2026, 6, 1), date(2026, 6, 30))
+
+
+quarter_days = st.integers(min_value=-5, max_value=95).map(
+    lambda i: date(2026, 4, 1) + timedelta(days=i)  # a few days outside Apr..Jun too
+)
+q_account = st.tuples(
+    st.integers(min_value=1, max_value=10**12),  # account ids: sparse, in any order
+    amounts,
+    st.lists(st.tuples(quarter_days, amounts), max_size=10),
+    st.sampled_from(METHODS),
+    st.integers(min_value=1, max_value=250_000).map(lambda k: Decimal(k).scaleb(-4)),
+    st.sampled_from([360, 365]),
+    st.integers(min_value=0, max_value=2_000_000).map(lambda k: Decimal(k).scaleb(-2)),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(q_account, min_size=1, max_size=6, unique_by=lambda a: a[0]), st.randoms())
+def test_bulk_equals_scalar_over_a_quarter_in_any_order(rows: list, rnd) -> None:  # type: ignore[no-untyped-def, type-arg]
+    """Apr..Jun window, account ids sparse and shuffled, movements outside the window and
+    of an unknown account ignored: every month equals the scalar reference."""
+    start, end = date(2026, 4, 1), date(2026, 6, 30)
+    rnd.shuffle(rows)
+    accounts = pl.DataFrame(
+        {
+            "account_id": [r[0] for r in rows],
+            "opening": [to_minor(r[1]) for r in rows],
+            "rate_e4": [int(r[4] * 10_000) for r in rows],
+            "days_in_year": [r[5] for r in rows],
+            "method": [r[3] for r in rows],
+            "min_balance": [to_minor(r[6]) for r in rows],
+        },
+        schema=interest_bulk.ACCOUNT_SCHEMA,
+    )
+    stray = [(0, date(2026, 5, 5), Decimal("7.00"))]  # account 0 is not in the frame
+    moves = pl.DataFrame(
+        {
+            "account_id": [r[0] for r in rows for _ in r[2]] + [s[0] for s in stray],
+            "day": [d for r in rows for d, _ in r[2]] + [s[1] for s in stray],
+            "delta": [to_minor(a) for r in rows for _, a in r[2]] + [to_minor(s[2]) for s in stray],
+        },
+        schema=interest_bulk.MOVE_SCHEMA,
+    )
+    res = interest_bulk.compute(accounts, moves, start, end)
+    assert res["account_id"].to_list() == sorted(r[0] for r in rows for _ in range(3))
+    got = {(a, m): v for a, _y, m, _d, v in res.iter_rows()}
+    for acct, opening, mv, method, rate, diy, minimum in rows:
+        inside = [(d, a) for d, a in mv if start <= d <= end]
+        bal = opening
+        for month in (4, 5, 6):
+            expected = month_interest(
+                bal, inside, 2026, month, annual_rate=rate, method=method, days_in_year=diy,
+                min_balance=minimum,
+            )  # fmt: skip
+            assert got[(acct, month)] == to_minor(expected), (acct, month, method)
+            bal += sum((a for d, a in inside if d.month == month), Decimal(0))
