@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 ASSETS_PACKAGE = "coopctl.assets.reports"
 DOCUMENT_TEMPLATE = "document.html.j2"
 STYLESHEET = Path("styles") / "report.css"
+# many member statements in one document: a lean template and stylesheet of their own
+STATEMENTS_TEMPLATE = "statements.html.j2"
+STATEMENTS_STYLESHEET = Path("styles") / "statements.css"
 WIDE_COLUMNS = 7
 
 
@@ -101,14 +104,19 @@ def _col_class(kind: str, label: bool) -> str:
     return " ".join(classes)
 
 
-def _view_table(table: Table) -> _Table:
+def _view_table(table: Table, lean: bool = False) -> _Table:
+    """``lean``: body cells carry only the class ``num`` (right-aligned) or none,
+    for the statements stylesheet; header cells keep every class."""
     label = table.label_index()
     classes = [_col_class(c.kind, i == label) for i, c in enumerate(table.columns)]
+    cell_classes = (
+        ["num" if is_right_aligned(c.kind) else "" for c in table.columns] if lean else classes
+    )
     rows = [
         _Row(
             style=row.style,
             cells=[
-                _Cell(human(row.cells.get(c.key), c.kind), classes[i])
+                _Cell(human(row.cells.get(c.key), c.kind), cell_classes[i])
                 for i, c in enumerate(table.columns)
             ],
         )
@@ -118,13 +126,13 @@ def _view_table(table: Table) -> _Table:
     return _Table(table.title, cols, rows)
 
 
-def _view_report(report: Report, index: int) -> _Report:
+def _view_report(report: Report, index: int, lean: bool = False) -> _Report:
     return _Report(
         id=f"report-{index}",
         name=report.name,
         title=report.title,
         period=report.period,
-        tables=[_view_table(t) for t in report.tables],
+        tables=[_view_table(t, lean) for t in report.tables],
         notes=list(report.notes),
         wide=any(len(t.columns) > WIDE_COLUMNS for t in report.tables),
     )
@@ -157,9 +165,9 @@ def _folders(templates_dir: Path | None) -> tuple[str, ...]:
     return tuple(folders)
 
 
-def _stylesheet(folders: tuple[str, ...], for_pdf: bool = False) -> str:
+def _stylesheet(folders: tuple[str, ...], for_pdf: bool = False, name: Path = STYLESHEET) -> str:
     for folder in folders:
-        css = Path(folder) / STYLESHEET
+        css = Path(folder) / name
         if css.is_file():
             text = css.read_text(encoding="utf-8")
             return resolve_root_variables(text) if for_pdf else text
@@ -226,6 +234,7 @@ def render_html(
     templates_dir: Path | None = None,
     document_title: str | None = None,
     for_pdf: bool = False,
+    statements: bool = False,
 ) -> str:
     """One HTML document for ``reports`` (each starts on a new page).
 
@@ -234,16 +243,23 @@ def render_html(
     cover and in the PDF metadata (default: the report's title, or "Reports").
     ``for_pdf`` writes the stylesheet's ``:root`` variables out
     (:func:`resolve_root_variables`); HTML output keeps the stylesheet as written.
+    ``statements`` lays the reports out with the lean member-statements template and
+    stylesheet (``statements.html.j2``, ``styles/statements.css``; no cover or contents).
     """
     from markupsafe import Markup
 
-    views = [_view_report(r, i) for i, r in enumerate(reports, start=1)]
+    views = [_view_report(r, i, statements) for i, r in enumerate(reports, start=1)]
     folders = _folders(templates_dir)
     env = _environment(folders)
     if document_title is None:
         document_title = views[0].title if len(views) == 1 else "Reports"
     periods = list(dict.fromkeys(v.period for v in views if v.period))
-    html: str = env.get_template(DOCUMENT_TEMPLATE).render(
+    template, sheet = (
+        (STATEMENTS_TEMPLATE, STATEMENTS_STYLESHEET)
+        if statements
+        else (DOCUMENT_TEMPLATE, STYLESHEET)
+    )
+    html: str = env.get_template(template).render(
         reports=views,
         coop_name=coop_name,
         logo_uri=_logo_uri(logo_path),
@@ -253,7 +269,7 @@ def render_html(
         contents=contents,
         document_title=document_title,
         periods=periods,
-        css=Markup(_stylesheet(folders, for_pdf)),
+        css=Markup(_stylesheet(folders, for_pdf, sheet)),
     )
     return html
 
@@ -321,5 +337,6 @@ def render_pdf_many(
         templates_dir=templates_dir,
         document_title=document_title or "Statements",
         for_pdf=True,
+        statements=True,
     )
     _write(html, path, templates_path(templates_dir))
