@@ -104,19 +104,14 @@ def _col_class(kind: str, label: bool) -> str:
     return " ".join(classes)
 
 
-def _view_table(table: Table, lean: bool = False) -> _Table:
-    """``lean``: body cells carry only the class ``num`` (right-aligned) or none,
-    for the statements stylesheet; header cells keep every class."""
+def _view_table(table: Table) -> _Table:
     label = table.label_index()
     classes = [_col_class(c.kind, i == label) for i, c in enumerate(table.columns)]
-    cell_classes = (
-        ["num" if is_right_aligned(c.kind) else "" for c in table.columns] if lean else classes
-    )
     rows = [
         _Row(
             style=row.style,
             cells=[
-                _Cell(human(row.cells.get(c.key), c.kind), cell_classes[i])
+                _Cell(human(row.cells.get(c.key), c.kind), classes[i])
                 for i, c in enumerate(table.columns)
             ],
         )
@@ -126,13 +121,13 @@ def _view_table(table: Table, lean: bool = False) -> _Table:
     return _Table(table.title, cols, rows)
 
 
-def _view_report(report: Report, index: int, lean: bool = False) -> _Report:
+def _view_report(report: Report, index: int) -> _Report:
     return _Report(
         id=f"report-{index}",
         name=report.name,
         title=report.title,
         period=report.period,
-        tables=[_view_table(t, lean) for t in report.tables],
+        tables=[_view_table(t) for t in report.tables],
         notes=list(report.notes),
         wide=any(len(t.columns) > WIDE_COLUMNS for t in report.tables),
     )
@@ -243,12 +238,19 @@ def render_html(
     cover and in the PDF metadata (default: the report's title, or "Reports").
     ``for_pdf`` writes the stylesheet's ``:root`` variables out
     (:func:`resolve_root_variables`); HTML output keeps the stylesheet as written.
-    ``statements`` lays the reports out with the lean member-statements template and
-    stylesheet (``statements.html.j2``, ``styles/statements.css``; no cover or contents).
+    ``statements`` prints the reports as fixed-width lines
+    (:mod:`coopctl.reports.render.printout`) through the member-statements template
+    and stylesheet (``statements.html.j2``, ``styles/statements.css``; no cover or
+    contents): thousands of statements at a time.
     """
     from markupsafe import Markup
 
-    views = [_view_report(r, i, statements) for i, r in enumerate(reports, start=1)]
+    from coopctl.reports.render.printout import body, print_report
+
+    views: list[Any] = [
+        print_report(r, i) if statements else _view_report(r, i)
+        for i, r in enumerate(reports, start=1)
+    ]
     folders = _folders(templates_dir)
     env = _environment(folders)
     if document_title is None:
@@ -270,6 +272,7 @@ def render_html(
         document_title=document_title,
         periods=periods,
         css=Markup(_stylesheet(folders, for_pdf, sheet)),
+        body=body,
     )
     return html
 
