@@ -268,3 +268,15 @@ def test_parallel_batches_write_the_same_statements_as_one_document(tmp_path: Pa
         page = pages[int(r["member_no"][1:]) - 1]
         closing = data.account(r["account_no"]).closing
         assert f"{closing:,.2f}" in page
+
+
+def test_sample_preview_of_the_statements_layout(tmp_path: Path) -> None:
+    from coopctl.reports.render.samples import main
+
+    out = tmp_path / "preview.pdf"
+    main(["-o", str(out), "--statements"])
+    pages = _pages(out)
+    assert len(pages) == 4  # the 60-line statement runs onto a second page
+    assert "M00001" in pages[0] and "M00003" in pages[3]
+    assert "Member Statement — M00002" in pages[2]  # its title repeated on the next page
+    assert "JE-0002-060" in pages[2]
