@@ -280,3 +280,9 @@ def test_sample_preview_of_the_statements_layout(tmp_path: Path) -> None:
     assert "M00001" in pages[0] and "M00003" in pages[3]
     assert "Member Statement — M00002" in pages[2]  # its title repeated on the next page
     assert "JE-0002-060" in pages[2]
+
+
+def test_a_title_wider_than_its_column_wraps_in_the_header() -> None:
+    cols = [Column("a", "Account reference", "text", width=8), Column("b", "Amount", "money")]
+    header = table_lines(Table(None, cols, [Row({"a": "X1"})])).header
+    assert header.split("\n")[0].startswith("Account") and "reference" in header

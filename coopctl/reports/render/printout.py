@@ -37,7 +37,7 @@ class Line:
 @dataclass(frozen=True)
 class PrintTable:
     title: str | None
-    header: str
+    header: str  # the column titles, one line (more when a title is wider than its column)
     lines: list[Line]
 
 
@@ -101,7 +101,7 @@ def table_lines(table: Table, room: int = PORTRAIT_CHARS) -> PrintTable:
             out.append(" ".join(line).rstrip())
         return out
 
-    header = fit([c.title for c in cols])[0]
+    header = "\n".join(fit([c.title for c in cols]))  # a long title wraps too
     lines: list[Line] = []
     for row in table.rows:
         cells = [_flat(human(row.cells.get(c.key), c.kind)) for c in cols]
