@@ -29,6 +29,14 @@ TARGET_FILE_S = 20.0
 TARGET_PDF_PER_S = 35.0
 
 
+def bench_line(row: str, figure: str, baseline: str = "—", ratio: str = "—") -> str:
+    """The machine-readable result line ``benchmarks/run_all.py`` reads."""
+    import json
+
+    fields = {"row": row, "figure": figure, "baseline": baseline, "ratio": ratio}
+    return "BENCH-RESULT " + json.dumps(fields, ensure_ascii=False)
+
+
 def generate(db: Path, members: int, lines_per_member: int = 10) -> None:
     from sqlalchemy import create_engine, insert, select, text
 
@@ -224,6 +232,7 @@ def main() -> None:
     statements_out.write_xlsx(data, work / "statements.xlsx", meta)
     t_xlsx, c_xlsx = time.perf_counter() - t + t_build, time.process_time() - c + c_build
     load = os.getloadavg()[0]
+    members = f"{data.member_count:,}"
     for label, wall, cpu_s in (("CSV ", t_csv, c_csv), ("XLSX", t_xlsx, c_xlsx)):
         print(
             f"{label} (incl. computation): {wall:6.1f} s wall, {cpu_s:5.1f} s CPU   "
@@ -268,6 +277,17 @@ def main() -> None:
     print(
         f"PDF for all {data.member_count:,} members at that rate: "
         f"{data.member_count / results[best]:.0f} s"
+    )
+    one = results["1 process, batched documents"]
+    print(bench_line("statements · CSV", f"{t_csv:.1f} s for {members} members"))
+    print(bench_line("statements · XLSX", f"{t_xlsx:.1f} s for {members} members"))
+    print(
+        bench_line(
+            "statements · PDF",
+            f"{results[best]:.1f} statements/s",
+            f"1 process {one:.1f}/s",
+            f"{results[best] / one:.1f}×",
+        )
     )
 
 

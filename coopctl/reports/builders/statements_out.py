@@ -1,27 +1,31 @@
 """Writing member statements: one file for all, or one file per member (``--split``).
 
-PDF: WeasyPrint's cost per document dominates one-page statements, so members
-are rendered in batches (many statements per document, ``render_pdf_many``),
-and the batches are spread over worker processes (one per core by default).
-For one PDF the batch files are then joined page by page; for ``--split`` each
-batch document is laid out once and its pages are cut into one file per member.
+PDF: WeasyPrint's cost per document (font subsetting, ≈ 0.4 CPU-seconds) would
+dominate one-page statements, so members are rendered in batches (many
+statements per document, ``render_pdf_many``, each account's lines printed as
+fixed-width text), and the batches are spread over worker processes (one per
+core by default). The parent builds each batch's statements from the Polars
+frames (the forked workers never touch Polars, whose thread pool does not survive
+a fork) while the workers render, and joins the batch files page by page as they
+arrive. For ``--split`` each batch document is laid out once and its pages are
+cut into one file per member.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from coopctl.reports.builders.statements import StatementSet, combined_report, member_reports
 from coopctl.reports.model import Report
 
-# statements per PDF document, at most: each document has a fixed cost (fonts loaded and
-# subset, ≈ 0.5-0.8 CPU-seconds), so fewer, larger documents win; the members are split
-# evenly over the worker processes below that size (100: 15.8, 300: 17.3 a CPU-second)
-BATCH = 400
+# statements per PDF document, at most: each document has a fixed cost (fonts subset,
+# ≈ 0.4 CPU-seconds against ≈ 15 ms a statement), so fewer, larger documents win; below
+# that size the members are split evenly over the worker processes
+BATCH = 1000
 MIN_BATCH = 20
 SPLIT_BATCH = 100  # --split: one document per batch, its pages cut per member
 
@@ -42,6 +46,22 @@ def _workers(processes: int | None, batches: int) -> int:
     return max(1, min(wanted, batches))
 
 
+def member_batches(data: StatementSet, size: int) -> list[StatementSet]:
+    """The statement set cut into sets of ``size`` members each, in member order."""
+    import polars as pl
+
+    if data.accounts.height == 0:
+        return []
+    acc = data.accounts.with_columns(_batch=(pl.col("member_no").rank("dense") - 1) // size)
+    lines = data.lines.join(acc.select("account_id", "_batch"), on="account_id", how="left")
+    acc_parts = acc.partition_by("_batch", as_dict=True, maintain_order=True, include_key=False)
+    line_parts = lines.partition_by("_batch", as_dict=True, maintain_order=True, include_key=False)
+    empty = data.lines.clear()
+    return [
+        StatementSet(data.window, a, line_parts.get(k, empty)) for k, a in sorted(acc_parts.items())
+    ]
+
+
 def _render_batch(args: tuple[list[Report], str, dict[str, Any]]) -> str:
     from coopctl.reports.render.pdf import render_pdf_many
 
@@ -50,16 +70,22 @@ def _render_batch(args: tuple[list[Report], str, dict[str, Any]]) -> str:
     return path
 
 
-def _map(func: Any, jobs: list[Any], workers: int) -> list[Any]:
-    if workers <= 1 or len(jobs) <= 1:
-        return [func(j) for j in jobs]
+def _imap(func: Any, jobs: Iterable[Any], workers: int) -> Iterator[Any]:
+    """``func`` over ``jobs`` in order, in ``workers`` forked processes when more than one."""
+    if workers <= 1:
+        yield from (func(j) for j in jobs)
+        return
     import multiprocessing as mp
 
     import weasyprint  # noqa: F401 - imported once here, inherited by the forked workers
 
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
     with ctx.Pool(workers) as pool:
-        return list(pool.imap(func, jobs))
+        yield from pool.imap(func, jobs)
+
+
+def _map(func: Any, jobs: list[Any], workers: int) -> list[Any]:
+    return list(_imap(func, jobs, workers if len(jobs) > 1 else 1))
 
 
 def write_pdf(
@@ -70,41 +96,39 @@ def write_pdf(
     processes: int | None = None,
     batch: int | None = None,
 ) -> int:
-    """All statements in one PDF; returns the number of statements."""
-    reports = [r for _, r in member_reports(data)]
+    """All statements in one PDF; returns the number of statements.
+
+    The same document whatever ``processes`` and ``batch`` are: each statement starts
+    on a new page and the pages come in member order.
+    """
+    members = data.member_count
     meta = _pdf_meta(meta)
     if batch is None:
-        wanted = _workers(processes, len(reports))
-        batch = max(MIN_BATCH, min(BATCH, -(-len(reports) // wanted)))
-    batches = _chunks(reports, batch)
-    workers = _workers(processes, len(batches))
+        wanted = _workers(processes, members)
+        batch = max(MIN_BATCH, min(BATCH, -(-members // wanted)))
     try:
         import pypdf  # noqa: F401 - joins the batch files
     except ImportError:  # pragma: no cover - without pypdf: one process, one document
-        workers, batches = 1, [reports]
-    if len(batches) <= 1:
-        _render_batch((list(reports), str(path), meta))
-        return len(reports)
-    with tempfile.TemporaryDirectory(prefix="coopctl-st-") as tmp:
-        jobs = [
-            (list(b), str(Path(tmp) / f"part-{i:05d}.pdf"), meta) for i, b in enumerate(batches)
-        ]
-        parts = _map(_render_batch, jobs, workers)
-        _join(parts, path)
-    return len(reports)
-
-
-def _join(parts: list[str], path: Path) -> None:
+        batch = max(members, 1)
+    parts = member_batches(data, batch)
+    if len(parts) <= 1:
+        _render_batch(([r for _, r in member_reports(data)], str(path), meta))
+        return members
     from pypdf import PdfWriter
 
     writer = PdfWriter()
-    for p in parts:
-        writer.append(p)
-    with open(path, "wb") as fh:
-        writer.write(fh)
-
-
-_NO_PAGE_NUMBER = "@page { @bottom-right { content: none; } }"
+    with tempfile.TemporaryDirectory(prefix="coopctl-st-") as tmp:
+        # a generator: the pool's feeder thread builds the next batches while workers render
+        jobs = (
+            ([r for _, r in member_reports(p)], str(Path(tmp) / f"part-{i:05d}.pdf"), meta)
+            for i, p in enumerate(parts)
+        )
+        for part_path in _imap(_render_batch, jobs, _workers(processes, len(parts))):
+            writer.append(part_path)  # joined while the workers render the next batches
+            os.unlink(part_path)
+        with open(path, "wb") as fh:
+            writer.write(fh)
+    return members
 
 
 def _render_split(args: tuple[list[tuple[str, Report]], str, dict[str, Any]]) -> list[str]:
@@ -115,11 +139,12 @@ def _render_split(args: tuple[list[tuple[str, Report]], str, dict[str, Any]]) ->
 
     items, folder, meta = args
     html = render_html(
-        [r for _, r in items], document_title="Member statement", for_pdf=True, **meta
+        [r for _, r in items],
+        document_title="Member statement",
+        for_pdf=True,
+        statements=True,
+        **meta,
     )
-    # Pages are numbered across the batch document; in a one-member file that would read
-    # "Page 37 of 100", so the split files carry no page number.
-    html = html.replace("</head>", f"<style>{_NO_PAGE_NUMBER}</style></head>", 1)
     doc = HTML(string=html, base_url=str(templates_path(meta.get("templates_dir")))).render()
     starts: dict[int, int] = {}
     for pi, page in enumerate(doc.pages):

@@ -139,6 +139,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--templates-dir", type=Path, default=None)
     parser.add_argument("--logo", default=None)
     parser.add_argument("--pack", action="store_true", help="add a cover and contents page")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="three member statements in the bulk layout (statements.html.j2)",
+    )
     args = parser.parse_args(argv)
     reports = [sample_balance_sheet(), sample_member_statement(1, lines=60)]
     meta: dict[str, Any] = {
@@ -151,8 +156,17 @@ def main(argv: list[str] | None = None) -> None:
 
         render_xlsx(reports, args.output, **meta)
         return
-    from coopctl.reports.render.pdf import render_pdf
+    from coopctl.reports.render.pdf import render_pdf, render_pdf_many
 
+    if args.statements:
+        render_pdf_many(
+            [sample_member_statement(i, lines=n) for i, n in ((1, 8), (2, 60), (3, 3))],
+            args.output,
+            logo_path=args.logo,
+            templates_dir=args.templates_dir,
+            **meta,
+        )
+        return
     render_pdf(
         reports,
         args.output,
