@@ -107,7 +107,7 @@ def write_pdf(
         wanted = _workers(processes, members)
         batch = max(MIN_BATCH, min(BATCH, -(-members // wanted)))
     try:
-        import pypdf  # noqa: F401 - joins the batch files
+        import pypdf  # noqa: F401 - joins the batch files (a runtime dependency)
     except ImportError:  # pragma: no cover - without pypdf: one process, one document
         batch = max(members, 1)
     parts = member_batches(data, batch)
