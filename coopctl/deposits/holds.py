@@ -76,6 +76,14 @@ def release_hold(uow: UnitOfWork, hold: Hold, amount: Decimal | None = None) -> 
     """Release ``amount`` of ``hold`` (all of it when ``None``)."""
     acct = _locked(uow, hold.account_id)
     uow.session.refresh(hold)
+    return release_locked(uow, acct, hold, amount)
+
+
+def release_locked(
+    uow: UnitOfWork, acct: Account, hold: Hold, amount: Decimal | None = None, *, flush: bool = True
+) -> Hold:
+    """:func:`release_hold` once the caller holds ``acct`` locked and ``hold`` fresh (a
+    batch locks its accounts in one statement and flushes once, ``flush=False``)."""
     if hold.status != "active":
         raise InvalidStateError(f"hold {hold.id} is already released")
     take = hold.amount if amount is None else amount
@@ -88,7 +96,8 @@ def release_hold(uow: UnitOfWork, hold: Hold, amount: Decimal | None = None) -> 
     if hold.amount == 0:
         hold.status = "released"
         hold.released_at = clock.utcnow()
-    uow.session.flush()
+    if flush:
+        uow.session.flush()
     audit.record(
         uow,
         "hold.release",
