@@ -44,6 +44,15 @@ def place_hold(
     if not reason.strip():
         raise ValidationError("reason: must not be empty")
     acct = _locked(uow, account.id)
+    hold = new_hold(uow, acct, amount, reason, reference)
+    uow.session.flush()
+    audit_placed(uow, acct, hold, reference)
+    return hold
+
+
+def new_hold(uow: UnitOfWork, acct: Account, amount: Decimal, reason: str, reference: str) -> Hold:
+    """:func:`place_hold` once the caller holds ``acct`` locked: the rules, the hold and
+    ``held``, not yet flushed (a batch flushes once, then :func:`audit_placed` each)."""
     if acct.status not in ("active", "dormant"):
         raise HoldError(f"account {acct.account_no} is {acct.status}; holds need an open account")
     if amount > available(acct):
@@ -61,15 +70,22 @@ def place_hold(
     )
     uow.session.add(hold)
     acct.held = acct.held + amount
-    uow.session.flush()
+    return hold
+
+
+def audit_placed(uow: UnitOfWork, acct: Account, hold: Hold, reference: str) -> None:
     audit.record(
         uow,
         "hold.place",
         "account",
         acct.account_no,
-        after={"hold_id": hold.id, "amount": amount, "reason": hold.reason, "reference": reference},
+        after={
+            "hold_id": hold.id,
+            "amount": hold.amount,
+            "reason": hold.reason,
+            "reference": reference,
+        },
     )
-    return hold
 
 
 def release_hold(uow: UnitOfWork, hold: Hold, amount: Decimal | None = None) -> Hold:

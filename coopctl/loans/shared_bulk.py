@@ -29,11 +29,12 @@ from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.money import ZERO, from_minor, round_money
 from coopctl.core.sums import exact_sum
-from coopctl.deposits.holds import release_locked
+from coopctl.deposits.holds import audit_placed, new_hold, release_locked
 from coopctl.ledger.models import Account, GLAccount, Hold, JournalEntry, JournalLine
 from coopctl.loans.allocation import due_up_to
-from coopctl.loans.common import dues_of, get_loan, installments
+from coopctl.loans.common import SAVINGS_KIND, dues_of, get_loan, installments
 from coopctl.loans.errors import LoanStateError
+from coopctl.loans.guarantors import HOLD_REASON, adjust_holds, target_hold
 from coopctl.loans.models import Loan, LoanGuarantor, LoanInstallment, LoanProduct, LoanRepayment
 from coopctl.loans.payment_posting import (
     OPENING_GL,
@@ -277,3 +278,52 @@ def _resize(uow: UnitOfWork, loan: Loan, rows: list[LoanInstallment], plan: Any,
     for hold, take in changes:
         release_locked(uow, g.accounts[hold.account_id], hold, take, flush=False)
     return True
+
+
+def hold_guarantees(uow: UnitOfWork, loans: Sequence[Loan]) -> None:
+    """:func:`coopctl.loans.guarantors.adjust_holds` for many new loans (go-live): each
+    accepted guarantee becomes a hold of guarantee × outstanding ÷ principal on the
+    guarantor's savings account, placed under the same rules, with one flush. A loan
+    whose guarantees already hold something goes through the single path."""
+    s = uow.session
+    accepted = _guarantees(uow, [loan.id for loan in loans]).accepted
+    s.flush()
+    fresh = sorted({loan.account_id for loan in loans if loan.account_id})
+    for chunk in _chunks(fresh):  # the balances post_many just wrote
+        list(s.scalars(select(Account).where(Account.id.in_(chunk)).execution_options(
+            populate_existing=True)))  # fmt: skip
+    members = sorted({g.member_id for gs in accepted.values() for g in gs})
+    savings: dict[int, Account] = {}
+    for chunk in _chunks(members):  # each guarantor's oldest open savings account, locked
+        stmt = (
+            select(Account)
+            .where(
+                Account.member_id.in_(chunk),
+                Account.kind == SAVINGS_KIND,
+                Account.status.in_(("active", "dormant")),
+            )
+            .order_by(Account.id)
+        )
+        if uow.dialect == "postgresql":
+            stmt = stmt.with_for_update()
+        for a in s.scalars(stmt.execution_options(populate_existing=True)):
+            savings.setdefault(a.member_id or 0, a)
+    placed = []
+    for loan in loans:
+        gs = accepted.get(loan.id, [])
+        if any(g.hold_id is not None or g.account_id is not None for g in gs):
+            s.flush()
+            adjust_holds(uow, loan)
+            continue
+        for g in gs:
+            target = target_hold(g, loan)
+            acct = savings.get(g.member_id)
+            if target == 0 or acct is None:
+                continue
+            hold = new_hold(uow, acct, target, HOLD_REASON, loan.loan_no)
+            placed.append((g, acct, hold, loan.loan_no))
+    s.flush()  # the holds in one batch: their ids
+    for g, acct, hold, ref in placed:
+        g.hold_id, g.account_id = hold.id, acct.id
+        audit_placed(uow, acct, hold, ref)
+    s.flush()

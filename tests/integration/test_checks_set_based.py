@@ -182,3 +182,67 @@ def test_tampered_books_same_problems_as_reference(
         if old:
             flagged.add(checks[fn])
     assert expected <= flagged, (case, flagged)
+
+
+def test_totals_past_two_to_the_63_fall_back_to_the_exact_sum(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    """SQLite's own SUM (the fast path of the line-scanning checks) raises "integer
+    overflow" past 2^63 kobo; the checks then run again with the exact aggregate and
+    give what the exact aggregate gives, and the session stays usable."""
+    from datetime import date
+
+    from coopctl.ledger import period_balances
+
+    db = tmp_path / "coop.db"
+    shutil.copy(demo_db, db)
+    big = 2**62
+    eng = create_engine(f"sqlite:///{db}")
+    with eng.begin() as c:
+        gl = dict(c.execute(text("SELECT code, id FROM gl_accounts")).all())
+        for _ in (1, 2):  # two balanced entries of 2^62 kobo: 1110 and 3200 pass 2^63
+            eid = c.execute(
+                text(
+                    "INSERT INTO journal_entries (business_date, kind, reference, narration,"
+                    " status, maker, total, created_at) VALUES ('2026-12-01', 'journal', '',"
+                    " 'huge', 'draft', 'admin', :t, '2026-12-01 10:00:00') RETURNING id"
+                ),
+                {"t": big},
+            ).scalar_one()
+            c.execute(
+                text(
+                    "INSERT INTO journal_lines (entry_id, line_no, gl_account_id, debit, credit,"
+                    " memo) VALUES (:e, 1, :dr, :a, 0, ''), (:e, 2, :cr, 0, :a, '')"
+                ),
+                {"e": eid, "dr": gl["1110"], "cr": gl["3200"], "a": big},
+            )
+            c.execute(
+                text(
+                    "UPDATE journal_entries SET status = 'posted', posted_at = created_at"
+                    " WHERE id = :e"
+                ),
+                {"e": eid},
+            )
+    eng.dispose()
+    eng = make_engine(f"sqlite:///{db}", create=False)
+    try:
+        with Session(eng) as s:
+            for fn in (
+                ledger_checks.entries_balance,
+                ledger_checks.entry_total,
+                ledger_checks.trial_balance_zero,
+                ledger_checks.subledger_balances,
+                ledger_checks.control_accounts,
+            ):
+                assert fn(s) == fn.__wrapped__(s), fn.__name__  # type: ignore[attr-defined]
+            assert ledger_checks.trial_balance_zero(s) == []
+            sums = period_balances.line_sums(s)
+            assert sums == period_balances.line_sums.__wrapped__(s)  # type: ignore[attr-defined]
+            assert sums[gl["1110"]][0] >= 2**63  # past BIGINT, exact
+            days = period_balances.day_sums(s, date(2026, 12, 1), date(2026, 12, 1))
+            assert days == period_balances.day_sums.__wrapped__(  # type: ignore[attr-defined]
+                s, date(2026, 12, 1), date(2026, 12, 1)
+            )
+            assert s.execute(text("SELECT 1")).scalar_one() == 1
+    finally:
+        eng.dispose()

@@ -153,3 +153,67 @@ def test_dues_read_in_bulk_equal_member_dues(demo: Coop) -> None:
         for as_of in (date(2026, 11, 1), ON, date(2027, 3, 31)):
             for m in members:
                 assert loaded.dues(m, as_of) == shared.member_dues(u, m, as_of)
+
+
+def _holds_state(u: Any) -> dict[str, Any]:
+    from coopctl.loans.models import LoanGuarantor
+
+    s = u.session
+    s.flush()
+    return {
+        "holds": sorted(
+            (h.account_id, h.amount, h.status, h.reason, h.reference)
+            for h in s.scalars(select(Hold))
+        ),
+        "held": sorted((a.account_no, a.held) for a in s.scalars(select(Account))),
+        "guarantors": sorted(
+            (g.loan_id, g.member_id, g.account_id, g.hold_id is not None, g.status)
+            for g in s.scalars(select(LoanGuarantor))
+        ),
+        "audit": [
+            (
+                a.action,
+                a.entity,
+                a.entity_id,
+                {k: v for k, v in (a.after or {}).items() if k != "hold_id"},
+            )
+            for a in u.__dict__.get("_audit", [])
+        ],
+    }
+
+
+def _unheld(u: Any, cut: Decimal) -> list[Loan]:
+    """Release every guarantee hold (as if the loans were new) and make some loans
+    partly repaid (a smaller target hold)."""
+    from coopctl.deposits.holds import release_hold
+    from coopctl.loans.models import LoanGuarantor
+
+    s = u.session
+    for g in s.scalars(select(LoanGuarantor).where(LoanGuarantor.hold_id.is_not(None))):
+        hold = s.get(Hold, g.hold_id)
+        if hold is not None and hold.status == "active":
+            release_hold(u, hold)
+        g.hold_id, g.account_id = None, None
+    s.flush()
+    u.__dict__["_audit"] = []
+    loans = list(s.scalars(select(Loan).where(Loan.status == "active").order_by(Loan.id)))
+    for loan in loans[::3]:  # a third of the loans owe less than they were lent
+        loan.account.balance = max(loan.account.balance - cut, Decimal(0))
+    return loans
+
+
+def test_hold_guarantees_equals_adjust_holds_loan_by_loan(demo: Coop) -> None:
+    from coopctl.loans.guarantors import adjust_holds
+
+    with demo.uow("demo-accountant") as u:
+        for loan in _unheld(u, Decimal("5000.00")):
+            adjust_holds(u, loan)
+        reference = _holds_state(u)
+        u.session.rollback()
+    with demo.uow("demo-accountant") as u:
+        shared_bulk.hold_guarantees(u, _unheld(u, Decimal("5000.00")))
+        bulk = _holds_state(u)
+        u.session.rollback()
+    assert sum(1 for a in reference["audit"] if a[0] == "hold.place") >= 5
+    for key in reference:
+        assert bulk[key] == reference[key], key
