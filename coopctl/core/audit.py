@@ -30,7 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import String, event, func, insert, select, text, type_coerce
 
 from coopctl.core.clock import utcnow
 
@@ -142,6 +142,14 @@ def row_mac(key: bytes, seq: int, *fields: Any, keyed: Any = None) -> str:
 
 def _canonical_at(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _canonical_text(at: str) -> str:
+    """:func:`_canonical_at` of SQLite's stored text (``YYYY-MM-DD HH:MM:SS.ffffff``);
+    any other shape goes through the datetime."""
+    if len(at) == 26 and at[10] == " " and at[19] == ".":
+        return f"{at[:10]}T{at[11:]}Z"
+    return _canonical_at(datetime.fromisoformat(at))
 
 
 # --- the audit key and the anchor log -------------------------------------------------
@@ -392,7 +400,11 @@ def verify_chain(session: Any, settings: Any = None) -> list[str]:
     prev = GENESIS
     count, last_id, keyed_seen = 0, 0, False
     heads: dict[int, tuple[str, int]] = {}
-    cols = (AuditLog.id, AuditLog.prev_hash, AuditLog.at, AuditLog.operator, AuditLog.action,
+    # SQLite keeps ``at`` as text (``YYYY-MM-DD HH:MM:SS.ffffff``): read as text, its
+    # canonical form is a rewrite, not a datetime parsed and formatted back per row
+    raw_at = session.get_bind().dialect.name == "sqlite"
+    at_col = type_coerce(AuditLog.at, String) if raw_at else AuditLog.at
+    cols = (AuditLog.id, AuditLog.prev_hash, at_col, AuditLog.operator, AuditLog.action,
             AuditLog.entity, AuditLog.entity_id, AuditLog.before, AuditLog.after, AuditLog.alg,
             AuditLog.seq, AuditLog.hash)  # fmt: skip
     # plain rows streamed in batches, not objects: the log grows by a row per repayment
@@ -406,7 +418,7 @@ def verify_chain(session: Any, settings: Any = None) -> list[str]:
             return problems
         fields = (
             row.prev_hash,
-            _canonical_at(row.at),
+            _canonical_text(row[2]) if raw_at else _canonical_at(row[2]),
             row.operator,
             row.action,
             row.entity,

@@ -246,3 +246,28 @@ def test_totals_past_two_to_the_63_fall_back_to_the_exact_sum(
             assert s.execute(text("SELECT 1")).scalar_one() == 1
     finally:
         eng.dispose()
+
+
+def test_audit_time_moved_by_a_microsecond_is_found(demo_db: Path, tmp_path: Path) -> None:
+    """The chain reads SQLite's stored time as text: a row whose time is moved by one
+    microsecond (append-only guard dropped) no longer matches its MAC."""
+    folder = tmp_path / "demo"
+    shutil.copytree(demo_db.parent, folder)
+    env = {
+        "COOPCTL_DATABASE_URL": f"sqlite:///{folder / 'coop.db'}",
+        "COOPCTL_DATA_DIR": str(folder / "coop-data"),
+        "COOPCTL_OPERATOR": "demo-accountant",
+        "COOPCTL_TODAY": "2026-12-02",
+    }
+    r = run_cli(["audit", "verify", "--format", "json"], env)
+    assert r.exit_code == 0, r.stderr
+    eng = create_engine(env["COOPCTL_DATABASE_URL"])
+    with eng.begin() as c:
+        c.execute(text("DROP TRIGGER audit_log_no_update"))
+        row = c.execute(text("SELECT id, at FROM audit_log ORDER BY id LIMIT 1 OFFSET 5")).one()
+        moved = row.at[:-1] + str((int(row.at[-1]) + 1) % 10)
+        c.execute(text("UPDATE audit_log SET at = :a WHERE id = :i"), {"a": moved, "i": row.id})
+    eng.dispose()
+    r = run_cli(["audit", "verify", "--format", "json"], env)
+    assert r.exit_code != 0
+    assert f"audit row {row.id}" in r.stdout + r.stderr

@@ -27,3 +27,14 @@ def test_row_mac_with_a_prepared_key_is_the_same() -> None:
         assert _payload(*fields) == expected
         msg = f"{KEYED}|{seq}|".encode() + expected
         assert row_mac(key, seq, *fields) == hmac.new(key, msg, hashlib.sha256).hexdigest()
+
+
+def test_canonical_time_from_sqlite_text_equals_the_datetime_form() -> None:
+    from datetime import UTC, datetime
+
+    from coopctl.core.audit import _canonical_at, _canonical_text
+
+    for text in ("2026-12-02 11:17:13.819667", "2026-01-01 00:00:00.000000",
+                 "2026-12-02 11:17:13", "2026-12-02 11:17:13.5"):  # fmt: skip
+        at = datetime.fromisoformat(text).replace(tzinfo=UTC)
+        assert _canonical_text(text) == _canonical_at(at)
