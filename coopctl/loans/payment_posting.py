@@ -255,14 +255,21 @@ def record(
 
 
 def apply_plan(
-    uow: UnitOfWork, loan: Loan, rows: list[LoanInstallment], plan: Plan, rep: LoanRepayment
+    uow: UnitOfWork,
+    loan: Loan,
+    rows: list[LoanInstallment],
+    plan: Plan,
+    rep: LoanRepayment,
+    keep: list[LoanAllocation] | None = None,
 ) -> None:
-    """The first half of :func:`record`: installments paid, allocations added (no flush)."""
+    """The first half of :func:`record`: installments paid, allocations added (no flush;
+    into ``keep`` instead of the session when given, for a batch to insert at once)."""
     by_no = {r.no: r for r in rows}
+    add = uow.session.add if keep is None else keep.append
     for p in plan.portions:
         row = by_no[p.no]
         setattr(row, f"{p.component}_paid", row.paid(p.component) + p.amount)
-        uow.session.add(
+        add(
             LoanAllocation(
                 loan_id=loan.id,
                 installment_id=row.id,

@@ -23,10 +23,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, select, type_coerce
+from sqlalchemy import BigInteger, insert, select, type_coerce
 
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
+from coopctl.core.limits import check_values
 from coopctl.core.money import ZERO, from_minor, round_money
 from coopctl.core.sums import exact_sum
 from coopctl.deposits.holds import audit_placed, new_hold, release_locked
@@ -35,7 +36,14 @@ from coopctl.loans.allocation import due_up_to
 from coopctl.loans.common import SAVINGS_KIND, dues_of, get_loan, installments
 from coopctl.loans.errors import LoanStateError
 from coopctl.loans.guarantors import HOLD_REASON, adjust_holds, target_hold
-from coopctl.loans.models import Loan, LoanGuarantor, LoanInstallment, LoanProduct, LoanRepayment
+from coopctl.loans.models import (
+    Loan,
+    LoanAllocation,
+    LoanGuarantor,
+    LoanInstallment,
+    LoanProduct,
+    LoanRepayment,
+)
 from coopctl.loans.payment_posting import (
     OPENING_GL,
     apply_plan,
@@ -230,12 +238,17 @@ def book_many(
     s.flush()  # the repayments in one batch: their ids for the allocations
     held = _guarantees(uow, [loan.id for loan in loans])
     parts = []
+    allocations: list[LoanAllocation] = []  # inserted in one executemany below
     for loan, rows, plan, rep, lines in staged:
-        apply_plan(uow, loan, rows, plan, rep)
+        mine: list[LoanAllocation] = []
+        apply_plan(uow, loan, rows, plan, rep, keep=mine)
         if needs_settling(rows, plan) or not _resize(uow, loan, rows, plan, held):
+            s.add_all(mine)  # the single path reads them back
             s.flush()
             settle(uow, loan, rows, plan, rep, close_account=False)
             loaded.rows[loan.id] = installments(uow, loan)
+        else:
+            allocations.extend(mine)
         audit.record(
             uow,
             f"loan.repay_{channel}",
@@ -252,7 +265,19 @@ def book_many(
         )
         parts.append(SharedRepayment(loan, rep, lines))
     s.flush()
+    _insert_allocations(uow, allocations)
     return parts
+
+
+def _insert_allocations(uow: UnitOfWork, allocations: list[LoanAllocation]) -> None:
+    """The allocations as one executemany: nothing reads their ids (the ORM would insert
+    them one statement each on SQLite, to read each id back)."""
+    cols = [(a.key, a.columns[0].name) for a in LoanAllocation.__mapper__.column_attrs]
+    rows = [{col: a.__dict__[key] for key, col in cols if key in a.__dict__} for a in allocations]
+    for row in rows:
+        check_values(LoanAllocation, row)
+    if rows:
+        uow.session.execute(insert(LoanAllocation.__table__), rows)  # type: ignore[arg-type]
 
 
 def _resize(uow: UnitOfWork, loan: Loan, rows: list[LoanInstallment], plan: Any, g: Any) -> bool:
