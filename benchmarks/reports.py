@@ -15,6 +15,18 @@ behind them, in one process) twice:
   read from its lines.
 
 The figures of both runs must agree to the kobo. Target: each report ≤ 2 s.
+
+On the bulk demo (the table row "reports from period balances")::
+
+    python benchmarks/reports.py --demo-db /tmp/big          # a folder built by the demo
+    python benchmarks/reports.py --demo-members 200000 [--dir DIR] [--reuse]
+
+``--demo-db`` times the reports on a cooperative ``coopctl demo --bulk`` built (its
+folder, or its ``coop.db``); ``--demo-members N`` builds one first (twelve months,
+``coopctl demo --bulk``; ``--reuse`` keeps an earlier build in ``--dir``). Its closed
+months are read from their balance snapshots and the open month from its lines, as
+the commands do; then ``ledger verify``'s checks are timed. The figures go to a
+``BENCH-RESULT`` line for ``run_all.py``.
 """
 
 from __future__ import annotations
@@ -124,7 +136,15 @@ def main() -> None:
     ap.add_argument("--entries", type=int, default=1_000_000)
     ap.add_argument("--dir", type=Path, default=None)
     ap.add_argument("--reuse", action="store_true", help="Keep the database of an earlier run.")
+    ap.add_argument("--demo-db", type=Path, default=None, help="A bulk demo's folder or coop.db.")
+    ap.add_argument("--demo-members", type=int, default=0, help="Build a bulk demo this size.")
+    ap.add_argument(
+        "--months", type=int, default=12, help="The demo's months (with --demo-members)."
+    )
     args = ap.parse_args()
+    if args.demo_db or args.demo_members:
+        demo(args)
+        return
     work = Path(args.dir or tempfile.mkdtemp(prefix="coopctl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     db = work / "reports.db"
@@ -200,6 +220,86 @@ def main() -> None:
             lambda: [p for p in period_balances.differences(u.session)],
         )
     print(f"ledger verify's period_balances check: {len(problems)} problem(s) in {t_v:.2f} s")
+
+
+def demo(args: argparse.Namespace) -> None:
+    """The reports on a bulk demo: trial balance, balance sheet, then verify's checks."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from run_all import bench_line
+
+    if args.demo_db is not None:
+        folder = args.demo_db if args.demo_db.is_dir() else args.demo_db.parent
+    else:
+        folder = Path(args.dir or tempfile.mkdtemp(prefix="coopctl-demo-")) / "demo"
+        if not (args.reuse and (folder / "coop.db").exists()):
+            if folder.exists():
+                import shutil
+
+                shutil.rmtree(folder)
+            t = time.perf_counter()
+            cmd = [sys.executable, "-m", "coopctl", "demo", "--dir", str(folder), "--members",
+                   str(args.demo_members), "--months", str(args.months), "--bulk"]  # fmt: skip
+            subprocess.run(cmd, check=True, env={**os.environ, "COOPCTL_TODAY": TODAY})
+            print(f"built the demo ({args.demo_members:,} members) in "
+                  f"{time.perf_counter() - t:.0f} s: {folder}")  # fmt: skip
+    db = folder / "coop.db"
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    members = con.execute("SELECT COUNT(*) FROM members").fetchone()[0]
+    lines = con.execute("SELECT COUNT(*) FROM journal_lines").fetchone()[0]
+    closed, last_day = con.execute(
+        "SELECT COUNT(*), MAX(end_date) FROM periods WHERE status = 'closed'"
+    ).fetchone()
+    con.close()
+    print(f"demo {db}: {members:,} members, {lines:,} journal lines, {closed} closed months")
+    os.environ.update(
+        {
+            "COOPCTL_DATABASE_URL": f"sqlite:///{db}",
+            "COOPCTL_OPERATOR": "demo-accountant",
+            "COOPCTL_DATA_DIR": str(folder / "coop-data"),
+        }
+    )
+    os.environ.pop("COOPCTL_CONFIG", None)
+    from coopctl.core import checks
+    from coopctl.core.context import build
+    from coopctl.ledger.service import trial_balance
+    from coopctl.reports.builders.financial import build_balance_sheet
+
+    # the day after the last closed month: that month from its snapshot, the open one
+    # from its lines
+    as_of = (
+        date.fromordinal(date.fromisoformat(str(last_day)).toordinal() + 1)
+        if last_day
+        else date.today()
+    )
+    os.environ["COOPCTL_TODAY"] = as_of.isoformat()
+    ctx = build()
+    with ctx.uow() as u:
+        t_tb, tb = timed("tb", lambda: trial_balance(u, as_of=as_of))
+        t_bs, _ = timed("bs", lambda: build_balance_sheet(u, as_of))
+        t_v, problems = timed(
+            "verify", lambda: checks.run(u.session, groups=("ledger", "deposits", "loans"))
+        )
+    load = os.getloadavg()[0]
+    c_tb, c_bs, c_v = CPU[-3:]
+    for name, secs, c in (("ledger trial-balance", t_tb, c_tb),
+                          ("reports balance-sheet", t_bs, c_bs)):  # fmt: skip
+        print(
+            f"{name:22s}: {secs:6.2f} s wall, {c:5.2f} s CPU   target ≤ {TARGET_S:.0f} s  "
+            f"ratio {secs / TARGET_S:.2f}   (load average {load:.1f} on {os.cpu_count()} cores)"
+        )
+    print(f"ledger verify's checks: {len(problems)} problem(s) in {t_v:.2f} s ({c_v:.2f} s CPU)")
+    assert not problems, [p.as_dict() for p in problems[:5]]
+    assert tb, "empty trial balance"
+    worst = max(t_tb, t_bs)
+    print(
+        bench_line(
+            "reports from period balances",
+            f"trial balance {t_tb:.2f} s, balance sheet {t_bs:.2f} s "
+            f"({members:,} members, {lines:,} lines, {closed} closed months)",
+            f"ledger verify {t_v:.1f} s",
+            f"{worst / TARGET_S:.2f} of target",
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import String, event, func, insert, select, text, type_coerce
 
 from coopctl.core.clock import utcnow
 
@@ -107,11 +107,11 @@ def _payload(
     before: str | None,
     after: str | None,
 ) -> bytes:
-    return json.dumps(
-        [prev_hash, at, operator, action, entity, entity_id, before, after],
-        separators=(",", ":"),
-        ensure_ascii=False,
-    ).encode()
+    return _ENCODE([prev_hash, at, operator, action, entity, entity_id, before, after]).encode()
+
+
+# ``json.dumps`` with these options, without building an encoder for every row
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def row_hash(
@@ -129,14 +129,27 @@ def row_hash(
     return hashlib.sha256(payload).hexdigest()
 
 
-def row_mac(key: bytes, seq: int, *fields: Any) -> str:
-    """HMAC-SHA256 of a row (its position ``seq`` included) under the audit key."""
+def row_mac(key: bytes, seq: int, *fields: Any, keyed: Any = None) -> str:
+    """HMAC-SHA256 of a row (its position ``seq`` included) under the audit key;
+    ``keyed``: ``hmac.new(key, digestmod=sha256)`` made once for many rows (copied)."""
     msg = f"{KEYED}|{seq}|".encode() + _payload(*fields)
-    return hmac.new(key, msg, hashlib.sha256).hexdigest()
+    if keyed is None:
+        return hmac.new(key, msg, hashlib.sha256).hexdigest()
+    h = keyed.copy()
+    h.update(msg)
+    return str(h.hexdigest())
 
 
 def _canonical_at(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _canonical_text(at: str) -> str:
+    """:func:`_canonical_at` of SQLite's stored text (``YYYY-MM-DD HH:MM:SS.ffffff``);
+    any other shape goes through the datetime."""
+    if len(at) == 26 and at[10] == " " and at[19] == ".":
+        return f"{at[:10]}T{at[11:]}Z"
+    return _canonical_at(datetime.fromisoformat(at))
 
 
 # --- the audit key and the anchor log -------------------------------------------------
@@ -383,10 +396,20 @@ def verify_chain(session: Any, settings: Any = None) -> list[str]:
                 f"under {kc.key_id}"
             ]
     problems: list[str] = []
+    keyed = hmac.new(key, digestmod=hashlib.sha256) if key is not None else None
     prev = GENESIS
     count, last_id, keyed_seen = 0, 0, False
     heads: dict[int, tuple[str, int]] = {}
-    for row in session.scalars(select(AuditLog).order_by(AuditLog.id)):
+    # SQLite keeps ``at`` as text (``YYYY-MM-DD HH:MM:SS.ffffff``): read as text, its
+    # canonical form is a rewrite, not a datetime parsed and formatted back per row
+    raw_at = session.get_bind().dialect.name == "sqlite"
+    at_col = type_coerce(AuditLog.at, String) if raw_at else AuditLog.at
+    cols = (AuditLog.id, AuditLog.prev_hash, at_col, AuditLog.operator, AuditLog.action,
+            AuditLog.entity, AuditLog.entity_id, AuditLog.before, AuditLog.after, AuditLog.alg,
+            AuditLog.seq, AuditLog.hash)  # fmt: skip
+    # plain rows streamed in batches, not objects: the log grows by a row per repayment
+    rows = session.execute(select(*cols).order_by(AuditLog.id).execution_options(yield_per=20_000))
+    for row in rows:
         count += 1
         if row.prev_hash != prev:
             problems.append(
@@ -395,7 +418,7 @@ def verify_chain(session: Any, settings: Any = None) -> list[str]:
             return problems
         fields = (
             row.prev_hash,
-            _canonical_at(row.at),
+            _canonical_text(row[2]) if raw_at else _canonical_at(row[2]),
             row.operator,
             row.action,
             row.entity,
@@ -408,7 +431,7 @@ def verify_chain(session: Any, settings: Any = None) -> list[str]:
             if key is None:
                 problems.append(f"audit row {row.id}: keyed, but no audit key to verify it")
                 return problems
-            if row.seq != count or row_mac(key, count, *fields) != row.hash:
+            if row.seq != count or row_mac(key, count, *fields, keyed=keyed) != row.hash:
                 problems.append(
                     f"audit row {row.id}: content does not match its MAC "
                     "(edited, or the chain was recomputed without the audit key)"

@@ -21,8 +21,11 @@ Python ``int`` (kobo) or ``Decimal`` (naira). Raw SQL uses :func:`sum_sql` and
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from contextvars import ContextVar
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger
 from sqlalchemy.ext.compiler import compiles
@@ -32,6 +35,7 @@ from sqlalchemy.types import TypeDecorator
 from coopctl.core import money
 
 LARGEST_KOBO = money.LARGEST_KOBO
+T = TypeVar("T")
 
 SQLITE_SUM = "coop_sum"
 
@@ -97,6 +101,52 @@ def _sum_default(element: exact_sum, compiler: Any, **kw: Any) -> str:
 @compiles(exact_sum, "sqlite")
 def _sum_sqlite(element: exact_sum, compiler: Any, **kw: Any) -> str:
     return f"{SQLITE_SUM}({compiler.process(element.clauses, **kw)})"
+
+
+class _native_sum(exact_sum):
+    """:class:`exact_sum` compiled to SQLite's own ``SUM`` (see :func:`native_first`)."""
+
+    name = "native_sum"
+    inherit_cache = True
+
+
+@compiles(_native_sum)
+def _native_default(element: _native_sum, compiler: Any, **kw: Any) -> str:
+    return f"SUM({compiler.process(element.clauses, **kw)})"
+
+
+_NATIVE: ContextVar[bool] = ContextVar("coopctl_native_sum", default=False)
+
+
+def fast_sum(expr: Any) -> Any:
+    """:class:`exact_sum`, or — inside :func:`native_first` on SQLite — SQLite's built-in
+    ``SUM``: on integers it is exact or raises "integer overflow", never wraps or rounds,
+    and it is several times faster than the Python aggregate."""
+    return _native_sum(expr) if _NATIVE.get() else exact_sum(expr)
+
+
+def native_first(fn: Callable[..., T]) -> Callable[..., T]:
+    """Run ``fn(session, ...)`` with :func:`fast_sum` as SQLite's ``SUM``; should a total
+    pass 2^63 (SQLite raises "integer overflow"), run it again with the exact aggregate.
+    On PostgreSQL ``SUM`` is already exact: ``fn`` runs once, unchanged."""
+
+    @functools.wraps(fn)
+    def run(session: Any, *args: Any, **kw: Any) -> T:
+        from sqlalchemy.exc import OperationalError
+
+        if session.get_bind().dialect.name != "sqlite":
+            return fn(session, *args, **kw)
+        token = _NATIVE.set(True)
+        try:
+            return fn(session, *args, **kw)
+        except OperationalError as exc:
+            if "integer overflow" not in str(exc):
+                raise
+        finally:
+            _NATIVE.reset(token)
+        return fn(session, *args, **kw)
+
+    return run
 
 
 def sum_sql(dialect: str, expr: str) -> str:

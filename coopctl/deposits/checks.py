@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import BigInteger, select, type_coerce
+from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from coopctl.core.checks import Problem, check
-from coopctl.core.money import ZERO, from_minor
+from coopctl.core.money import from_minor
 from coopctl.core.sums import exact_sum
 from coopctl.deposits.models import CheckoffImport, DepositAccount, DepositProduct, ExitRequest
 from coopctl.ledger.models import Account, Hold, JournalEntry
@@ -18,27 +17,38 @@ from coopctl.members.models import Member
 DEPOSIT_KINDS = ("savings", "shares", "fixed_deposit")
 
 
-def _deposit_accounts(s: Session) -> list[Account]:
-    return list(s.scalars(select(Account).where(Account.kind.in_(DEPOSIT_KINDS))))
+def _raw(col: Any) -> Any:
+    return type_coerce(col, BigInteger)
+
+
+# Set-based: each check asks the database for the offending rows only, so a book of a
+# million accounts costs one scan per check, not a million objects.
 
 
 @check("deposit_balances_nonnegative", group="deposits")
 def balances_nonnegative(s: Session) -> list[Problem]:
     """No deposit account is overdrawn, and held never exceeds the balance."""
     out = []
-    for a in _deposit_accounts(s):
-        if a.balance < 0:
+    for no, balance, held in s.execute(
+        select(Account.account_no, Account.balance, Account.held)
+        .where(
+            Account.kind.in_(DEPOSIT_KINDS),
+            (_raw(Account.balance) < 0) | (_raw(Account.held) > _raw(Account.balance)),
+        )
+        .order_by(Account.id)
+    ):
+        if balance < 0:
             out.append(
                 Problem(
                     "deposit_balances_nonnegative",
-                    f"account {a.account_no}: balance {a.balance:,.2f} is negative",
+                    f"account {no}: balance {balance:,.2f} is negative",
                 )
             )
-        elif a.held > a.balance:
+        else:
             out.append(
                 Problem(
                     "deposit_balances_nonnegative",
-                    f"account {a.account_no}: held {a.held:,.2f} exceeds balance {a.balance:,.2f}",
+                    f"account {no}: held {held:,.2f} exceeds balance {balance:,.2f}",
                 )
             )
     return out
@@ -47,52 +57,63 @@ def balances_nonnegative(s: Session) -> list[Problem]:
 @check("holds_match", group="deposits")
 def holds_match(s: Session) -> list[Problem]:
     """Each account's ``held`` equals the sum of its active holds."""
-    sums: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for aid, raw in s.execute(
-        select(Hold.account_id, exact_sum(type_coerce(Hold.amount, BigInteger)))
+    sums = (
+        select(Hold.account_id.label("account_id"), exact_sum(_raw(Hold.amount)).label("held"))
         .where(Hold.status == "active")
         .group_by(Hold.account_id)
-    ):
-        sums[aid] = from_minor(raw or 0)
-    out = []
-    for a in s.scalars(select(Account)):
-        if a.held != sums.get(a.id, ZERO):
-            out.append(
-                Problem(
-                    "holds_match",
-                    f"account {a.account_no}: held {a.held:,.2f} ≠ "
-                    f"active holds {sums.get(a.id, ZERO):,.2f}",
-                )
-            )
-    return out
+        .subquery()
+    )
+    active = func.coalesce(sums.c.held, 0)
+    return [
+        Problem(
+            "holds_match",
+            f"account {no}: held {held:,.2f} ≠ active holds {from_minor(raw or 0):,.2f}",
+        )
+        for no, held, raw in s.execute(
+            select(Account.account_no, Account.held, sums.c.held)
+            .outerjoin(sums, sums.c.account_id == Account.id)
+            .where(_raw(Account.held) != active)
+            .order_by(Account.id)
+        )
+    ]
 
 
 @check("deposit_account_details", group="deposits")
 def account_details(s: Session) -> list[Problem]:
     """Each deposit account has its details row, its product exists, and the account
     posts to its product's control GL account."""
-    products = {p.id: p for p in s.scalars(select(DepositProduct))}
-    details = {d.account_id: d for d in s.scalars(select(DepositAccount))}
+    rows = s.execute(
+        select(
+            Account.account_no,
+            Account.product_code,
+            Account.kind,
+            Account.gl_account_id,
+            DepositAccount.account_id,
+            DepositProduct.code,
+            DepositProduct.kind,
+            DepositProduct.control_gl_id,
+        )
+        .outerjoin(DepositAccount, DepositAccount.account_id == Account.id)
+        .outerjoin(DepositProduct, DepositProduct.id == DepositAccount.product_id)
+        .where(
+            Account.kind.in_(DEPOSIT_KINDS),
+            DepositAccount.account_id.is_(None)
+            | DepositProduct.id.is_(None)
+            | (DepositProduct.code != Account.product_code)
+            | (DepositProduct.kind != Account.kind)
+            | (DepositProduct.control_gl_id != Account.gl_account_id),
+        )
+        .order_by(Account.id)
+    ).all()
     out = []
-    for a in _deposit_accounts(s):
-        d = details.get(a.id)
-        if d is None:
-            out.append(Problem("deposit_account_details", f"account {a.account_no}: no details"))
-            continue
-        p = products.get(d.product_id)
-        if p is None or p.code != a.product_code or p.kind != a.kind:
+    for no, code, kind, gl_id, details, p_code, p_kind, p_gl in rows:
+        if details is None:
+            out.append(Problem("deposit_account_details", f"account {no}: no details"))
+        elif p_code != code or p_kind != kind:
+            out.append(Problem("deposit_account_details", f"account {no}: product {code} mismatch"))
+        elif p_gl != gl_id:
             out.append(
-                Problem(
-                    "deposit_account_details",
-                    f"account {a.account_no}: product {a.product_code} mismatch",
-                )
-            )
-        elif p.control_gl_id != a.gl_account_id:
-            out.append(
-                Problem(
-                    "deposit_account_details",
-                    f"account {a.account_no}: not on its product's control GL",
-                )
+                Problem("deposit_account_details", f"account {no}: not on its product's control GL")
             )
     return out
 

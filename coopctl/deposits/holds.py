@@ -44,6 +44,15 @@ def place_hold(
     if not reason.strip():
         raise ValidationError("reason: must not be empty")
     acct = _locked(uow, account.id)
+    hold = new_hold(uow, acct, amount, reason, reference)
+    uow.session.flush()
+    audit_placed(uow, acct, hold, reference)
+    return hold
+
+
+def new_hold(uow: UnitOfWork, acct: Account, amount: Decimal, reason: str, reference: str) -> Hold:
+    """:func:`place_hold` once the caller holds ``acct`` locked: the rules, the hold and
+    ``held``, not yet flushed (a batch flushes once, then :func:`audit_placed` each)."""
     if acct.status not in ("active", "dormant"):
         raise HoldError(f"account {acct.account_no} is {acct.status}; holds need an open account")
     if amount > available(acct):
@@ -61,21 +70,36 @@ def place_hold(
     )
     uow.session.add(hold)
     acct.held = acct.held + amount
-    uow.session.flush()
+    return hold
+
+
+def audit_placed(uow: UnitOfWork, acct: Account, hold: Hold, reference: str) -> None:
     audit.record(
         uow,
         "hold.place",
         "account",
         acct.account_no,
-        after={"hold_id": hold.id, "amount": amount, "reason": hold.reason, "reference": reference},
+        after={
+            "hold_id": hold.id,
+            "amount": hold.amount,
+            "reason": hold.reason,
+            "reference": reference,
+        },
     )
-    return hold
 
 
 def release_hold(uow: UnitOfWork, hold: Hold, amount: Decimal | None = None) -> Hold:
     """Release ``amount`` of ``hold`` (all of it when ``None``)."""
     acct = _locked(uow, hold.account_id)
     uow.session.refresh(hold)
+    return release_locked(uow, acct, hold, amount)
+
+
+def release_locked(
+    uow: UnitOfWork, acct: Account, hold: Hold, amount: Decimal | None = None, *, flush: bool = True
+) -> Hold:
+    """:func:`release_hold` once the caller holds ``acct`` locked and ``hold`` fresh (a
+    batch locks its accounts in one statement and flushes once, ``flush=False``)."""
     if hold.status != "active":
         raise InvalidStateError(f"hold {hold.id} is already released")
     take = hold.amount if amount is None else amount
@@ -88,7 +112,8 @@ def release_hold(uow: UnitOfWork, hold: Hold, amount: Decimal | None = None) -> 
     if hold.amount == 0:
         hold.status = "released"
         hold.released_at = clock.utcnow()
-    uow.session.flush()
+    if flush:
+        uow.session.flush()
     audit.record(
         uow,
         "hold.release",

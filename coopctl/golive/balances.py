@@ -250,7 +250,7 @@ def write_loans(
     uow: UnitOfWork, recs: list[LoanRec], plans: list[LoanPlan | None], opening: str, ref: str
 ) -> tuple[list[str], int]:
     from coopctl.loans.common import LOAN_PREFIX
-    from coopctl.loans.guarantors import adjust_holds
+    from coopctl.loans.shared_bulk import hold_guarantees
 
     day = uow_golive(uow)
     numbers = reserve(uow, "loan", LOAN_PREFIX, 7, len(recs))
@@ -308,8 +308,7 @@ def write_loans(
                 )
             )  # fmt: skip
     uow.session.flush()
-    for r, loan in zip(recs, loans, strict=True):
-        if r.guarantors:
-            uow.session.refresh(loan.account)
-            adjust_holds(uow, loan)
+    # each guarantee held on the guarantor's savings (guarantee × outstanding ÷ principal),
+    # the loans' fresh balances and the guarantors' accounts read in chunks
+    hold_guarantees(uow, [loan for r, loan in zip(recs, loans, strict=True) if r.guarantors])
     return numbers, res.posted

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import BigInteger, and_, case, delete, func, insert, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
-from coopctl.core.sums import exact_sum
+from coopctl.core.sums import exact_sum, fast_sum, native_first
 from coopctl.ledger.models import JournalEntry, JournalLine, Period, PeriodBalance
 
 # kinds of entry that close a year (income and expense swept to retained earnings)
@@ -78,6 +78,7 @@ def coverage_of(closed: list[ClosedPeriod], start: date | None, end: date | None
     return Coverage(tuple(r[0] for r in run), tuple(windows))
 
 
+@native_first
 def line_sums(
     session: Session,
     *,
@@ -90,8 +91,8 @@ def line_sums(
     stmt = (
         select(
             JournalLine.gl_account_id,
-            func.coalesce(exact_sum(_raw(JournalLine.debit)), 0),
-            func.coalesce(exact_sum(_raw(JournalLine.credit)), 0),
+            func.coalesce(fast_sum(_raw(JournalLine.debit)), 0),
+            func.coalesce(fast_sum(_raw(JournalLine.credit)), 0),
         )
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .where(JournalEntry.status == "posted")
@@ -129,6 +130,7 @@ def _snapshot_rows(session: Session, period_ids: set[int]) -> dict[int, dict[int
     return out
 
 
+@native_first
 def day_sums(
     session: Session, start: date | None, end: date | None
 ) -> list[tuple[date, int, Four]]:
@@ -139,10 +141,10 @@ def day_sums(
         select(
             JournalEntry.business_date,
             JournalLine.gl_account_id,
-            exact_sum(_raw(JournalLine.debit)),
-            exact_sum(_raw(JournalLine.credit)),
-            exact_sum(case((closing, _raw(JournalLine.debit)), else_=0)),
-            exact_sum(case((closing, _raw(JournalLine.credit)), else_=0)),
+            fast_sum(_raw(JournalLine.debit)),
+            fast_sum(_raw(JournalLine.credit)),
+            fast_sum(case((closing, _raw(JournalLine.debit)), else_=0)),
+            fast_sum(case((closing, _raw(JournalLine.credit)), else_=0)),
         )
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .where(JournalEntry.status == "posted")

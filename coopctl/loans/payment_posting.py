@@ -55,7 +55,14 @@ from coopctl.loans.common import (
     product_of,
     savings_account,
 )
-from coopctl.loans.models import COMPONENTS, Loan, LoanAllocation, LoanInstallment, LoanRepayment
+from coopctl.loans.models import (
+    COMPONENTS,
+    Loan,
+    LoanAllocation,
+    LoanInstallment,
+    LoanProduct,
+    LoanRepayment,
+)
 from coopctl.loans.schedule import LoanTerms, remaining_schedule
 
 INCOME_GL = {"interest": GL.INTEREST_INCOME, "fees": GL.FEE_INCOME, "penalty": GL.PENALTY_INCOME}
@@ -99,10 +106,17 @@ class RepayResult:
 
 
 def make_plan(
-    uow: UnitOfWork, loan: Loan, rows: list[LoanInstallment], amount: Decimal, on: date
+    uow: UnitOfWork,
+    loan: Loan,
+    rows: list[LoanInstallment],
+    amount: Decimal,
+    on: date,
+    *,
+    product: LoanProduct | None = None,
 ) -> Plan:
-    """Allocate ``amount`` (past due and current, then future principal, then overpayment)."""
-    product = product_of(uow, loan)
+    """Allocate ``amount`` (past due and current, then future principal, then overpayment);
+    ``product`` when the caller already holds the loan's product."""
+    product = product or product_of(uow, loan)
     recovery = loan.status == "written_off"
     as_of = loan.written_off_on if recovery and loan.written_off_on else on
     dues = dues_of(rows)
@@ -141,8 +155,11 @@ def overpayment_line(uow: UnitOfWork, loan: Loan, amount: Decimal) -> LineDraft:
     )
 
 
-def credit_lines(uow: UnitOfWork, loan: Loan, plan: Plan) -> list[LineDraft]:
-    """The credit side of a repayment (sums to ``plan.amount``)."""
+def credit_lines(
+    uow: UnitOfWork, loan: Loan, plan: Plan, *, opening: dict[str, Decimal] | None = None
+) -> list[LineDraft]:
+    """The credit side of a repayment (sums to ``plan.amount``); ``opening``: what is left
+    of the loan's go-live receivables when the caller already read it."""
     lines: list[LineDraft] = []
     if plan.recovery:
         if plan.applied > 0:
@@ -165,7 +182,8 @@ def credit_lines(uow: UnitOfWork, loan: Loan, plan: Plan) -> list[LineDraft]:
                     memo=f"loan {loan.loan_no} principal",
                 )
             )
-        opening = _opening_receivables(uow, loan)
+        if opening is None:
+            opening = _opening_receivables(uow, loan)
         for comp in ("interest", "fees", "penalty"):
             amt = plan.total(comp)
             taken = min(amt, opening.get(comp, ZERO))
@@ -232,11 +250,26 @@ def record(
 ) -> None:
     """Apply the plan to the installments, keep the allocations, re-amortise a prepayment,
     close the loan when nothing is left, and resize the guarantors' holds."""
+    apply_plan(uow, loan, rows, plan, rep)
+    settle(uow, loan, rows, plan, rep, close_account=close_account)
+
+
+def apply_plan(
+    uow: UnitOfWork,
+    loan: Loan,
+    rows: list[LoanInstallment],
+    plan: Plan,
+    rep: LoanRepayment,
+    keep: list[LoanAllocation] | None = None,
+) -> None:
+    """The first half of :func:`record`: installments paid, allocations added (no flush;
+    into ``keep`` instead of the session when given, for a batch to insert at once)."""
     by_no = {r.no: r for r in rows}
+    add = uow.session.add if keep is None else keep.append
     for p in plan.portions:
         row = by_no[p.no]
         setattr(row, f"{p.component}_paid", row.paid(p.component) + p.amount)
-        uow.session.add(
+        add(
             LoanAllocation(
                 loan_id=loan.id,
                 installment_id=row.id,
@@ -251,6 +284,28 @@ def record(
     for r in rows:
         if r.paid_on is None and r.total_unpaid == 0 and any(r.paid(c) > 0 for c in COMPONENTS):
             r.paid_on = plan.on
+
+
+def needs_settling(rows: list[LoanInstallment], plan: Plan) -> bool:
+    """Whether :func:`settle` has more to do than resize the guarantors' holds to the
+    unpaid principal of ``rows``: a prepayment to re-amortise or a loan paid off."""
+    if plan.recovery:
+        return False
+    if plan.prepaid > 0 and plan.current_no is not None:
+        return True
+    return all(r.total_unpaid == 0 for r in rows)
+
+
+def settle(
+    uow: UnitOfWork,
+    loan: Loan,
+    rows: list[LoanInstallment],
+    plan: Plan,
+    rep: LoanRepayment,
+    *,
+    close_account: bool,
+) -> None:
+    """The second half of :func:`record`: re-amortise, close or resize the holds."""
     uow.session.flush()
     if plan.recovery:
         return

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
@@ -130,13 +130,16 @@ def book(
 def attach(uow: UnitOfWork, parts: Sequence[SharedRepayment], entry: JournalEntry) -> None:
     """Link the booked repayments (and their allocations) to the posted ``entry``; close
     the account of every loan they paid off."""
+    rep_ids = [part.repayment.id for part in parts]
+    for i in range(0, len(rep_ids), 5000):  # the allocations, a chunk at a time
+        uow.session.execute(
+            update(LoanAllocation)
+            .where(LoanAllocation.repayment_id.in_(rep_ids[i : i + 5000]))
+            .values(entry_id=entry.id)
+        )
     for part in parts:
         rep, loan = part.repayment, part.loan
         rep.entry_id = entry.id
-        for alloc in uow.session.scalars(
-            select(LoanAllocation).where(LoanAllocation.repayment_id == rep.id)
-        ):
-            alloc.entry_id = entry.id
         acct = loan.account
         if (
             loan.status == "closed"

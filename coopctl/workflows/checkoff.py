@@ -38,7 +38,7 @@ from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account, JournalEntry, entry_no_of
 from coopctl.ledger.rules import EntryDraft, LineDraft
 from coopctl.loans import shared as shared_loans
-from coopctl.loans.models import Loan
+from coopctl.loans import shared_bulk
 from coopctl.members.models import Member
 
 MEMBER_PREFIX = "M"
@@ -69,7 +69,7 @@ class PlannedLine:
 
 def _plan(
     uow: UnitOfWork, parsed: checkoff.ParsedFile, name: str, on: date
-) -> tuple[list[PlannedLine], list[str]]:
+) -> tuple[list[PlannedLine], list[str], shared_bulk.Loans]:
     """Resolve members and accounts and split each line; collect every problem."""
     settings = uow.settings
     sav_code = settings["checkoff"]["savings_product"] if settings else "SAV"
@@ -116,7 +116,10 @@ def _plan(
             )
         )
     active = guards.active_accounts(uow, acct_ids)
-    borrowers = _with_active_loans(uow, [m.id for m in members.values()])
+    # the members' active loans and their installments, read once for the dues and the
+    # booking (locked on PostgreSQL, as ``loans repay`` locks its loan)
+    loans = shared_bulk.Loans.load(uow, [m.id for m in members.values()])
+    borrowers = set(loans.by_member)
     first_line: dict[str, int] = {}
     planned: list[PlannedLine] = []
     for ln in parsed.lines:
@@ -142,7 +145,7 @@ def _plan(
         shr = accounts.get((member.id, shr_code))
         try:
             dues = (
-                shared_loans.member_dues(uow, member.id, on)
+                loans.dues(member.id, on)
                 if member.id in borrowers
                 and ("loan_due" in priority or (ln.explicit and ln.explicit["loan"] > 0))
                 else []
@@ -176,24 +179,12 @@ def _plan(
             errors.append(f"{where}:member_no: {exc.message}")
             continue
         planned.append(PlannedLine(ln.line_no, member, ln.amount, split, sav, shr))
-    return planned, errors
+    return planned, errors, loans
 
 
 def _chunks(items: list[Any], n: int = 5000) -> Iterator[list[Any]]:
     for i in range(0, len(items), n):
         yield items[i : i + n]
-
-
-def _with_active_loans(uow: UnitOfWork, member_ids: list[int]) -> set[int]:
-    """The members (of ``member_ids``) with an active loan: only they have dues to ask for."""
-    out: set[int] = set()
-    for chunk in _chunks(sorted(member_ids)):
-        out.update(
-            uow.session.scalars(
-                select(Loan.member_id).where(Loan.member_id.in_(chunk), Loan.status == "active")
-            )
-        )
-    return out
 
 
 def import_file(
@@ -246,7 +237,7 @@ def _import(
     on = on or uow.today()
     text = read.text
     parsed = checkoff.parse_file(text, path.name)
-    planned, errors = _plan(uow, parsed, path.name, on)
+    planned, errors, loans = _plan(uow, parsed, path.name, on)
     errors = sorted(parsed.errors + errors, key=_line_order)
     if errors:
         raise CheckoffFileError(
@@ -291,12 +282,19 @@ def _import(
         summary.update(status="dry-run", entry_no=None)
         return summary
     entry_lines = [LineDraft(bank_gl, debit=total, memo=f"check-off {ref}"[:200])]
-    loan_parts: list[shared_loans.SharedRepayment] = []
+    # every loan's repayment booked as ``loans repay`` would, in file order, in one batch
+    loan_parts = shared_bulk.book_many(
+        uow,
+        loans,
+        [(loan_no, amount) for p in planned for loan_no, amount in p.split.loans],
+        on,
+        ref,
+        channel="checkoff",
+    )
+    parts = iter(loan_parts)
     for p in planned:
-        for loan_no, amount in p.split.loans:
-            part = shared_loans.book(uow, loan_no, amount, on, ref, channel="checkoff")
-            loan_parts.append(part)
-            entry_lines.extend(part.lines)
+        for _ in p.split.loans:
+            entry_lines.extend(next(parts).lines)
         for acct, amount in (
             (p.shares_account, p.split.shares),
             (p.savings_account, p.split.savings),
