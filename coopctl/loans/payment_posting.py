@@ -49,7 +49,6 @@ from coopctl.ledger.rules import EntryDraft, LineDraft
 from coopctl.loans import guarantors
 from coopctl.loans.allocation import Portion, allocate_due, allocate_future_principal, split
 from coopctl.loans.common import (
-    due_date_of,
     dues_of,
     installments,
     product_of,
@@ -63,7 +62,7 @@ from coopctl.loans.models import (
     LoanProduct,
     LoanRepayment,
 )
-from coopctl.loans.schedule import LoanTerms, remaining_schedule
+from coopctl.loans.reamortise import reamortise
 
 INCOME_GL = {"interest": GL.INTEREST_INCOME, "fees": GL.FEE_INCOME, "penalty": GL.PENALTY_INCOME}
 # Receivables a go-live opening entry may carry for a loan (memo ``loan L… opening <comp>``).
@@ -337,68 +336,6 @@ def close_loan(uow: UnitOfWork, loan: Loan, on: date, *, close_account: bool) ->
         before={"status": "active"},
         after={"status": "closed", "date": on},
     )
-
-
-def _regenerated(loan: Loan, product_unit: Decimal, balance: Decimal, m: int, start: date) -> list:  # type: ignore[type-arg]
-    terms = LoanTerms(
-        principal=balance,
-        annual_rate=loan.annual_rate,
-        term=m,
-        method=loan.method,
-        frequency=loan.frequency,
-        day_count=loan.day_count,
-        start=start,
-        rounding_unit=product_unit,
-    )
-    return list(remaining_schedule(balance, terms).installments)
-
-
-def _term_for_level(
-    loan: Loan, unit: Decimal, balance: Decimal, level: Decimal, n: int, start: date
-) -> int:
-    """The fewest installments whose regular amount does not exceed ``level``."""
-    lo, hi = 1, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        first = _regenerated(loan, unit, balance, mid, start)[0]
-        if first.principal + first.interest <= level:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-def reamortise(
-    uow: UnitOfWork, loan: Loan, rows: list[LoanInstallment], current_no: int, rep: LoanRepayment
-) -> None:
-    """Replace the installments after the current one by a schedule of the principal left."""
-    product = product_of(uow, loan)
-    future = sorted((r for r in rows if not r.superseded and r.no > current_no), key=lambda r: r.no)
-    if not future:
-        return
-    current = next(r for r in rows if r.no == current_no)
-    balance = sum((r.unpaid("principal") for r in future), ZERO)
-    level = future[0].principal + future[0].interest
-    for r in future:
-        r.superseded = True
-        r.superseded_by_repayment_id = rep.id
-    uow.session.flush()
-    if balance <= 0:
-        return
-    n = len(future)
-    if product.prepayment == "reduce_term":
-        m = _term_for_level(loan, product.rounding_unit, balance, level, n, current.due_date)
-    else:
-        m = n
-    from coopctl.loans.schedule import Schedule
-    from coopctl.loans.service import insert_installments
-
-    sched = Schedule(tuple(_regenerated(loan, product.rounding_unit, balance, m, current.due_date)))
-    for row in insert_installments(
-        uow, loan, sched, first_no=current_no + 1, origin="prepayment", repayment_id=rep.id
-    ):
-        row.due_date = due_date_of(loan, product, row.no)
-    uow.session.flush()
 
 
 def post_payment(

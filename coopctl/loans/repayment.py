@@ -64,10 +64,10 @@ from coopctl.loans.payment_posting import (
     post_payment as post_payment,
 )
 from coopctl.loans.payment_posting import (
-    reamortise as reamortise,
-)
-from coopctl.loans.payment_posting import (
     record as record,
+)
+from coopctl.loans.reamortise import (
+    reamortise as reamortise,
 )
 
 
