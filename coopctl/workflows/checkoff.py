@@ -186,7 +186,7 @@ def _members(uow: UnitOfWork, numbers: list[str]) -> dict[str, MemberRow]:
 
 
 def _accounts(
-    uow: UnitOfWork, member_ids: list[int], codes: tuple[str, str]
+    uow: UnitOfWork, member_ids: list[int], codes: tuple[str, ...]
 ) -> dict[tuple[int, str], CreditTarget]:
     """The members' accounts that are not closed, of the products ``codes``, by (member id,
     product code), with their GL code and deposit details (the last by id when a member
