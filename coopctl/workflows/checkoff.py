@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, select
 
 from coopctl.core import audit, clock, ids, imports
 from coopctl.core.db import UnitOfWork
@@ -35,7 +35,7 @@ from coopctl.deposits.guards import CreditTarget
 from coopctl.deposits.models import CheckoffImport, CheckoffLine, DepositAccount, DepositProduct
 from coopctl.ledger.bulk import post_many
 from coopctl.ledger.coa import GL
-from coopctl.ledger.models import Account, GLAccount, JournalEntry, entry_no_of
+from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine, entry_no_of
 from coopctl.ledger.rules import EntryDraft, LineDraft
 from coopctl.loans import shared as shared_loans
 from coopctl.loans import shared_bulk
@@ -96,12 +96,9 @@ def _plan(
             numbers[ln.line_no] = ids.check(ln.member_no, MEMBER_PREFIX, field="member_no")
         except ValidationError as exc:
             errors.append(f"{name}:{ln.line_no}:{exc.message}")
-    # members, their accounts with their deposit details, activity and loans: one query
-    # per chunk each, returning plain rows
-    members = _members(uow, sorted(set(numbers.values())))
-    accounts = _accounts(uow, sorted(m.id for m in members.values()), (sav_code, shr_code))
-    acct_ids = sorted(a.id for a in accounts.values())
-    active = guards.active_accounts(uow, acct_ids)
+    # members with their accounts, deposit details and activity: one query per chunk of
+    # plain rows; then their loans
+    members, accounts, active = _resolve(uow, sorted(set(numbers.values())), (sav_code, shr_code))
     # the members' active loans and their installments, read once for the dues and the
     # booking (locked on PostgreSQL, as ``loans repay`` locks its loan)
     loans = shared_bulk.Loans.load(uow, [m.id for m in members.values()])
@@ -172,30 +169,33 @@ def _plan(
     return planned, errors, loans
 
 
-def _members(uow: UnitOfWork, numbers: list[str]) -> dict[str, MemberRow]:
-    """The members numbered ``numbers``, by number."""
-    out: dict[str, MemberRow] = {}
+def _resolve(
+    uow: UnitOfWork, numbers: list[str], codes: tuple[str, ...]
+) -> tuple[dict[str, MemberRow], dict[tuple[int, str], CreditTarget], set[int]]:
+    """The members numbered ``numbers`` (by number); their accounts that are not closed,
+    of the products ``codes``, by (member id, product code), with GL code and deposit
+    details (the last by id when a member has several of one product); and which of
+    those accounts a posted or pending entry names (``guards.has_activity``). One query
+    per chunk of 5,000 numbers, returning plain tuples."""
+    activity = (
+        select(JournalLine.id)
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(
+            JournalLine.account_id == Account.id,
+            JournalEntry.status.in_(("posted", "pending")),
+        )
+        .exists()
+    )
+    members: dict[str, MemberRow] = {}
+    accounts: dict[tuple[int, str], CreditTarget] = {}
+    active: set[int] = set()
     for chunk in _chunks(numbers):
-        for row in uow.session.execute(
-            select(Member.id, Member.member_no, Member.status, Member.kyc_status).where(
-                Member.member_no.in_(chunk)
-            )
-        ):
-            out[row.member_no] = MemberRow(*row)
-    return out
-
-
-def _accounts(
-    uow: UnitOfWork, member_ids: list[int], codes: tuple[str, ...]
-) -> dict[tuple[int, str], CreditTarget]:
-    """The members' accounts that are not closed, of the products ``codes``, by (member id,
-    product code), with their GL code and deposit details (the last by id when a member
-    has several of one product)."""
-    out: dict[tuple[int, str], CreditTarget] = {}
-    for chunk in _chunks(member_ids):
         stmt = (
             select(
-                Account.member_id,
+                Member.id,
+                Member.member_no,
+                Member.status,
+                Member.kyc_status,
                 Account.product_code,
                 Account.id,
                 Account.account_no,
@@ -205,40 +205,56 @@ def _accounts(
                 DepositAccount.account_id,
                 DepositProduct.code,
                 DepositProduct.min_opening_balance,
+                activity,
             )
-            .join(GLAccount, GLAccount.id == Account.gl_account_id)
+            .select_from(Member)
+            .outerjoin(
+                Account,
+                and_(
+                    Account.member_id == Member.id,
+                    Account.product_code.in_(codes),
+                    Account.status != "closed",
+                ),
+            )
+            .outerjoin(GLAccount, GLAccount.id == Account.gl_account_id)
             .outerjoin(DepositAccount, DepositAccount.account_id == Account.id)
             .outerjoin(DepositProduct, DepositProduct.id == DepositAccount.product_id)
-            .where(
-                Account.member_id.in_(chunk),
-                Account.product_code.in_(codes),
-                Account.status != "closed",
-            )
-            .order_by(Account.id)
+            .where(Member.member_no.in_(chunk))
+            .order_by(Member.id, Account.id)
         )
         for (
             member_id,
+            member_no,
+            member_status,
+            kyc_status,
             product,
-            id_,
-            no,
+            acct_id,
+            acct_no,
             kind,
             status,
             gl,
             dep,
             dep_code,
             minimum,
+            used,
         ) in uow.session.execute(stmt).tuples():
-            out[(member_id or 0, product)] = CreditTarget(
-                id_,
-                no,
+            if member_no not in members:
+                members[member_no] = MemberRow(member_id, member_no, member_status, kyc_status)
+            if acct_id is None:
+                continue
+            accounts[(member_id, product)] = CreditTarget(
+                acct_id,
+                acct_no,
                 kind,
                 status,
-                gl,
+                gl or "",
                 dep is not None,
                 dep_code or "",
                 minimum if minimum is not None else ZERO,
             )
-    return out
+            if used:
+                active.add(acct_id)
+    return members, accounts, active
 
 
 def _chunks(items: list[Any], n: int = 5000) -> Iterator[list[Any]]:

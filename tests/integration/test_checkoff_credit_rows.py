@@ -49,8 +49,9 @@ def test_plain_rows_refuse_exactly_what_check_credit_refuses(coop: Coop) -> None
             (a.member_id, a.product_code): a
             for a in uow.session.scalars(select(Account).where(Account.member_id.is_not(None)))
         }
-        members = workflow._members(uow, sorted(numbers))
-        rows = workflow._accounts(uow, sorted(m.id for m in members.values()), PRODUCTS)
+        members, rows, used = workflow._resolve(uow, sorted(numbers), PRODUCTS)
+        assert used == {a.id for a in orm.values() if guards.has_activity(uow, a)}
+        assert len(used) == 1  # member 0's savings
         assert {(m, p) for m, p in rows} == {k for k in orm if k[1] in PRODUCTS}
         assert rows, "no account read"
         for block in (False, True):
