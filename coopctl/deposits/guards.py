@@ -11,8 +11,10 @@ the posting see the same balance.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 
@@ -30,7 +32,7 @@ from coopctl.deposits.errors import (
     SharesNotWithdrawableError,
     WithdrawalLimitError,
 )
-from coopctl.deposits.membership import require_kyc, require_not_exited
+from coopctl.deposits.membership import MemberLike, require_kyc, require_not_exited
 from coopctl.deposits.models import DepositAccount, ExitRequest
 from coopctl.ledger.models import Account, JournalEntry, JournalLine
 from coopctl.members.models import Member
@@ -87,6 +89,20 @@ def pending_exit(uow: UnitOfWork, member_id: int) -> ExitRequest | None:
     ).first()
 
 
+class CreditTarget(NamedTuple):
+    """A member account as :func:`check_credit_to` reads it: plain values, no ORM object
+    (the check-off import reads them for a whole file, one query per chunk)."""
+
+    id: int
+    account_no: str
+    kind: str
+    status: str
+    gl_code: str
+    is_deposit: bool  # has a deposit-account row (``details_of`` finds it)
+    product_code: str  # the deposit product's code ("" when not a deposit account)
+    min_opening_balance: Decimal
+
+
 def check_credit(
     uow: UnitOfWork,
     acct: Account,
@@ -99,25 +115,56 @@ def check_credit(
     configured, the minimum opening balance on the first payment, one fixed-deposit
     placement. ``active_before``: :func:`has_activity` when the caller looked it up
     in bulk (:func:`active_accounts`)."""
+    d = uow.session.get(DepositAccount, acct.id)
+    target = CreditTarget(
+        acct.id,
+        acct.account_no,
+        acct.kind,
+        acct.status,
+        "",
+        d is not None,
+        d.product.code if d is not None else "",
+        d.product.min_opening_balance if d is not None else ZERO,
+    )
+    check_credit_to(
+        uow,
+        target,
+        member,
+        amount,
+        active_before=(lambda: has_activity(uow, acct)) if active_before is None else active_before,
+    )
+    assert d is not None  # check_credit_to refused an account without details
+    return d
+
+
+def check_credit_to(
+    uow: UnitOfWork,
+    acct: CreditTarget,
+    member: MemberLike,
+    amount: Decimal,
+    *,
+    active_before: bool | Callable[[], bool],
+) -> None:
+    """The rules of :func:`check_credit` on plain values; ``active_before`` is asked only
+    when needed, after the other checks, as :func:`check_credit` asks the database."""
     require_not_exited(member)
-    details = details_of(uow, acct)
+    if not acct.is_deposit or acct.kind not in DEPOSIT_KINDS:
+        raise AccountNotActiveError(f"account {acct.account_no} is not a deposit account")
     if acct.status not in ("active", "dormant"):
         raise AccountNotActiveError(f"account {acct.account_no} is {acct.status}")
     if uow.settings["members"]["block_deposits_before_kyc"]:
         require_kyc(member)
-    if active_before is None:
-        active_before = has_activity(uow, acct)
-    if acct.kind == "fixed_deposit" and active_before:
+    active = active_before() if callable(active_before) else active_before
+    if acct.kind == "fixed_deposit" and active:
         raise FixedDepositRuleError(
             f"account {acct.account_no} is a fixed deposit already placed; open another"
         )
-    minimum = details.product.min_opening_balance
-    if not active_before and amount < minimum:
+    minimum = acct.min_opening_balance
+    if not active and amount < minimum:
         raise MinimumOpeningBalanceError(
             f"account {acct.account_no}: the first payment must be at least {minimum:,.2f} "
-            f"(product {details.product.code})"
+            f"(product {acct.product_code})"
         )
-    return details
 
 
 def place_fixed_deposit(uow: UnitOfWork, acct: Account, on: date) -> None:

@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, insert, select
 
 from coopctl.core import audit, clock, ids, imports
 from coopctl.core.db import UnitOfWork
@@ -32,10 +31,11 @@ from coopctl.core.money import ZERO
 from coopctl.core.security import require
 from coopctl.deposits import checkoff, guards
 from coopctl.deposits.errors import CheckoffFileError
-from coopctl.deposits.models import CheckoffImport, CheckoffLine, DepositAccount
+from coopctl.deposits.guards import CreditTarget
+from coopctl.deposits.models import CheckoffImport, CheckoffLine, DepositAccount, DepositProduct
 from coopctl.ledger.bulk import post_many
 from coopctl.ledger.coa import GL
-from coopctl.ledger.models import Account, JournalEntry, entry_no_of
+from coopctl.ledger.models import Account, GLAccount, JournalEntry, entry_no_of
 from coopctl.ledger.rules import EntryDraft, LineDraft
 from coopctl.loans import shared as shared_loans
 from coopctl.loans import shared_bulk
@@ -44,14 +44,23 @@ from coopctl.members.models import Member
 MEMBER_PREFIX = "M"
 
 
+class MemberRow(NamedTuple):
+    """A member as the import reads it (plain values, no ORM object)."""
+
+    id: int
+    member_no: str
+    status: str
+    kyc_status: str
+
+
 @dataclass
 class PlannedLine:
     line_no: int
-    member: Member
+    member: MemberRow
     amount: Decimal
     split: checkoff.Split
-    savings_account: Account
-    shares_account: Account | None
+    savings_account: CreditTarget
+    shares_account: CreditTarget | None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -87,35 +96,9 @@ def _plan(
             numbers[ln.line_no] = ids.check(ln.member_no, MEMBER_PREFIX, field="member_no")
         except ValidationError as exc:
             errors.append(f"{name}:{ln.line_no}:{exc.message}")
-    # members, their accounts, deposit details, activity and loans: one query per chunk
-    members: dict[str, Member] = {}
-    for chunk in _chunks(sorted(set(numbers.values()))):
-        members.update(
-            (m.member_no, m)
-            for m in uow.session.scalars(select(Member).where(Member.member_no.in_(chunk)))
-        )
-    accounts: dict[tuple[int, str], Account] = {}
-    for chunk in _chunks(sorted(m.id for m in members.values())):
-        for a in uow.session.scalars(
-            select(Account).where(
-                Account.member_id.in_(chunk),
-                Account.product_code.in_((sav_code, shr_code)),
-                Account.status != "closed",
-            )
-        ):
-            accounts[(a.member_id or 0, a.product_code)] = a
-    acct_ids = sorted(a.id for a in accounts.values())
-    # held here so they stay in the (weak) identity map: guards.details_of reads them there
-    details: list[DepositAccount] = []
-    for chunk in _chunks(acct_ids):
-        details.extend(
-            uow.session.scalars(
-                select(DepositAccount)
-                .where(DepositAccount.account_id.in_(chunk))
-                .options(joinedload(DepositAccount.product))
-            )
-        )
-    active = guards.active_accounts(uow, acct_ids)
+    # members with their accounts and deposit details: one query per chunk of plain rows;
+    # then the accounts' activity and the members' loans
+    members, accounts, active = _resolve(uow, sorted(set(numbers.values())), (sav_code, shr_code))
     # the members' active loans and their installments, read once for the dues and the
     # booking (locked on PostgreSQL, as ``loans repay`` locks its loan)
     loans = shared_bulk.Loans.load(uow, [m.id for m in members.values()])
@@ -169,9 +152,13 @@ def _plan(
                     has_shares=shr is not None and shr.status in ("active", "dormant"),
                 )
             if split.savings > 0:
-                guards.check_credit(uow, sav, member, split.savings, active_before=sav.id in active)
+                guards.check_credit_to(
+                    uow, sav, member, split.savings, active_before=sav.id in active
+                )
             if split.shares > 0 and shr is not None:
-                guards.check_credit(uow, shr, member, split.shares, active_before=shr.id in active)
+                guards.check_credit_to(
+                    uow, shr, member, split.shares, active_before=shr.id in active
+                )
         except ValueError as exc:
             errors.append(f"{where}:{exc}")
             continue
@@ -180,6 +167,82 @@ def _plan(
             continue
         planned.append(PlannedLine(ln.line_no, member, ln.amount, split, sav, shr))
     return planned, errors, loans
+
+
+def _resolve(
+    uow: UnitOfWork, numbers: list[str], codes: tuple[str, ...]
+) -> tuple[dict[str, MemberRow], dict[tuple[int, str], CreditTarget], set[int]]:
+    """The members numbered ``numbers`` (by number); their accounts that are not closed,
+    of the products ``codes``, by (member id, product code), with GL code and deposit
+    details (the last by id when a member has several of one product); and which of
+    those accounts a posted or pending entry names (``guards.has_activity``). One query
+    per chunk of 5,000 numbers returning plain tuples, then the activity by chunks of
+    account ids (a correlated EXISTS in the same query is much slower on PostgreSQL)."""
+    members: dict[str, MemberRow] = {}
+    accounts: dict[tuple[int, str], CreditTarget] = {}
+    for chunk in _chunks(numbers):
+        stmt = (
+            select(
+                Member.id,
+                Member.member_no,
+                Member.status,
+                Member.kyc_status,
+                Account.product_code,
+                Account.id,
+                Account.account_no,
+                Account.kind,
+                Account.status,
+                GLAccount.code,
+                DepositAccount.account_id,
+                DepositProduct.code,
+                DepositProduct.min_opening_balance,
+            )
+            .select_from(Member)
+            .outerjoin(
+                Account,
+                and_(
+                    Account.member_id == Member.id,
+                    Account.product_code.in_(codes),
+                    Account.status != "closed",
+                ),
+            )
+            .outerjoin(GLAccount, GLAccount.id == Account.gl_account_id)
+            .outerjoin(DepositAccount, DepositAccount.account_id == Account.id)
+            .outerjoin(DepositProduct, DepositProduct.id == DepositAccount.product_id)
+            .where(Member.member_no.in_(chunk))
+            .order_by(Member.id, Account.id)
+        )
+        for (
+            member_id,
+            member_no,
+            member_status,
+            kyc_status,
+            product,
+            acct_id,
+            acct_no,
+            kind,
+            status,
+            gl,
+            dep,
+            dep_code,
+            minimum,
+        ) in uow.session.execute(stmt).tuples():
+            if member_no not in members:
+                members[member_no] = MemberRow(member_id, member_no, member_status, kyc_status)
+            if acct_id is None:
+                continue
+            accounts[(member_id, product)] = CreditTarget(
+                acct_id,
+                acct_no,
+                kind,
+                status,
+                gl or "",
+                dep is not None,
+                dep_code or "",
+                minimum if minimum is not None else ZERO,
+            )
+    active = guards.active_accounts(uow, sorted(a.id for a in accounts.values()))
+    return members, accounts, active
 
 
 def _chunks(items: list[Any], n: int = 5000) -> Iterator[list[Any]]:
@@ -302,7 +365,7 @@ def _import(
             if acct is not None and amount > 0:
                 entry_lines.append(
                     LineDraft(
-                        acct.gl_account.code,
+                        acct.gl_code,
                         credit=amount,
                         account_no=acct.account_no,
                         memo=f"check-off {ref} line {p.line_no}"[:200],
