@@ -33,6 +33,7 @@ from coopctl.ledger.rules import LineDraft
 from coopctl.loans.common import get_loan, installments
 from coopctl.loans.errors import LoanStateError
 from coopctl.loans.models import Loan, LoanAllocation, LoanRepayment
+from coopctl.loans.payment_posting import Plan
 from coopctl.loans.repayment import credit_lines, due_now, make_plan, owed, record
 
 
@@ -80,18 +81,13 @@ def has_open_loans(uow: UnitOfWork, member_id: int) -> bool:
     return bool(_member_loans(uow, member_id, ("active", "written_off")))
 
 
-def book(
-    uow: UnitOfWork, loan_no: str, amount: Decimal, on: date, ref: str, *, channel: str
-) -> SharedRepayment:
-    """Allocate ``amount`` to ``loan_no`` and record the repayment (not yet linked to an
-    entry); the returned lines credit the loan side and sum to ``amount``."""
-    loan = get_loan(uow, loan_no, lock=True)
-    if loan.status not in ("active", "written_off"):
-        raise LoanStateError(f"loan {loan.loan_no} is {loan.status}; it takes no repayment")
-    rows = installments(uow, loan)
-    plan = make_plan(uow, loan, rows, amount, on)
-    lines = credit_lines(uow, loan, plan)
-    rep = LoanRepayment(
+def shared_repayment(
+    uow: UnitOfWork, loan: Loan, plan: Plan, amount: Decimal, on: date, channel: str, ref: str
+) -> LoanRepayment:
+    """The repayment row of one loan's part of a shared payment (not yet linked to its
+    entry): one definition for booking one loan (:func:`book`) and many at once
+    (:mod:`coopctl.loans.shared_bulk`)."""
+    return LoanRepayment(
         loan_id=loan.id,
         entry_id=None,
         business_date=on,
@@ -107,6 +103,20 @@ def book(
         created_by=uow.username,
         created_at=clock.utcnow(),
     )
+
+
+def book(
+    uow: UnitOfWork, loan_no: str, amount: Decimal, on: date, ref: str, *, channel: str
+) -> SharedRepayment:
+    """Allocate ``amount`` to ``loan_no`` and record the repayment (not yet linked to an
+    entry); the returned lines credit the loan side and sum to ``amount``."""
+    loan = get_loan(uow, loan_no, lock=True)
+    if loan.status not in ("active", "written_off"):
+        raise LoanStateError(f"loan {loan.loan_no} is {loan.status}; it takes no repayment")
+    rows = installments(uow, loan)
+    plan = make_plan(uow, loan, rows, amount, on)
+    lines = credit_lines(uow, loan, plan)
+    rep = shared_repayment(uow, loan, plan, amount, on, channel, ref)
     uow.session.add(rep)
     uow.session.flush()
     record(uow, loan, rows, plan, rep, close_account=False)

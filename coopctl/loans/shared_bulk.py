@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, insert, select, type_coerce
 
-from coopctl.core import audit, clock
+from coopctl.core import audit
 from coopctl.core.db import UnitOfWork
 from coopctl.core.limits import check_values
 from coopctl.core.money import ZERO, from_minor, round_money
@@ -42,7 +42,6 @@ from coopctl.loans.models import (
     LoanGuarantor,
     LoanInstallment,
     LoanProduct,
-    LoanRepayment,
 )
 from coopctl.loans.payment_posting import (
     OPENING_GL,
@@ -53,7 +52,7 @@ from coopctl.loans.payment_posting import (
     opening_memo,
     settle,
 )
-from coopctl.loans.shared import SharedRepayment
+from coopctl.loans.shared import SharedRepayment, shared_repayment
 
 CHUNK = 5000
 
@@ -217,22 +216,7 @@ def book_many(
             rows = loaded.rows[loan.id] = installments(uow, loan)
         plan = make_plan(uow, loan, rows, amount, on, product=products.get(loan.product_code))
         lines = credit_lines(uow, loan, plan, opening=opening[loan.id])
-        rep = LoanRepayment(
-            loan_id=loan.id,
-            entry_id=None,
-            business_date=on,
-            amount=amount,
-            overpayment=plan.overpayment,
-            channel=channel,
-            source=ref[:40],
-            sources=None,
-            shared=True,
-            reference=ref[:100],
-            recovery=plan.recovery,
-            status="posted",
-            created_by=uow.username,
-            created_at=clock.utcnow(),
-        )
+        rep = shared_repayment(uow, loan, plan, amount, on, channel, ref)
         s.add(rep)
         staged.append((loan, rows, plan, rep, lines))
     s.flush()  # the repayments in one batch: their ids for the allocations
