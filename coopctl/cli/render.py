@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
+from coopctl.core.money import CENT as _CENT
+from coopctl.core.money import fmt as money_fmt
 from coopctl.core.text import visible
 
 _AMOUNT_TEXT = re.compile(r"^-?\d+\.\d{2}$")
@@ -207,10 +209,65 @@ def write_csv(rows: Sequence[dict[str, Any]], cols: Sequence[str], fh: TextIO) -
         fh.write(",".join(_csv_field(plain_cell(r.get(c))) for c in cols) + "\n")
 
 
+def _json_default(obj: Any) -> Any:
+    """What the C encoder cannot write itself: the same values :func:`to_jsonable` gives."""
+    if type(obj) is Decimal:
+        return format(obj.quantize(_CENT), "f")  # money.fmt, inlined: called per amount
+    from datetime import date, datetime
+
+    if isinstance(obj, Decimal):
+        return money_fmt(obj)
+    if isinstance(obj, datetime | date):
+        return obj.isoformat()
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+def _is_flat(obj: Any) -> bool:
+    return isinstance(obj, dict) and not any(isinstance(v, dict | list | tuple) for v in obj.values())
+
+
 def write_json(data: Any, fh: TextIO) -> None:
+    """JSON with two-space indentation; a row of a list (a dict of plain values) is one
+    line. Large documents (a check-off's lines, a month's interest accounts) are written
+    row by row through the C encoder: the indenting encoder is pure Python and took
+    80 µs a row."""
     import json
 
-    fh.write(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+    compact = json.JSONEncoder(ensure_ascii=False, default=_json_default, separators=(", ", ": "))
+    if any(not isinstance(k, str) for k in (data if isinstance(data, dict) else {})):
+        data = to_jsonable(data)
+
+    def write(obj: Any, pad: str) -> None:
+        inner = pad + "  "
+        if isinstance(obj, dict) and obj and not (_is_flat(obj) and pad):
+            if any(not isinstance(k, str) for k in obj):
+                obj = {str(k): v for k, v in obj.items()}
+            fh.write("{\n")
+            for i, (k, v) in enumerate(obj.items()):
+                fh.write(f"{inner}{json.dumps(k, ensure_ascii=False)}: ")
+                write(v, inner)
+                fh.write(",\n" if i < len(obj) - 1 else "\n")
+            fh.write(pad + "}")
+        elif isinstance(obj, list | tuple) and obj:
+            fh.write("[\n")
+            if all(_is_flat(v) and all(isinstance(k, str) for k in v) for v in obj):
+                enc = compact.encode
+                fh.write(",\n".join(inner + enc(v) for v in obj))
+                fh.write("\n")
+            else:
+                last = len(obj) - 1
+                for i, v in enumerate(obj):
+                    fh.write(inner)
+                    write(v, inner)
+                    fh.write(",\n" if i < last else "\n")
+            fh.write(pad + "]")
+        else:
+            if isinstance(obj, dict) and any(not isinstance(k, str) for k in obj):
+                obj = {str(k): v for k, v in obj.items()}
+            fh.write(compact.encode(obj))
+
+    write(data, "")
+    fh.write("\n")
 
 
 def limit_rows(
