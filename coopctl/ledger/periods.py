@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from coopctl.core import audit, clock
+from coopctl.core.checks import Scope
 from coopctl.core.checks import run as run_checks
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import BusinessRuleError, InvalidStateError, ValidationError
@@ -104,7 +105,7 @@ def close_period(uow: UnitOfWork, year: int, month: int) -> Period:
         raise BusinessRuleError(
             f"{len(pending)} pending entries dated in {year}-{month:02d}: {nos}"
         )
-    problems = run_checks(uow.session, groups=VERIFY_GROUPS)
+    problems = run_checks(uow.session, groups=VERIFY_GROUPS, scope=close_scope(uow, start, end))
     if problems:
         raise BusinessRuleError(
             "ledger verify found problems; fix them before closing",
@@ -117,6 +118,17 @@ def close_period(uow: UnitOfWork, year: int, month: int) -> Period:
     rows = period_balances.build(uow.session, period)
     audit.record(uow, "period.close", "period", f"{year}-{month:02d}", after={"balances": rows})
     return period
+
+
+def close_scope(uow: UnitOfWork, start: date, end: date) -> Scope:
+    """What closing [start, end] checks: its entries, and the audit rows after the
+    previous close's record (every earlier row was proven by the closes before)."""
+    from coopctl.core.models import AuditLog
+
+    last = uow.session.execute(
+        select(func.max(AuditLog.id)).where(AuditLog.action == "period.close")
+    ).scalar_one()
+    return Scope(start=start, end=end, audit_after=int(last) if last is not None else None)
 
 
 def reopen_period(uow: UnitOfWork, year: int, month: int, reason: str) -> Period:
