@@ -15,7 +15,7 @@ verifications; every other check runs whole.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
@@ -39,6 +39,13 @@ class Scope:
     start: date
     end: date
     audit_after: int | None = None
+    # figures several checks read in one close (the GL totals), computed once
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def once(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
 
 CheckFn = Callable[..., list[Problem]]

@@ -93,7 +93,7 @@ def trial_balance_zero(s: Session, scope: Scope | None = None) -> list[Problem]:
     if scope is not None:
         from coopctl.ledger.period_balances import gl_sums
 
-        sums = gl_sums(s).values()
+        sums = scope.once("gl_sums", lambda: gl_sums(s)).values()
         dr, cr = sum(d for d, _ in sums), sum(c for _, c in sums)
     else:
         dr, cr = s.execute(
@@ -157,7 +157,7 @@ def control_accounts(s: Session, scope: Scope | None = None) -> list[Problem]:
     member account are those dated from the month's first day."""
     problems = []
     gl_rows = (
-        _control_gl(s)
+        _control_gl(s, scope)
         if scope is not None
         else s.execute(
             select(
@@ -234,12 +234,12 @@ def control_accounts(s: Session, scope: Scope | None = None) -> list[Problem]:
     return problems
 
 
-def _control_gl(s: Session) -> list[tuple[int, str, str, int, int]]:
+def _control_gl(s: Session, scope: Scope) -> list[tuple[int, str, str, int, int]]:
     """(id, code, normal balance, debit, credit) of each control GL account with postings,
     from the balance snapshots and the open months' lines."""
     from coopctl.ledger.period_balances import gl_sums
 
-    sums = gl_sums(s)
+    sums = scope.once("gl_sums", lambda: gl_sums(s))
     rows = s.execute(
         select(GLAccount.id, GLAccount.code, GLAccount.normal_balance).where(
             GLAccount.is_control.is_(True)

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import BigInteger, and_, case, delete, func, insert, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
-from coopctl.core.sums import exact_sum, fast_sum, native_first
+from coopctl.core.sums import fast_sum, native_first
 from coopctl.ledger.models import JournalEntry, JournalLine, Period, PeriodBalance
 
 # kinds of entry that close a year (income and expense swept to retained earnings)
@@ -217,18 +217,21 @@ def gl_sums(
 
 
 # --- writing snapshots -----------------------------------------------------------------
+@native_first
 def build(session: Session, period: Period) -> int:
-    """Write the snapshot of one period from its posted lines; returns the rows written."""
+    """Write the snapshot of one period from its posted lines; returns the rows written.
+    SQLite's own ``SUM`` first (the exact Python aggregate took 5 s over a 200,000-member
+    month's lines); past 2^63 kobo the statement fails whole and runs again exactly."""
     session.execute(delete(PeriodBalance).where(PeriodBalance.period_id == period.id))
     closing = JournalEntry.kind.in_(CLOSING_KINDS)
     src = (
         select(
             literal(period.id, BigInteger),
             JournalLine.gl_account_id,
-            exact_sum(_raw(JournalLine.debit)),
-            exact_sum(_raw(JournalLine.credit)),
-            exact_sum(case((closing, _raw(JournalLine.debit)), else_=0)),
-            exact_sum(case((closing, _raw(JournalLine.credit)), else_=0)),
+            fast_sum(_raw(JournalLine.debit)),
+            fast_sum(_raw(JournalLine.credit)),
+            fast_sum(case((closing, _raw(JournalLine.debit)), else_=0)),
+            fast_sum(case((closing, _raw(JournalLine.credit)), else_=0)),
         )
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .where(

@@ -189,3 +189,26 @@ def test_no_money_aggregate_bypasses_exact_sum() -> None:
         if re.search(r"func\.sum\(|\bSUM\(", line)
     ]
     assert offenders == []
+
+
+def test_a_month_past_64_bits_closes_with_exact_snapshots(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three October entries of 400 quadrillion naira each: the month's debits on GL
+    5500 pass 2^63 kobo, so SQLite's own SUM fails while the snapshot is written and the
+    close runs it again exactly. The snapshot holds the whole figure and verify passes."""
+    from datetime import date
+
+    from tests.integration.ledger_support import assert_verified, post_service
+
+    monkeypatch.setenv("COOPCTL_MONEY__MAX_AMOUNT", CEILING)
+    for _ in range(3):
+        post_service(coop, [("5500", "DR", str(BIG)), ("1110", "CR", str(BIG))],
+                     operator="accountant1", day=date(2026, 10, 9), kind="journal")  # fmt: skip
+    coop.ok("ledger", "close-period", "2026-10", operator="accountant1")
+    rows = coop.sql(
+        "SELECT debit FROM period_balances pb JOIN gl_accounts g ON g.id = pb.gl_account_id"
+        " WHERE g.code = '5500'"
+    )
+    assert int(rows[0][0]) == 3 * int(BIG * 100) > LARGEST_KOBO
+    assert_verified(coop)
