@@ -134,6 +134,19 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "coop.db"
 
 
+def _copy(src: Path, dst: Path) -> None:
+    """A consistent copy through SQLite's backup API: the demo's pages may still sit in
+    its write-ahead log (a plain file copy then has no tables)."""
+    import sqlite3
+
+    a, b = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        a.backup(b)
+    finally:
+        a.close()
+        b.close()
+
+
 def _problems(db: Path) -> dict[str, tuple[list[str], list[str]]]:
     eng = make_engine(f"sqlite:///{db}", create=False)  # coop_sum registered
     try:
@@ -159,7 +172,7 @@ def test_tampered_books_same_problems_as_reference(
     demo_db: Path, tmp_path: Path, case: str
 ) -> None:
     db = tmp_path / "coop.db"
-    shutil.copy(demo_db, db)
+    _copy(demo_db, db)
     statements, expected = TAMPER[case]
     eng = create_engine(f"sqlite:///{db}")
     with eng.begin() as c:
@@ -195,7 +208,7 @@ def test_totals_past_two_to_the_63_fall_back_to_the_exact_sum(
     from coopctl.ledger import period_balances
 
     db = tmp_path / "coop.db"
-    shutil.copy(demo_db, db)
+    _copy(demo_db, db)
     big = 2**62
     eng = create_engine(f"sqlite:///{db}")
     with eng.begin() as c:

@@ -196,7 +196,10 @@ def test_a_month_past_64_bits_closes_with_exact_snapshots(
 ) -> None:
     """Three October entries of 400 quadrillion naira each: the month's debits on GL
     5500 pass 2^63 kobo, so SQLite's own SUM fails while the snapshot is written and the
-    close runs it again exactly. The snapshot holds the whole figure and verify passes."""
+    close runs it again exactly. The snapshot holds the whole figure and verify passes.
+
+    SQLite only: on PostgreSQL the snapshot columns are BIGINT, so such a month cannot
+    close there yet (the close refuses it whole, exit 5; a known limit of this release)."""
     from datetime import date
 
     from tests.integration.ledger_support import assert_verified, post_service
@@ -205,6 +208,11 @@ def test_a_month_past_64_bits_closes_with_exact_snapshots(
     for _ in range(3):
         post_service(coop, [("5500", "DR", str(BIG)), ("1110", "CR", str(BIG))],
                      operator="accountant1", day=date(2026, 10, 9), kind="journal")  # fmt: skip
+    if coop.dialect == "postgresql":
+        r = coop.cli("ledger", "close-period", "2026-10", operator="accountant1")
+        assert r.exit_code == 5 and "largest the books hold" in r.stderr
+        assert coop.sql("SELECT count(*) FROM period_balances")[0][0] == 0
+        return
     coop.ok("ledger", "close-period", "2026-10", operator="accountant1")
     rows = coop.sql(
         "SELECT debit FROM period_balances pb JOIN gl_accounts g ON g.id = pb.gl_account_id"
