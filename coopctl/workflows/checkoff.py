@@ -37,7 +37,6 @@ from coopctl.ledger.bulk import post_many
 from coopctl.ledger.coa import GL
 from coopctl.ledger.models import Account, GLAccount, JournalEntry, entry_no_of
 from coopctl.ledger.rules import EntryDraft, LineDraft
-from coopctl.loans import shared as shared_loans
 from coopctl.loans import shared_bulk
 from coopctl.members.models import Member
 
@@ -346,7 +345,7 @@ def _import(
         return summary
     entry_lines = [LineDraft(bank_gl, debit=total, memo=f"check-off {ref}"[:200])]
     # every loan's repayment booked as ``loans repay`` would, in file order, in one batch
-    loan_parts = shared_bulk.book_many(
+    booked = shared_bulk.book_many(
         uow,
         loans,
         [(loan_no, amount) for p in planned for loan_no, amount in p.split.loans],
@@ -354,7 +353,7 @@ def _import(
         ref,
         channel="checkoff",
     )
-    parts = iter(loan_parts)
+    parts = iter(booked.parts)
     for p in planned:
         for _ in p.split.loans:
             entry_lines.extend(next(parts).lines)
@@ -392,7 +391,7 @@ def _import(
     )
     entry = uow.session.get(JournalEntry, posted.entry_ids[0])
     assert entry is not None
-    shared_loans.attach(uow, loan_parts, entry)
+    shared_bulk.attach_many(uow, booked, entry.id)
     batch = CheckoffImport(
         file_sha256=sha,
         file_name=path.name[:255],
