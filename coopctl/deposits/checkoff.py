@@ -29,13 +29,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from coopctl.core import money
 from coopctl.core.errors import MoneyFormatError
-from coopctl.core.money import ZERO
+from coopctl.core.limits import current
+from coopctl.core.money import CENT, ZERO
 
 PRIORITY_ITEMS = ("loan_due", "fixed_savings", "savings")
 REQUIRED_COLUMNS = ("member_no", "amount")
@@ -156,7 +158,21 @@ class ParsedFile:
         return sum((ln.amount for ln in self.lines), ZERO)
 
 
-def _amount(text: str, *, name: str, where: str, allow_zero: bool) -> tuple[Decimal | None, str]:
+# digits with at most two decimals: what a payroll system writes, and what money.parse
+# accepts as it is (no sign, no thousands separators)
+_PLAIN = re.compile(r"\d{1,15}(?:\.\d{1,2})?", re.ASCII)
+
+
+def _amount(
+    text: str, *, name: str, where: str, allow_zero: bool, cap: Decimal | None = None
+) -> tuple[Decimal | None, str]:
+    """:func:`coopctl.core.money.parse` of a stripped cell; a plain positive amount up to
+    ``cap`` (the configured largest amount) is read here without the general parser
+    (the same value: the tests compare both)."""
+    if cap is not None and _PLAIN.fullmatch(text):
+        value = Decimal(text).quantize(CENT)
+        if 0 < value <= cap:
+            return value, ""
     try:
         return money.parse(text, field=name, allow_zero=allow_zero), ""
     except MoneyFormatError as exc:
@@ -188,6 +204,7 @@ def parse_file(text: str, name: str) -> ParsedFile:
     if out.errors:
         return out
     idx = {c: i for i, c in enumerate(cols)}
+    cap = current().max_amount
     seen_any = False
     for line_no, row in enumerate(reader, start=2):
         if not row or all(not c.strip() for c in row):
@@ -202,14 +219,14 @@ def parse_file(text: str, name: str) -> ParsedFile:
         errors = []
         if not member_no:
             errors.append(f"{where}:member_no: empty")
-        amount, err = _amount(cell["amount"], name="amount", where=where, allow_zero=False)
+        amount, err = _amount(cell["amount"], name="amount", where=where, allow_zero=False, cap=cap)
         if err:
             errors.append(err)
         explicit: dict[str, Decimal] | None = None
         if any(cell.get(c) for c in SPLIT_COLUMNS):
             explicit = {}
             for c in SPLIT_COLUMNS:
-                v, err = _amount(cell.get(c) or "0", name=c, where=where, allow_zero=True)
+                v, err = _amount(cell.get(c) or "0", name=c, where=where, allow_zero=True, cap=cap)
                 if err:
                     errors.append(err)
                 elif v is not None:

@@ -144,9 +144,10 @@ def plan_of(
     """:func:`make_plan` on the installments' unpaid amounts (pure): the one allocation
     of a payment, for booking one loan and many at once."""
     as_of = written_off_on if written_off and written_off_on else on
-    due = allocate_due(dues, amount, as_of, strategy)
-    ahead = allocate_future_principal(dues, due.left, as_of)
-    _, current, _ = split(dues, as_of)
+    parts = split(dues, as_of)
+    due = allocate_due(dues, amount, as_of, strategy, parts=parts)
+    ahead = allocate_future_principal(dues, due.left, as_of, parts=parts)
+    current = parts[1]
     return Plan(
         on=on,
         amount=amount,

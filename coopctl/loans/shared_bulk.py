@@ -32,20 +32,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, select, type_coerce
+from sqlalchemy import BigInteger, select, type_coerce
 
 from coopctl.core import clock
-from coopctl.core.db import UnitOfWork, UTCDateTime
+from coopctl.core.db import UnitOfWork
 from coopctl.core.limits import check_values
 from coopctl.core.money import ZERO, from_minor, round_money
 from coopctl.core.sums import exact_sum
 from coopctl.deposits.holds import audit_released
-from coopctl.golive.bulk_rows import insert_rows
 from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine
 from coopctl.ledger.rules import LineDraft
 from coopctl.loans.common import get_loan, installments
@@ -66,11 +65,14 @@ from coopctl.loans.shared import audit_repaid, repayment_row
 from coopctl.loans.shared_guarantees import hold_guarantees as hold_guarantees
 from coopctl.loans.shared_rows import (
     COMPONENT_INDEX,
+    Driver,
     Inst,
     LoanRow,
     Loans,
+    converters,
     dec,
     execute_many,
+    insert_plain,
     kobo,
     read_installments,
     read_loans,
@@ -78,6 +80,13 @@ from coopctl.loans.shared_rows import (
 )
 
 __all__ = ["Booked", "Loans", "attach_many", "book_many", "hold_guarantees"]
+
+
+# an allocation row as _apply writes it (no text but the component's name)
+ALLOCATION_COLS = (
+    "loan_id", "installment_id", "entry_id", "repayment_id", "component", "amount",
+    "business_date", "reversed",
+)  # fmt: skip
 
 
 @dataclass
@@ -177,20 +186,12 @@ class _Writes:
     """The batch's pending writes, as executemany statements (amounts in kobo)."""
 
     def __init__(self, uow: UnitOfWork) -> None:
-        dialect = uow.session.connection().dialect
-        self._day = Date().dialect_impl(dialect).bind_processor(dialect)
-        self._ts = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+        self.drv = Driver(uow)
         self.installments: list[tuple[Any, ...]] = []
         self.holds: list[tuple[Any, ...]] = []
         self.held: dict[int, int] = defaultdict(int)  # account id → kobo released
         self.closed: list[tuple[Any, ...]] = []
         self.released: list[tuple[int]] = []
-
-    def day(self, value: date | None) -> Any:
-        return self._day(value) if self._day and value is not None else value
-
-    def ts(self, value: datetime | None) -> Any:
-        return self._ts(value) if self._ts and value is not None else value
 
     def flush(self, uow: UnitOfWork) -> None:
         execute_many(
@@ -247,7 +248,7 @@ def _apply(
     rep_id: int,
     gs: list[_Guarantee],
     w: _Writes,
-    allocations: list[dict[str, Any]],
+    allocations: list[tuple[Any, ...]],
 ) -> bool:
     """The plan on the plain rows, the holds resized or released and the loan closed when
     paid off; ``False`` (nothing changed) when the loan needs the single path."""
@@ -270,23 +271,12 @@ def _apply(
         return False
     # -- nothing refused: apply
     on = plan.on
+    day, no = w.drv.day(on), w.drv.flag(False)
     touched: dict[int, Inst] = {}
     for p in plan.portions:
         r = by_no[p.no]
         touched[r.no] = r
-        allocations.append(
-            {
-                "loan_id": loan.id,
-                "installment_id": r.id,
-                "entry_id": None,
-                "repayment_id": rep_id,
-                "component": p.component,
-                "amount": p.amount,
-                "business_date": on,
-                "reversed": False,
-            }
-        )
-    day = w.day(on)
+        allocations.append((loan.id, r.id, None, rep_id, p.component, kobo(p.amount), day, no))
     for r in loan.rows:
         r.paid = paid[r.no]
         if r.paid_on is None and unpaid[r.no] == 0 and any(k > 0 for k in r.paid):
@@ -303,7 +293,7 @@ def _apply(
         status = "released" if after == 0 else "active"
         g.hold[0], g.hold[1] = after, status
         w.holds.append(
-            (kobo(after), status, w.ts(now) if status == "released" else None, g.hold_id)
+            (kobo(after), status, w.drv.ts(now) if status == "released" else None, g.hold_id)
         )
         w.held[g.hold[2]] += kobo(take)
         audit_released(uow, g.hold[3], g.hold_id, before, after, status)  # type: ignore[arg-type]
@@ -381,13 +371,18 @@ def book_many(
         reps.append(
             repayment_row(loan.id, plan, amount, on, channel, ref, created_by=user, created_at=now)
         )
+    w = _Writes(uow)
+    rep_ids: list[int] = []
     if reps:
         check_values(LoanRepayment, reps[0])  # the texts are the batch's: ref, channel, user
-    rep_ids = insert_rows(uow, LoanRepayment.__table__, reps, ids=True)
+        cols = list(reps[0])
+        conv = list(zip(cols, converters(LoanRepayment.__table__, cols, w.drv), strict=True))
+        s.flush()
+        rows = [tuple(f(r[c]) for c, f in conv) for r in reps]
+        rep_ids = insert_plain(uow, "loan_repayments", cols, rows, ids=True)
     gs = _guarantees(uow, [loan.id for loan in loans])
     booked = Booked(parts, rep_ids)
-    w = _Writes(uow)
-    allocations: list[dict[str, Any]] = []
+    allocations: list[tuple[Any, ...]] = []
     for loan, plan, rep_id in zip(loans, plans, rep_ids, strict=True):
         if not _apply(uow, loan, plan, rep_id, gs.get(loan.id, []), w, allocations):
             orm = _settled(uow, loan, plan, rep_id, w)
@@ -401,9 +396,7 @@ def book_many(
             booked.closed[loan.account_id] = on
         audit_repaid(uow, channel, loan.loan_no, plan, on, ref)
     w.flush(uow)
-    if allocations:
-        check_values(LoanAllocation, allocations[0])  # the same texts in every row
-    insert_rows(uow, LoanAllocation.__table__, allocations)
+    insert_plain(uow, "loan_allocations", ALLOCATION_COLS, allocations, ids=False)
     return booked
 
 
@@ -450,7 +443,7 @@ def attach_many(uow: UnitOfWork, booked: Booked, entry_id: int) -> None:
         uow, "SELECT id, balance, status FROM accounts WHERE id IN ({in})", sorted(booked.closed)
     )
     closing = [
-        ("closed", w.day(booked.closed[i]), i)
+        ("closed", w.drv.day(booked.closed[i]), i)
         for i, bal, status in rows
         if int(bal) == 0 and status != "closed"
     ]

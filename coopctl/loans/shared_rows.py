@@ -20,9 +20,9 @@ allocation (:func:`coopctl.loans.payment_posting.plan_of`). The ORM path
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -41,8 +41,13 @@ def dec(kobo: int) -> Decimal:
 
 
 def kobo(amount: Decimal) -> int:
-    """An exact two-place Decimal → integer kobo (amounts here come from kobo)."""
-    return int(amount.scaleb(2))
+    """An exact amount → integer kobo; refuses a fraction of a kobo, as the Money column
+    type does (amounts here come from kobo and parsed input)."""
+    k = amount.scaleb(2)
+    i = int(k)
+    if i != k:
+        raise ValueError(f"{amount} has a fraction of a kobo")
+    return i
 
 
 def as_date(value: Any) -> date:
@@ -146,6 +151,73 @@ def execute_many(uow: UnitOfWork, sql: str, rows: Sequence[Sequence[Any]]) -> No
         if uow.dialect == "postgresql":
             sql = sql.replace("?", "%s")
         uow.session.connection().exec_driver_sql(sql, list(rows))
+
+
+class Driver:
+    """Values as the driver takes them, converted by the columns' own types (SQLite:
+    ``'2026-11-28'``, ``'2026-11-28 09:30:00.000000'``, 1/0), so rows written here are
+    exactly what the ORM writes."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        from sqlalchemy import Boolean, Date
+
+        from coopctl.core.db import UTCDateTime
+
+        dialect = uow.session.connection().dialect
+        self._day = Date().dialect_impl(dialect).bind_processor(dialect)
+        self._ts = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+        self._flag = Boolean().dialect_impl(dialect).bind_processor(dialect)
+
+    def day(self, value: date | None) -> Any:
+        return self._day(value) if self._day and value is not None else value
+
+    def ts(self, value: datetime | None) -> Any:
+        return self._ts(value) if self._ts and value is not None else value
+
+    def flag(self, value: bool | None) -> Any:
+        return self._flag(value) if self._flag and value is not None else value
+
+
+def converters(table: Any, cols: Sequence[str], drv: Driver) -> list[Callable[[Any], Any]]:
+    """For each column of ``table``, what turns a value into the driver's form."""
+    from sqlalchemy import Boolean, Date
+
+    from coopctl.core.db import Money, UTCDateTime
+
+    out: list[Callable[[Any], Any]] = []
+    for c in cols:
+        t = table.c[c].type
+        if isinstance(t, Money):
+            out.append(lambda v: None if v is None else kobo(v))
+        elif isinstance(t, UTCDateTime):
+            out.append(drv.ts)
+        elif isinstance(t, Date):
+            out.append(drv.day)
+        elif isinstance(t, Boolean):
+            out.append(drv.flag)
+        else:
+            out.append(lambda v: v)
+    return out
+
+
+def insert_plain(
+    uow: UnitOfWork, table: str, cols: Sequence[str], rows: list[tuple[Any, ...]], *, ids: bool
+) -> list[int]:
+    """Insert rows already in the driver's form (:class:`Driver`, kobo) through the bulk
+    posting routes (COPY on PostgreSQL, executemany on SQLite); with ``ids``, allocate
+    them first, in the order of ``rows``, as the ORM's flush would."""
+    from coopctl.golive.bulk_rows import new_ids
+    from coopctl.ledger.bulk_io import BulkIO
+
+    if not rows:
+        return []
+    io = BulkIO(uow, "copy" if uow.dialect == "postgresql" else "executemany")
+    new = new_ids(io, table, len(rows)) if ids else []
+    if ids:
+        rows = [(i, *r) for i, r in zip(new, rows, strict=True)]
+        cols = ["id", *cols]
+    io._insert(table, cols, rows)
+    return new
 
 
 def read_installments(uow: UnitOfWork, loans: Sequence[LoanRow]) -> None:
