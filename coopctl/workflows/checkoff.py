@@ -142,6 +142,7 @@ def _import(
         channel="checkoff",
     )
     parts = iter(booked.parts)
+    memo = f"check-off {ref} line "
     for p in planned:
         for _ in p.split.loans:
             entry_lines.extend(next(parts).lines)
@@ -155,7 +156,7 @@ def _import(
                         acct.gl_code,
                         credit=amount,
                         account_no=acct.account_no,
-                        memo=f"check-off {ref} line {p.line_no}"[:200],
+                        memo=(memo + str(p.line_no))[:200],
                     )
                 )
     if difference > 0:
