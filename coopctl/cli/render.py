@@ -299,10 +299,8 @@ def _rows_text(rows: Sequence[Any], pad: str, enc: Any) -> str | None:
     for row in rows:
         if type(row) is not dict:
             return None
-        if not row or _is_flat(row):
-            out.append(pad + enc(row))
-            continue
         parts = []
+        nested = False  # a row of plain values only is one line (the C encoder's)
         for k, v in row.items():
             t = type(v)
             if t is str:
@@ -314,6 +312,7 @@ def _rows_text(rows: Sequence[Any], pad: str, enc: Any) -> str | None:
             elif t is int:
                 text = int.__repr__(v)
             elif t is list or t is tuple:
+                nested = True
                 if not v:
                     text = "[]"
                 elif all(_is_flat(x) and all(type(y) is str for y in x) for x in v):
@@ -322,6 +321,7 @@ def _rows_text(rows: Sequence[Any], pad: str, enc: Any) -> str | None:
                 else:
                     return None
             elif t is dict:
+                nested = True
                 if not _is_flat(v) or any(type(y) is not str for y in v):
                     return None
                 text = enc(v)
@@ -335,7 +335,10 @@ def _rows_text(rows: Sequence[Any], pad: str, enc: Any) -> str | None:
             if head is None:
                 head = keys[k] = inner + quote(k) + ": "
             parts.append(head + text)
-        out.append(pad + "{\n" + ",\n".join(parts) + "\n" + pad + "}")
+        if nested:
+            out.append(pad + "{\n" + ",\n".join(parts) + "\n" + pad + "}")
+        else:
+            out.append(pad + enc(row))
     return ",\n".join(out)
 
 

@@ -94,7 +94,7 @@ def plan(
         no = numbers.get(ln.line_no)
         if no is None:
             continue
-        where = f"{name}:{ln.line_no}"
+        where = name + ":" + str(ln.line_no)
         member = members.get(no)
         if member is None:
             errors.append(f"{where}:member_no: member {no} not found")
@@ -143,13 +143,16 @@ def plan(
             errors.append(f"{where}:member_no: {exc.message}")
             continue
         split_lines.append((ln, where, member, split, sav, shr))
-    # activity only where a check can depend on it (none, for plain savings and shares)
-    need = {
-        acct.id
-        for _, _, _, split, sav, shr in split_lines
-        for acct, amount in ((sav, split.savings), (shr, split.shares))
-        if acct is not None and amount > 0 and guards.needs_activity(acct, amount)
-    }
+    # activity only where a check can depend on it (none, for plain savings and shares:
+    # no fixed deposit, no minimum opening balance, so no account is even looked at)
+    need = set()
+    if any(a.kind == "fixed_deposit" or a.min_opening_balance > 0 for a in accounts.values()):
+        need = {
+            acct.id
+            for _, _, _, split, sav, shr in split_lines
+            for acct, amount in ((sav, split.savings), (shr, split.shares))
+            if acct is not None and amount > 0 and guards.needs_activity(acct, amount)
+        }
     active = guards.active_accounts(uow, sorted(need)) if need else set()
     check = guards.check_credit_to
     planned: list[PlannedLine] = []

@@ -12,6 +12,8 @@ lines and audit rows either way (and the dues read in bulk equal ``member_dues``
 from __future__ import annotations
 
 import random
+import uuid
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,7 +26,7 @@ from coopctl.loans import shared, shared_bulk
 from coopctl.loans.models import Loan, LoanAllocation, LoanInstallment, LoanRepayment
 from coopctl.loans.payment_posting import owed
 from coopctl.loans.repayment import due_now
-from tests.conftest import Coop, run_cli
+from tests.conftest import RUN_ID, Coop, _pg_admin_exec, _pg_url_for, need_pg, run_cli
 
 TODAY = "2026-12-02"
 ON = date(2026, 11, 28)
@@ -32,26 +34,31 @@ LATER = date(2027, 5, 31)
 CENT = Decimal("0.01")
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Coop:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Coop]:
+    """A small bulk demo on each database (PostgreSQL: a scratch database of its own)."""
     folder = tmp_path_factory.mktemp("shared-bulk") / "demo"
-    r = run_cli(
-        [
-            "demo",
-            "--dir",
-            str(folder),
-            "--members",
-            "90",
-            "--months",
-            "1",
-            "--bulk",
-            "--format",
-            "json",
-        ],
-        {"COOPCTL_TODAY": TODAY},
-    )
+    args = ["demo", "--dir", str(folder), "--members", "90", "--months", "1", "--bulk",
+            "--format", "json"]  # fmt: skip
+    name = ""
+    if request.param == "postgresql":
+        need_pg()
+        name = f"coopctl_sb_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+        _pg_admin_exec(f'CREATE DATABASE "{name}"')
+        url = _pg_url_for(name)
+        args = ["--db", url, *args]
+    else:
+        url = f"sqlite:///{folder / 'coop.db'}"
+    r = run_cli(args, {"COOPCTL_TODAY": TODAY})
     assert r.exit_code == 0, r.stderr[-3000:]
-    return Coop("sqlite", f"sqlite:///{folder / 'coop.db'}", folder / "coop-data", folder, TODAY)
+    yield Coop(request.param, url, folder / "coop-data", folder, TODAY)
+    if name:
+        from coopctl.core.db import dispose_engines
+
+        dispose_engines()
+        _pg_admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _payments(u: Any, rng: random.Random, on: date = ON) -> list[tuple[str, Decimal]]:
