@@ -228,11 +228,13 @@ def _is_flat(obj: Any) -> bool:
     )
 
 
-def write_json(data: Any, fh: TextIO) -> None:
+def write_json(data: Any, fh: TextIO, *, fast: bool = True) -> None:
     """JSON with two-space indentation; a row of a list (a dict of plain values) is one
     line. Large documents (a check-off's lines, a month's interest accounts) are written
     row by row through the C encoder: the indenting encoder is pure Python and took
-    80 µs a row."""
+    80 µs a row. A list of rows that each hold plain values and lists of such one-line
+    rows (a check-off line and its loans) is written by :func:`_rows_text` (``fast``;
+    the tests compare it with the general walk)."""
     import json
 
     compact = json.JSONEncoder(ensure_ascii=False, default=_json_default, separators=(", ", ": "))
@@ -256,6 +258,17 @@ def write_json(data: Any, fh: TextIO) -> None:
                 enc = compact.encode
                 fh.write(",\n".join(inner + enc(v) for v in obj))
                 fh.write("\n")
+            elif fast and _rows_text(obj[:1], inner, compact.encode) is not None:
+                for i in range(0, len(obj), 1000):  # a thousand rows a write
+                    text = _rows_text(obj[i : i + 1000], inner, compact.encode)
+                    if text is None:  # a row of another shape: the general walk
+                        for j, v in enumerate(obj[i:]):
+                            fh.write(",\n" if i + j else "")
+                            fh.write(inner)
+                            write(v, inner)
+                        break
+                    fh.write(",\n" + text if i else text)
+                fh.write("\n")
             else:
                 last = len(obj) - 1
                 for i, v in enumerate(obj):
@@ -270,6 +283,63 @@ def write_json(data: Any, fh: TextIO) -> None:
 
     write(data, "")
     fh.write("\n")
+
+
+def _rows_text(rows: Sequence[Any], pad: str, enc: Any) -> str | None:
+    """``rows`` as :func:`write_json` writes the items of a list at indentation ``pad``,
+    when each is a dict of plain values and of lists of one-line rows (``None`` for any
+    other shape). Plain values are formatted here as the C encoder does (strings through
+    its own escaping; amounts as two-decimal strings); anything else goes to ``enc``."""
+    from datetime import date
+    from json.encoder import encode_basestring as quote
+
+    inner, deeper = pad + "  ", pad + "    "
+    keys: dict[str, str] = {}
+    out = []
+    for row in rows:
+        if type(row) is not dict:
+            return None
+        parts = []
+        nested = False  # a row of plain values only is one line (the C encoder's)
+        for k, v in row.items():
+            t = type(v)
+            if t is str:
+                text = quote(v)
+            elif t is Decimal:
+                text = '"' + format(v.quantize(_CENT), "f") + '"'
+            elif v is None:
+                text = "null"
+            elif t is int:
+                text = int.__repr__(v)
+            elif t is list or t is tuple:
+                nested = True
+                if not v:
+                    text = "[]"
+                elif all(_is_flat(x) and all(type(y) is str for y in x) for x in v):
+                    body = ",\n".join(deeper + enc(x) for x in v)
+                    text = "[\n" + body + "\n" + inner + "]"
+                else:
+                    return None
+            elif t is dict:
+                nested = True
+                if not _is_flat(v) or any(type(y) is not str for y in v):
+                    return None
+                text = enc(v)
+            elif t is bool or t is date:
+                text = enc(v)
+            else:
+                return None
+            if type(k) is not str:
+                return None
+            head = keys.get(k)
+            if head is None:
+                head = keys[k] = inner + quote(k) + ": "
+            parts.append(head + text)
+        if nested:
+            out.append(pad + "{\n" + ",\n".join(parts) + "\n" + pad + "}")
+        else:
+            out.append(pad + enc(row))
+    return ",\n".join(out)
 
 
 def limit_rows(

@@ -29,13 +29,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from coopctl.core import money
 from coopctl.core.errors import MoneyFormatError
-from coopctl.core.money import ZERO
+from coopctl.core.limits import current
+from coopctl.core.money import CENT, ZERO
 
 PRIORITY_ITEMS = ("loan_due", "fixed_savings", "savings")
 REQUIRED_COLUMNS = ("member_no", "amount")
@@ -51,9 +54,9 @@ class Split:
     shares: Decimal = ZERO
     savings: Decimal = ZERO
 
-    @property
+    @cached_property
     def to_loans(self) -> Decimal:
-        return sum((a for _, a in self.loans), ZERO)
+        return sum((a for _, a in self.loans), ZERO) if self.loans else ZERO
 
     @property
     def total(self) -> Decimal:
@@ -156,7 +159,21 @@ class ParsedFile:
         return sum((ln.amount for ln in self.lines), ZERO)
 
 
-def _amount(text: str, *, name: str, where: str, allow_zero: bool) -> tuple[Decimal | None, str]:
+# digits with at most two decimals: what a payroll system writes, and what money.parse
+# accepts as it is (no sign, no thousands separators)
+_PLAIN = re.compile(r"\d{1,15}(?:\.\d{1,2})?", re.ASCII)
+
+
+def _amount(
+    text: str, *, name: str, where: str, allow_zero: bool, cap: Decimal | None = None
+) -> tuple[Decimal | None, str]:
+    """:func:`coopctl.core.money.parse` of a stripped cell; a plain positive amount up to
+    ``cap`` (the configured largest amount) is read here without the general parser
+    (the same value: the tests compare both)."""
+    if cap is not None and _PLAIN.fullmatch(text):
+        value = Decimal(text).quantize(CENT)
+        if 0 < value <= cap:
+            return value, ""
     try:
         return money.parse(text, field=name, allow_zero=allow_zero), ""
     except MoneyFormatError as exc:
@@ -188,28 +205,39 @@ def parse_file(text: str, name: str) -> ParsedFile:
     if out.errors:
         return out
     idx = {c: i for i, c in enumerate(cols)}
+    i_no, i_amount = idx["member_no"], idx["amount"]
+    split_at = [(c, idx[c]) for c in SPLIT_COLUMNS if c in idx]
+    cap = current().max_amount
+    plain, cent, width = _PLAIN.fullmatch, CENT, len(cols)
     seen_any = False
     for line_no, row in enumerate(reader, start=2):
         if not row or all(not c.strip() for c in row):
             continue
         seen_any = True
-        where = f"{name}:{line_no}"
-        if len(row) != len(cols):
-            out.errors.append(f"{where}:row: expected {len(cols)} fields, found {len(row)}")
+        if len(row) != width:
+            out.errors.append(f"{name}:{line_no}:row: expected {width} fields, found {len(row)}")
             continue
-        cell = {c: row[i].strip() for c, i in idx.items()}
-        member_no = cell["member_no"]
+        member_no = row[i_no].strip()
+        text_amount = row[i_amount].strip()
+        amount: Decimal | None = None
+        if member_no and plain(text_amount) and not any(row[i].strip() for _, i in split_at):
+            amount = Decimal(text_amount).quantize(cent)  # the common line, read directly
+            if 0 < amount <= cap:
+                out.lines.append(FileLine(line_no, member_no, amount, None))
+                continue
+        where = f"{name}:{line_no}"
         errors = []
         if not member_no:
             errors.append(f"{where}:member_no: empty")
-        amount, err = _amount(cell["amount"], name="amount", where=where, allow_zero=False)
+        amount, err = _amount(text_amount, name="amount", where=where, allow_zero=False, cap=cap)
         if err:
             errors.append(err)
         explicit: dict[str, Decimal] | None = None
-        if any(cell.get(c) for c in SPLIT_COLUMNS):
+        cell = {c: row[i].strip() for c, i in split_at}
+        if any(cell.values()):
             explicit = {}
             for c in SPLIT_COLUMNS:
-                v, err = _amount(cell.get(c) or "0", name=c, where=where, allow_zero=True)
+                v, err = _amount(cell.get(c) or "0", name=c, where=where, allow_zero=True, cap=cap)
                 if err:
                     errors.append(err)
                 elif v is not None:

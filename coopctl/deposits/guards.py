@@ -167,6 +167,13 @@ def check_credit_to(
         )
 
 
+def needs_activity(acct: CreditTarget, amount: Decimal) -> bool:
+    """Whether :func:`check_credit_to` can depend on the account's activity for a credit
+    of ``amount``: only a fixed deposit, or a payment below the product's minimum
+    opening balance (a bulk caller reads the activity of those accounts alone)."""
+    return acct.kind == "fixed_deposit" or amount < acct.min_opening_balance
+
+
 def place_fixed_deposit(uow: UnitOfWork, acct: Account, on: date) -> None:
     """Fix a fixed deposit's placement and maturity dates (at its first credit)."""
     if acct.kind != "fixed_deposit":

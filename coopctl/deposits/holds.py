@@ -114,15 +114,22 @@ def release_locked(
         hold.released_at = clock.utcnow()
     if flush:
         uow.session.flush()
+    audit_released(uow, acct.account_no, hold.id, before, hold.amount, hold.status)
+    return hold
+
+
+def audit_released(
+    uow: UnitOfWork, account_no: str, hold_id: int, before: Decimal, after: Decimal, status: str
+) -> None:
+    """The audit record of a release (``before`` → ``after`` held by hold ``hold_id``)."""
     audit.record(
         uow,
         "hold.release",
         "account",
-        acct.account_no,
-        before={"hold_id": hold.id, "amount": before},
-        after={"hold_id": hold.id, "amount": hold.amount, "status": hold.status},
+        account_no,
+        before={"hold_id": hold_id, "amount": before},
+        after={"hold_id": hold_id, "amount": after, "status": status},
     )
-    return hold
 
 
 def get_hold(uow: UnitOfWork, hold_id: int) -> Hold:

@@ -98,17 +98,26 @@ def _take(
     return remaining
 
 
+Parts = tuple[list[Due], Due | None, list[Due]]
+
+
 def allocate_due(
-    dues: Sequence[Due], amount: Decimal, as_of: date, strategy: str = "standard"
+    dues: Sequence[Due],
+    amount: Decimal,
+    as_of: date,
+    strategy: str = "standard",
+    *,
+    parts: Parts | None = None,
 ) -> Allocation:
-    """Allocate ``amount`` to the past-due installments and the current one."""
+    """Allocate ``amount`` to the past-due installments and the current one (``parts``:
+    ``split(dues, as_of)`` when the caller already has it)."""
     if amount < 0:
         raise ValueError("amount must not be negative")
     try:
         walk, order = STRATEGIES[strategy]
     except KeyError:
         raise ValueError(f"unknown allocation strategy {strategy!r}") from None
-    past, current, _ = split(dues, as_of)
+    past, current, _ = parts or split(dues, as_of)
     out = Allocation()
     taken: dict[tuple[int, str], Decimal] = {}
     remaining = amount
@@ -126,10 +135,12 @@ def allocate_due(
     return out
 
 
-def allocate_future_principal(dues: Sequence[Due], amount: Decimal, as_of: date) -> Allocation:
+def allocate_future_principal(
+    dues: Sequence[Due], amount: Decimal, as_of: date, *, parts: Parts | None = None
+) -> Allocation:
     """Apply a prepayment to the principal of the installments after the current one,
     the next first; ``left`` is what exceeds all principal (an overpayment)."""
-    _, _, future = split(dues, as_of)
+    _, _, future = parts or split(dues, as_of)
     out = Allocation()
     taken: dict[tuple[int, str], Decimal] = {}
     remaining = amount

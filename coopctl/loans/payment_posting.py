@@ -30,7 +30,7 @@ is refused unless ``backdate=True`` (see :mod:`coopctl.loans.backdate`).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -47,7 +47,13 @@ from coopctl.ledger.models import JournalEntry
 from coopctl.ledger.posting import post
 from coopctl.ledger.rules import EntryDraft, LineDraft
 from coopctl.loans import guarantors
-from coopctl.loans.allocation import Portion, allocate_due, allocate_future_principal, split
+from coopctl.loans.allocation import (
+    Due,
+    Portion,
+    allocate_due,
+    allocate_future_principal,
+    split,
+)
 from coopctl.loans.common import (
     dues_of,
     installments,
@@ -116,19 +122,39 @@ def make_plan(
     """Allocate ``amount`` (past due and current, then future principal, then overpayment);
     ``product`` when the caller already holds the loan's product."""
     product = product or product_of(uow, loan)
-    recovery = loan.status == "written_off"
-    as_of = loan.written_off_on if recovery and loan.written_off_on else on
-    dues = dues_of(rows)
-    due = allocate_due(dues, amount, as_of, product.allocation)
-    ahead = allocate_future_principal(dues, due.left, as_of)
-    _, current, _ = split(dues, as_of)
+    return plan_of(
+        dues_of(rows),
+        amount,
+        on,
+        strategy=product.allocation,
+        written_off=loan.status == "written_off",
+        written_off_on=loan.written_off_on,
+    )
+
+
+def plan_of(
+    dues: Sequence[Due],
+    amount: Decimal,
+    on: date,
+    *,
+    strategy: str,
+    written_off: bool = False,
+    written_off_on: date | None = None,
+) -> Plan:
+    """:func:`make_plan` on the installments' unpaid amounts (pure): the one allocation
+    of a payment, for booking one loan and many at once."""
+    as_of = written_off_on if written_off and written_off_on else on
+    parts = split(dues, as_of)
+    due = allocate_due(dues, amount, as_of, strategy, parts=parts)
+    ahead = allocate_future_principal(dues, due.left, as_of, parts=parts)
+    current = parts[1]
     return Plan(
         on=on,
         amount=amount,
         portions=due.portions + ahead.portions,
         prepaid=ahead.applied,
         overpayment=ahead.left,
-        recovery=recovery,
+        recovery=written_off,
         current_no=current.no if current else None,
     )
 
@@ -140,18 +166,17 @@ def owed(uow: UnitOfWork, loan: Loan, on: date) -> Decimal:
     return make_plan(uow, loan, rows, big, on).applied if big > 0 else ZERO
 
 
-def overpayment_line(uow: UnitOfWork, loan: Loan, amount: Decimal) -> LineDraft:
-    acct = savings_account(uow, loan.member_id)
+def overpayment_line(
+    uow: UnitOfWork, loan: Loan | None, amount: Decimal, *, member_id: int = 0, loan_no: str = ""
+) -> LineDraft:
+    """Cr the borrower's savings (or 2250 without one); ``member_id`` and ``loan_no``
+    instead of ``loan``'s when the caller holds plain values (``loan`` is then ``None``)."""
+    member_id, loan_no = (member_id, loan_no) if loan is None else (loan.member_id, loan.loan_no)
+    acct = savings_account(uow, member_id)
+    memo = f"overpayment of loan {loan_no}"
     if acct is not None:
-        return LineDraft(
-            acct.gl_account.code,
-            credit=amount,
-            account_no=acct.account_no,
-            memo=f"overpayment of loan {loan.loan_no}",
-        )
-    return LineDraft(
-        GL.LOAN_OVERPAYMENTS, credit=amount, memo=f"overpayment of loan {loan.loan_no}"
-    )
+        return LineDraft(acct.gl_account.code, credit=amount, account_no=acct.account_no, memo=memo)
+    return LineDraft(GL.LOAN_OVERPAYMENTS, credit=amount, memo=memo)
 
 
 def credit_lines(
@@ -159,6 +184,27 @@ def credit_lines(
 ) -> list[LineDraft]:
     """The credit side of a repayment (sums to ``plan.amount``); ``opening``: what is left
     of the loan's go-live receivables when the caller already read it."""
+    if opening is None and not plan.recovery:
+        opening = _opening_receivables(uow, loan)
+    return loan_credit_lines(
+        loan.loan_no,
+        loan.account.account_no if loan.account is not None else None,
+        plan,
+        opening or {},
+        lambda: overpayment_line(uow, loan, plan.overpayment),
+    )
+
+
+def loan_credit_lines(
+    loan_no: str,
+    account_no: str | None,
+    plan: Plan,
+    opening: dict[str, Decimal],
+    overpaid: Callable[[], LineDraft],
+) -> list[LineDraft]:
+    """:func:`credit_lines` on plain values: the loan's number and account, what is left
+    of its go-live receivables, and ``overpaid()`` for the overpayment's line (asked
+    only when there is one)."""
     lines: list[LineDraft] = []
     if plan.recovery:
         if plan.applied > 0:
@@ -166,38 +212,37 @@ def credit_lines(
                 LineDraft(
                     GL.RECOVERY_INCOME,
                     credit=plan.applied,
-                    memo=f"recovery on written-off loan {loan.loan_no}",
+                    memo=f"recovery on written-off loan {loan_no}",
                 )
             )
     else:
-        principal = plan.total("principal")
+        totals = {"principal": ZERO, "interest": ZERO, "fees": ZERO, "penalty": ZERO}
+        for p in plan.portions:
+            totals[p.component] += p.amount
+        principal = totals["principal"]
         if principal > 0:
-            assert loan.account is not None
+            assert account_no is not None
             lines.append(
                 LineDraft(
                     GL.LOANS,
                     credit=principal,
-                    account_no=loan.account.account_no,
-                    memo=f"loan {loan.loan_no} principal",
+                    account_no=account_no,
+                    memo=f"loan {loan_no} principal",
                 )
             )
-        if opening is None:
-            opening = _opening_receivables(uow, loan)
         for comp in ("interest", "fees", "penalty"):
-            amt = plan.total(comp)
+            amt = totals[comp]
             taken = min(amt, opening.get(comp, ZERO))
             if taken > 0:
                 lines.append(
-                    LineDraft(OPENING_GL[comp], credit=taken, memo=opening_memo(loan.loan_no, comp))
+                    LineDraft(OPENING_GL[comp], credit=taken, memo=opening_memo(loan_no, comp))
                 )
             if amt - taken > 0:
                 lines.append(
-                    LineDraft(
-                        INCOME_GL[comp], credit=amt - taken, memo=f"loan {loan.loan_no} {comp}"
-                    )
+                    LineDraft(INCOME_GL[comp], credit=amt - taken, memo=f"loan {loan_no} {comp}")
                 )
     if plan.overpayment > 0:
-        lines.append(overpayment_line(uow, loan, plan.overpayment))
+        lines.append(overpaid())
     return lines
 
 
@@ -328,11 +373,15 @@ def close_loan(uow: UnitOfWork, loan: Loan, on: date, *, close_account: bool) ->
         loan.account.closed_on = on
     guarantors.adjust_holds(uow, loan)
     uow.session.flush()
+    audit_closed(uow, loan.loan_no, on)
+
+
+def audit_closed(uow: UnitOfWork, loan_no: str, on: date) -> None:
     audit.record(
         uow,
         "loan.close",
         "loan",
-        loan.loan_no,
+        loan_no,
         before={"status": "active"},
         after={"status": "closed", "date": on},
     )

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -81,27 +82,73 @@ def has_open_loans(uow: UnitOfWork, member_id: int) -> bool:
     return bool(_member_loans(uow, member_id, ("active", "written_off")))
 
 
+def repayment_row(
+    loan_id: int,
+    plan: Plan,
+    amount: Decimal,
+    on: date,
+    channel: str,
+    ref: str,
+    *,
+    created_by: str,
+    created_at: datetime,
+) -> dict[str, Any]:
+    """The repayment row of one loan's part of a shared payment (not yet linked to its
+    entry), as column values: one definition for booking one loan (:func:`book`) and
+    many at once (:mod:`coopctl.loans.shared_bulk`)."""
+    return {
+        "loan_id": loan_id,
+        "entry_id": None,
+        "business_date": on,
+        "amount": amount,
+        "overpayment": plan.overpayment,
+        "channel": channel,
+        "source": ref[:40],
+        "sources": None,
+        "shared": True,
+        "reference": ref[:100],
+        "recovery": plan.recovery,
+        "status": "posted",
+        "created_by": created_by,
+        "created_at": created_at,
+    }
+
+
 def shared_repayment(
     uow: UnitOfWork, loan: Loan, plan: Plan, amount: Decimal, on: date, channel: str, ref: str
 ) -> LoanRepayment:
-    """The repayment row of one loan's part of a shared payment (not yet linked to its
-    entry): one definition for booking one loan (:func:`book`) and many at once
-    (:mod:`coopctl.loans.shared_bulk`)."""
+    """:func:`repayment_row` as an ORM object."""
     return LoanRepayment(
-        loan_id=loan.id,
-        entry_id=None,
-        business_date=on,
-        amount=amount,
-        overpayment=plan.overpayment,
-        channel=channel,
-        source=ref[:40],
-        sources=None,
-        shared=True,
-        reference=ref[:100],
-        recovery=plan.recovery,
-        status="posted",
-        created_by=uow.username,
-        created_at=clock.utcnow(),
+        **repayment_row(
+            loan.id,
+            plan,
+            amount,
+            on,
+            channel,
+            ref,
+            created_by=uow.username,
+            created_at=clock.utcnow(),
+        )
+    )
+
+
+def audit_repaid(
+    uow: UnitOfWork, channel: str, loan_no: str, plan: Plan, on: date, ref: str
+) -> None:
+    """The audit record of one loan's part of a shared payment."""
+    audit.record(
+        uow,
+        f"loan.repay_{channel}",
+        "loan",
+        loan_no,
+        after={
+            "amount": plan.amount,
+            "date": on,
+            "reference": ref,
+            "principal": plan.total("principal"),
+            "interest": plan.total("interest"),
+            "overpayment": plan.overpayment,
+        },
     )
 
 
@@ -120,20 +167,7 @@ def book(
     uow.session.add(rep)
     uow.session.flush()
     record(uow, loan, rows, plan, rep, close_account=False)
-    audit.record(
-        uow,
-        f"loan.repay_{channel}",
-        "loan",
-        loan.loan_no,
-        after={
-            "amount": amount,
-            "date": on,
-            "reference": ref,
-            "principal": plan.total("principal"),
-            "interest": plan.total("interest"),
-            "overpayment": plan.overpayment,
-        },
-    )
+    audit_repaid(uow, channel, loan.loan_no, plan, on, ref)
     return SharedRepayment(loan, rep, lines)
 
 

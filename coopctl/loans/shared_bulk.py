@@ -1,168 +1,161 @@
-"""Repayments of many loans inside one shared entry, loaded in chunks.
+"""Repayments of many loans inside one shared entry, on plain rows.
 
 A payroll check-off pays the dues of tens of thousands of loans in one entry.
-:func:`coopctl.loans.shared.book` does one loan with a dozen statements (the loan,
-its installments, its product, its go-live receivables, its guarantors, each hold and
-account, a flush after each change). :class:`Loans` reads all of that for every loan
-of a file in a few chunked statements (locking the loans and the guarantors' accounts
-on PostgreSQL, as the single path does one by one), and :func:`book_many` then applies
-exactly the same allocation (:func:`make_plan`, :func:`credit_lines`, :func:`apply_plan`)
-and the same guarantee rule (the hold is the guarantee × outstanding ÷ principal), with
-one flush for the batch. The rare loan that needs more — a prepayment to re-amortise,
-a loan paid off, a hold to restore — is finished by the single path
-(:func:`settle`, after a flush), so the result is the same as booking each loan in
-turn; the tests compare both on random payments.
+:func:`coopctl.loans.shared.book` does one loan with a dozen statements and ORM objects;
+:func:`book_many` does the same for a batch on the plain rows of
+:class:`coopctl.loans.shared_rows.Loans`:
+
+1. each loan's plan comes from the one pure allocation
+   (:func:`coopctl.loans.payment_posting.plan_of`) on the unpaid amounts read once, its
+   credit lines from :func:`~coopctl.loans.payment_posting.loan_credit_lines` and its
+   repayment row from :func:`coopctl.loans.shared.repayment_row`; the repayments go in
+   with one multi-row insert (ids allocated as the ORM would: in the order given);
+2. then, loan by loan in that order, the plan is applied to the installments in kobo,
+   the allocations are kept, and the guarantors' holds follow the same rule as
+   :func:`coopctl.loans.guarantors.adjust_holds` (the hold is the guarantee ×
+   outstanding ÷ principal; all of it is released when the loan is paid off, which
+   closes it). The writes wait in a batch of executemany statements;
+3. the rare loan that needs more — a prepayment to re-amortise, a hold to place or
+   restore, a written-off loan — is finished by the single path
+   (:func:`coopctl.loans.payment_posting.settle` on ORM objects) at its turn, after
+   the batch so far is written, so every loan sees what the loans before it did;
+4. :func:`attach_many`, once the workflow posted its entry, links the repayments and
+   allocations to it and closes the account of every loan paid off.
+
+Audit records come in the order the single path writes them. The result is the same
+as booking each loan in turn; the tests compare both on random payments. A batch pays
+each loan at most once (a check-off line pays each of its member's loans once).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from sqlalchemy import BigInteger, insert, select, type_coerce
+from sqlalchemy import BigInteger, select, type_coerce
 
-from coopctl.core import audit
+from coopctl.core import clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.limits import check_values
 from coopctl.core.money import ZERO, from_minor, round_money
 from coopctl.core.sums import exact_sum
-from coopctl.deposits.holds import audit_placed, new_hold, release_locked
-from coopctl.ledger.models import Account, GLAccount, Hold, JournalEntry, JournalLine
-from coopctl.loans.allocation import due_up_to
-from coopctl.loans.common import SAVINGS_KIND, dues_of, get_loan, installments
+from coopctl.deposits.holds import audit_released
+from coopctl.ledger.models import Account, GLAccount, JournalEntry, JournalLine
+from coopctl.ledger.rules import LineDraft
+from coopctl.loans.common import get_loan, installments
 from coopctl.loans.errors import LoanStateError
-from coopctl.loans.guarantors import HOLD_REASON, adjust_holds, target_hold
-from coopctl.loans.models import (
-    Loan,
-    LoanAllocation,
-    LoanGuarantor,
-    LoanInstallment,
-    LoanProduct,
-)
+from coopctl.loans.models import Loan, LoanAllocation, LoanProduct, LoanRepayment
 from coopctl.loans.payment_posting import (
     OPENING_GL,
+    Plan,
     apply_plan,
-    credit_lines,
-    make_plan,
-    needs_settling,
+    audit_closed,
+    loan_credit_lines,
     opening_memo,
+    overpayment_line,
+    plan_of,
     settle,
 )
-from coopctl.loans.shared import SharedRepayment, shared_repayment
+from coopctl.loans.shared import audit_repaid, repayment_row
+from coopctl.loans.shared_guarantees import hold_guarantees as hold_guarantees
+from coopctl.loans.shared_rows import (
+    COMPONENT_INDEX,
+    Driver,
+    Inst,
+    LoanRow,
+    Loans,
+    converters,
+    dec,
+    execute_many,
+    insert_plain,
+    kobo,
+    read_installments,
+    read_loans,
+    select_in,
+)
 
-CHUNK = 5000
+__all__ = ["Booked", "Loans", "attach_many", "book_many", "hold_guarantees"]
 
 
-def _chunks(items: Sequence[Any], n: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), n):
-        yield items[i : i + n]
-
-
-@dataclass
-class Loans:
-    """The active loans of a set of members, with what booking their repayments reads."""
-
-    by_member: dict[int, list[Loan]] = field(default_factory=dict)
-    by_no: dict[str, Loan] = field(default_factory=dict)
-    rows: dict[int, list[LoanInstallment]] = field(default_factory=dict)
-    _keep: list[Any] = field(default_factory=list)  # strong refs: the identity map is weak
-
-    @classmethod
-    def load(cls, uow: UnitOfWork, member_ids: Sequence[int]) -> Loans:
-        s, out = uow.session, cls()
-        lock = uow.dialect == "postgresql"
-        for chunk in _chunks(sorted(set(member_ids))):
-            stmt = select(Loan).where(Loan.member_id.in_(chunk), Loan.status == "active")
-            if lock:
-                stmt = stmt.with_for_update()
-            for loan in s.scalars(
-                stmt.order_by(Loan.member_id, Loan.disbursed_on, Loan.id).execution_options(
-                    populate_existing=True
-                )
-            ):
-                out.by_member.setdefault(loan.member_id, []).append(loan)
-                out.by_no[loan.loan_no] = loan
-        loan_ids = sorted(loan.id for loan in out.by_no.values())
-        rows: dict[int, list[LoanInstallment]] = defaultdict(list)
-        for chunk in _chunks(loan_ids):
-            for r in s.scalars(
-                select(LoanInstallment)
-                .where(LoanInstallment.loan_id.in_(chunk), LoanInstallment.superseded.is_(False))
-                .order_by(LoanInstallment.loan_id, LoanInstallment.no, LoanInstallment.id)
-            ):
-                rows[r.loan_id].append(r)
-        out.rows = {i: rows.get(i, []) for i in loan_ids}
-        acct_ids = sorted({loan.account_id for loan in out.by_no.values() if loan.account_id})
-        for chunk in _chunks(acct_ids):  # ``loan.account`` then comes from the identity map
-            out._keep.extend(s.scalars(select(Account).where(Account.id.in_(chunk))))
-        return out
-
-    def dues(self, member_id: int, as_of: date) -> list[tuple[str, Decimal]]:
-        """:func:`coopctl.loans.shared.member_dues` from what is loaded."""
-        return [
-            (loan.loan_no, due_up_to(dues_of(self.rows[loan.id]), as_of))
-            for loan in self.by_member.get(member_id, [])
-        ]
+# an allocation row as _apply writes it (no text but the component's name)
+ALLOCATION_COLS = (
+    "loan_id", "installment_id", "entry_id", "repayment_id", "component", "amount",
+    "business_date", "reversed",
+)  # fmt: skip
 
 
 @dataclass
-class _Guarantees:
-    accepted: dict[int, list[LoanGuarantor]]
-    holds: dict[int, Hold]
-    accounts: dict[int, Account]
+class Part:
+    """One loan's part of the shared entry: its credit lines."""
+
+    loan_no: str
+    lines: list[LineDraft]
 
 
-def _guarantees(uow: UnitOfWork, loan_ids: list[int]) -> _Guarantees:
-    s = uow.session
-    accepted: dict[int, list[LoanGuarantor]] = defaultdict(list)
-    for chunk in _chunks(sorted(loan_ids)):
-        for g in s.scalars(
-            select(LoanGuarantor)
-            .where(LoanGuarantor.loan_id.in_(chunk), LoanGuarantor.status == "accepted")
-            .order_by(LoanGuarantor.id)
+@dataclass
+class Booked:
+    """What :func:`book_many` did, for :func:`attach_many`: the parts in the order given."""
+
+    parts: list[Part]
+    repayment_ids: list[int]
+    closed: dict[int, date] = field(default_factory=dict)  # loan account id → closed on
+    orm_repayments: list[LoanRepayment] = field(default_factory=list)
+
+
+@dataclass
+class _Guarantee:
+    id: int
+    amount: Decimal
+    hold_id: int | None
+    hold: list[Any] | None  # [amount (Decimal), status, account id, account_no]; None: none
+
+
+def _guarantees(uow: UnitOfWork, loan_ids: Sequence[int]) -> dict[int, list[_Guarantee]]:
+    """The accepted guarantees of the loans with their holds (by guarantee id); the holds'
+    accounts locked in id order on PostgreSQL, as ``release_hold`` locks them one by one."""
+    out: dict[int, list[_Guarantee]] = defaultdict(list)
+    rows = select_in(
+        uow,
+        "SELECT g.loan_id, g.id, g.amount, g.hold_id, h.amount, h.status, h.account_id, "
+        "a.account_no FROM loan_guarantors g LEFT JOIN holds h ON h.id = g.hold_id "
+        "LEFT JOIN accounts a ON a.id = h.account_id "
+        "WHERE g.loan_id IN ({in}) AND g.status = 'accepted'",
+        sorted(loan_ids),
+    )
+    found = []
+    for loan_id, gid, amount, hold_id, h_amount, h_status, acct_id, acct_no in rows:
+        hold = [dec(h_amount), h_status, acct_id, acct_no] if h_status is not None else None
+        found.append((gid, loan_id, _Guarantee(gid, dec(amount), hold_id, hold)))
+    for _gid, loan_id, g in sorted(found, key=lambda t: t[0]):
+        out[loan_id].append(g)
+    if uow.dialect == "postgresql":
+        accts = sorted({g.hold[2] for gs in out.values() for g in gs if g.hold is not None})
+        for _ in select_in(
+            uow, "SELECT id FROM accounts WHERE id IN ({in}) ORDER BY id FOR UPDATE", accts
         ):
-            accepted[g.loan_id].append(g)
-    hold_ids = sorted({g.hold_id for gs in accepted.values() for g in gs if g.hold_id})
-    holds: dict[int, Hold] = {}
-    for chunk in _chunks(hold_ids):
-        holds.update(
-            (h.id, h)
-            for h in s.scalars(
-                select(Hold).where(Hold.id.in_(chunk)).execution_options(populate_existing=True)
-            )
-        )
-    acct_ids = sorted({h.account_id for h in holds.values()})
-    accounts: dict[int, Account] = {}
-    for chunk in _chunks(acct_ids):  # the rows release_hold locks one by one
-        stmt = select(Account).where(Account.id.in_(chunk)).order_by(Account.id)
-        if uow.dialect == "postgresql":
-            stmt = stmt.with_for_update()
-        accounts.update(
-            (a.id, a) for a in s.scalars(stmt.execution_options(populate_existing=True))
-        )
-    return _Guarantees(dict(accepted), holds, accounts)
+            pass
+    return out
 
 
-def _opening_left(uow: UnitOfWork, loans: list[Loan]) -> dict[int, dict[str, Decimal]]:
+def _opening_left(uow: UnitOfWork, loans: Sequence[LoanRow]) -> dict[int, dict[str, Decimal]]:
     """:func:`coopctl.loans.payment_posting._opening_receivables` of many loans: what is
     left of each go-live loan's overdue interest and penalty receivables."""
     s = uow.session
-    with_arrears: set[int] = set()
     ids = sorted(loan.id for loan in loans)
-    for chunk in _chunks(ids):
-        with_arrears.update(
-            s.scalars(
-                select(LoanInstallment.loan_id)
-                .where(
-                    LoanInstallment.loan_id.in_(chunk), LoanInstallment.origin == "golive_arrears"
-                )
-                .distinct()
-            )
+    with_arrears = {
+        r[0]
+        for r in select_in(
+            uow,
+            "SELECT DISTINCT loan_id FROM loan_installments WHERE loan_id IN ({in}) "
+            "AND origin = 'golive_arrears'",
+            ids,
         )
+    }
     out: dict[int, dict[str, Decimal]] = {i: {} for i in ids}
     memo_of: dict[tuple[str, str], tuple[int, str]] = {}
     for loan in loans:
@@ -189,6 +182,155 @@ def _opening_left(uow: UnitOfWork, loans: list[Loan]) -> dict[int, dict[str, Dec
     return out
 
 
+class _Writes:
+    """The batch's pending writes, as executemany statements (amounts in kobo)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.drv = Driver(uow)
+        self.installments: list[tuple[Any, ...]] = []
+        self.holds: list[tuple[Any, ...]] = []
+        self.held: dict[int, int] = defaultdict(int)  # account id → kobo released
+        self.closed: list[tuple[Any, ...]] = []
+        self.released: list[tuple[int]] = []
+
+    def flush(self, uow: UnitOfWork) -> None:
+        execute_many(
+            uow,
+            "UPDATE loan_installments SET principal_paid = ?, interest_paid = ?, fees_paid = ?, "
+            "penalty_paid = ?, paid_on = ? WHERE id = ?",
+            self.installments,
+        )
+        execute_many(
+            uow, "UPDATE holds SET amount = ?, status = ?, released_at = ? WHERE id = ?", self.holds
+        )
+        execute_many(
+            uow,
+            "UPDATE accounts SET held = held - ? WHERE id = ?",
+            [(k, i) for i, k in sorted(self.held.items())],
+        )
+        execute_many(
+            uow, "UPDATE loans SET status = 'closed', closed_on = ? WHERE id = ?", self.closed
+        )
+        execute_many(
+            uow, "UPDATE loan_guarantors SET status = 'released' WHERE id = ?", self.released
+        )
+        for obj in list(uow.session.identity_map.values()):  # rows held from the single path
+            if isinstance(obj, Account) and obj.id in self.held:
+                uow.session.expire(obj)
+        self.installments, self.holds, self.closed, self.released = [], [], [], []
+        self.held = defaultdict(int)
+
+
+def _settled(uow: UnitOfWork, loan: LoanRow, plan: Plan, rep_id: int, w: _Writes) -> Loan:
+    """The single path for one loan (after the batch so far is written): ORM rows,
+    :func:`apply_plan` and :func:`settle`, exactly as :func:`coopctl.loans.shared.book`."""
+    w.flush(uow)
+    s = uow.session
+    orm = s.scalars(
+        select(Loan).where(Loan.id == loan.id).execution_options(populate_existing=True)
+    ).one()
+    rows = installments(uow, orm)
+    rep = s.get(LoanRepayment, rep_id)
+    assert rep is not None
+    mine: list[LoanAllocation] = []
+    apply_plan(uow, orm, rows, plan, rep, keep=mine)
+    s.add_all(mine)
+    s.flush()
+    settle(uow, orm, rows, plan, rep, close_account=False)
+    loan.rows = []
+    return orm
+
+
+def _apply(
+    uow: UnitOfWork,
+    loan: LoanRow,
+    plan: Plan,
+    rep_id: int,
+    gs: list[_Guarantee],
+    w: _Writes,
+    allocations: list[tuple[Any, ...]],
+) -> bool:
+    """The plan on the plain rows, the holds resized or released and the loan closed when
+    paid off; ``False`` (nothing changed) when the loan needs the single path."""
+    if plan.recovery or loan.status != "active":
+        return False
+    by_no = {r.no: r for r in loan.rows}
+    paid = {r.no: list(r.paid) for r in loan.rows}
+    for p in plan.portions:
+        paid[p.no][COMPONENT_INDEX[p.component]] += kobo(p.amount)
+    unpaid = {r.no: sum(r.due) - sum(paid[r.no]) for r in loan.rows}
+    if plan.prepaid > 0 and plan.current_no is not None:
+        return False  # a prepayment to re-amortise
+    paid_off = all(u == 0 for u in unpaid.values())
+    if paid_off:
+        changes = _releases(gs, None)
+    else:
+        left = dec(sum(r.due[0] - paid[r.no][0] for r in loan.rows))
+        changes = _releases(gs, (left, loan.principal))
+    if changes is None:
+        return False
+    # -- nothing refused: apply
+    on = plan.on
+    day, no = w.drv.day(on), w.drv.flag(False)
+    touched: dict[int, Inst] = {}
+    for p in plan.portions:
+        r = by_no[p.no]
+        touched[r.no] = r
+        allocations.append((loan.id, r.id, None, rep_id, p.component, kobo(p.amount), day, no))
+    for r in loan.rows:
+        r.paid = paid[r.no]
+        if r.paid_on is None and unpaid[r.no] == 0 and any(k > 0 for k in r.paid):
+            r.paid_on = day  # as the driver returns it
+            touched[r.no] = r
+    for r in touched.values():
+        w.installments.append((*r.paid, r.paid_on, r.id))
+    loan._dues = None
+    now = clock.utcnow() if changes else None
+    for g, take in changes:
+        assert g.hold is not None
+        before = g.hold[0]
+        after = before - take
+        status = "released" if after == 0 else "active"
+        g.hold[0], g.hold[1] = after, status
+        w.holds.append(
+            (kobo(after), status, w.drv.ts(now) if status == "released" else None, g.hold_id)
+        )
+        w.held[g.hold[2]] += kobo(take)
+        audit_released(uow, g.hold[3], g.hold_id, before, after, status)  # type: ignore[arg-type]
+    if paid_off:
+        loan.status = "closed"
+        w.closed.append((day, loan.id))
+        w.released.extend((g.id,) for g in gs)
+        audit_closed(uow, loan.loan_no, on)
+    return True
+
+
+def _releases(
+    gs: list[_Guarantee], resize: tuple[Decimal, Decimal] | None
+) -> list[tuple[_Guarantee, Decimal]] | None:
+    """What :func:`coopctl.loans.guarantors.adjust_holds` would release of each hold: down
+    to guarantee × ``left`` ÷ ``principal`` (``resize``), or all of it (``None``: the loan
+    is closed); ``None`` when a hold must be placed or restored (the single path)."""
+    out = []
+    for g in gs:
+        if g.hold_id is not None and g.hold is None:
+            return None  # a hold that is gone: the single path says so
+        held = g.hold[0] if g.hold is not None and g.hold[1] == "active" else ZERO
+        if resize is None:
+            if held > 0:
+                out.append((g, held))
+            continue
+        left, principal = resize
+        target = round_money(g.amount * min(left, principal) / principal)
+        if target == held:
+            continue
+        if target < held:
+            out.append((g, held - target))
+            continue
+        return None
+    return out
+
+
 def book_many(
     uow: UnitOfWork,
     loaded: Loans,
@@ -197,142 +339,116 @@ def book_many(
     ref: str,
     *,
     channel: str,
-) -> list[SharedRepayment]:
-    """:func:`coopctl.loans.shared.book` for each ``(loan_no, amount)`` in turn, with the
-    reads done in chunks and one flush; the parts come back in the order given."""
+) -> Booked:
+    """:func:`coopctl.loans.shared.book` for each ``(loan_no, amount)`` in turn (see the
+    module docstring); the parts come back in the order given."""
     s = uow.session
-    products = {p.code: p for p in s.scalars(select(LoanProduct))}
-    loans = []
-    for loan_no, _ in payments:
-        loan = loaded.by_no.get(loan_no) or get_loan(uow, loan_no, lock=True)
+    strategy = dict(s.execute(select(LoanProduct.code, LoanProduct.allocation)).tuples().all())
+    loans = _targets(uow, loaded, [n for n, _ in payments])
+    opening = _opening_left(uow, loans)
+    now, user = clock.utcnow(), uow.username
+    plans, parts, reps = [], [], []
+    for loan, (_, amount) in zip(loans, payments, strict=True):
+        plan = plan_of(
+            loan.dues,
+            amount,
+            on,
+            strategy=strategy[loan.product_code],
+            written_off=loan.status == "written_off",
+            written_off_on=loan.written_off_on,
+        )
+        overpaid = partial(
+            overpayment_line,
+            uow,
+            None,
+            plan.overpayment,
+            member_id=loan.member_id,
+            loan_no=loan.loan_no,
+        )
+        lines = loan_credit_lines(loan.loan_no, loan.account_no, plan, opening[loan.id], overpaid)
+        plans.append(plan)
+        parts.append(Part(loan.loan_no, lines))
+        reps.append(
+            repayment_row(loan.id, plan, amount, on, channel, ref, created_by=user, created_at=now)
+        )
+    w = _Writes(uow)
+    rep_ids: list[int] = []
+    if reps:
+        check_values(LoanRepayment, reps[0])  # the texts are the batch's: ref, channel, user
+        cols = list(reps[0])
+        conv = list(zip(cols, converters(LoanRepayment.__table__, cols, w.drv), strict=True))
+        s.flush()
+        rows = [tuple(f(r[c]) for c, f in conv) for r in reps]
+        rep_ids = insert_plain(uow, "loan_repayments", cols, rows, ids=True)
+    gs = _guarantees(uow, [loan.id for loan in loans])
+    booked = Booked(parts, rep_ids)
+    allocations: list[tuple[Any, ...]] = []
+    for loan, plan, rep_id in zip(loans, plans, rep_ids, strict=True):
+        if not _apply(uow, loan, plan, rep_id, gs.get(loan.id, []), w, allocations):
+            orm = _settled(uow, loan, plan, rep_id, w)
+            rep = s.get(LoanRepayment, rep_id)
+            assert rep is not None
+            booked.orm_repayments.append(rep)
+            loan.status = orm.status
+            if orm.status == "closed" and orm.account_id is not None and orm.closed_on:
+                booked.closed[orm.account_id] = orm.closed_on
+        elif loan.status == "closed" and loan.account_id is not None:
+            booked.closed[loan.account_id] = on
+        audit_repaid(uow, channel, loan.loan_no, plan, on, ref)
+    w.flush(uow)
+    insert_plain(uow, "loan_allocations", ALLOCATION_COLS, allocations, ids=False)
+    return booked
+
+
+def _targets(uow: UnitOfWork, loaded: Loans, numbers: list[str]) -> list[LoanRow]:
+    """The loans paid, from ``loaded`` or read here (active or written off)."""
+    if len(set(numbers)) != len(numbers):
+        raise ValueError("a batch pays each loan at most once")
+    missing = [n for n in numbers if n not in loaded.by_no]
+    extra: dict[str, LoanRow] = {}
+    for no in missing:
+        loan = get_loan(uow, no, lock=True)  # the single path's refusals
         if loan.status not in ("active", "written_off"):
             raise LoanStateError(f"loan {loan.loan_no} is {loan.status}; it takes no repayment")
-        loans.append(loan)
-    opening = _opening_left(uow, loans)
-    staged = []
-    for loan, (_, amount) in zip(loans, payments, strict=True):
-        rows = loaded.rows.get(loan.id)
-        if rows is None:
-            rows = loaded.rows[loan.id] = installments(uow, loan)
-        plan = make_plan(uow, loan, rows, amount, on, product=products.get(loan.product_code))
-        lines = credit_lines(uow, loan, plan, opening=opening[loan.id])
-        rep = shared_repayment(uow, loan, plan, amount, on, channel, ref)
-        s.add(rep)
-        staged.append((loan, rows, plan, rep, lines))
-    s.flush()  # the repayments in one batch: their ids for the allocations
-    held = _guarantees(uow, [loan.id for loan in loans])
-    parts = []
-    allocations: list[LoanAllocation] = []  # inserted in one executemany below
-    for loan, rows, plan, rep, lines in staged:
-        mine: list[LoanAllocation] = []
-        apply_plan(uow, loan, rows, plan, rep, keep=mine)
-        if needs_settling(rows, plan) or not _resize(uow, loan, rows, plan, held):
-            s.add_all(mine)  # the single path reads them back
-            s.flush()
-            settle(uow, loan, rows, plan, rep, close_account=False)
-            loaded.rows[loan.id] = installments(uow, loan)
-        else:
-            allocations.extend(mine)
-        audit.record(
+        (row,) = read_loans(uow, "l.id IN ({in})", [loan.id], lock=True)
+        extra[no] = row
+    read_installments(uow, list(extra.values()))
+    return [loaded.by_no.get(n) or extra[n] for n in numbers]
+
+
+def attach_many(uow: UnitOfWork, booked: Booked, entry_id: int) -> None:
+    """:func:`coopctl.loans.shared.attach` for a batch: the repayments and their
+    allocations linked to the posted entry, one statement per chunk; the account of
+    every loan paid off closed when its balance is zero."""
+    ids = booked.repayment_ids
+    for i in range(0, len(ids), 5000):
+        chunk = ids[i : i + 5000]
+        marks = ", ".join("?" * len(chunk))
+        execute_many(
             uow,
-            f"loan.repay_{channel}",
-            "loan",
-            loan.loan_no,
-            after={
-                "amount": plan.amount,
-                "date": on,
-                "reference": ref,
-                "principal": plan.total("principal"),
-                "interest": plan.total("interest"),
-                "overpayment": plan.overpayment,
-            },
+            f"UPDATE loan_repayments SET entry_id = ? WHERE id IN ({marks})",
+            [(entry_id, *chunk)],
         )
-        parts.append(SharedRepayment(loan, rep, lines))
-    s.flush()
-    _insert_allocations(uow, allocations)
-    return parts
-
-
-def _insert_allocations(uow: UnitOfWork, allocations: list[LoanAllocation]) -> None:
-    """The allocations as one executemany: nothing reads their ids (the ORM would insert
-    them one statement each on SQLite, to read each id back)."""
-    cols = [(a.key, a.columns[0].name) for a in LoanAllocation.__mapper__.column_attrs]
-    rows = [{col: a.__dict__[key] for key, col in cols if key in a.__dict__} for a in allocations]
-    for row in rows:
-        check_values(LoanAllocation, row)
-    if rows:
-        uow.session.execute(insert(LoanAllocation.__table__), rows)  # type: ignore[arg-type]
-
-
-def _resize(uow: UnitOfWork, loan: Loan, rows: list[LoanInstallment], plan: Any, g: Any) -> bool:
-    """:func:`coopctl.loans.guarantors.adjust_holds` with ``outstanding`` = the unpaid
-    principal, when every change is a partial release of a loaded hold; ``False`` (and
-    nothing changed) when one needs the single path (a hold to place or restore)."""
-    if plan.recovery:
-        return True
-    left = sum((r.unpaid("principal") for r in rows), ZERO)
-    changes = []
-    for gr in g.accepted.get(loan.id, []):
-        target = round_money(gr.amount * min(left, loan.principal) / loan.principal)
-        hold = g.holds.get(gr.hold_id) if gr.hold_id is not None else None
-        if gr.hold_id is not None and hold is None:
-            return False
-        current = hold.amount if hold is not None and hold.status == "active" else ZERO
-        if target == current:
-            continue
-        if target < current and hold is not None and hold.account_id in g.accounts:
-            changes.append((hold, current - target))
-            continue
-        return False
-    for hold, take in changes:
-        release_locked(uow, g.accounts[hold.account_id], hold, take, flush=False)
-    return True
-
-
-def hold_guarantees(uow: UnitOfWork, loans: Sequence[Loan]) -> None:
-    """:func:`coopctl.loans.guarantors.adjust_holds` for many new loans (go-live): each
-    accepted guarantee becomes a hold of guarantee × outstanding ÷ principal on the
-    guarantor's savings account, placed under the same rules, with one flush. A loan
-    whose guarantees already hold something goes through the single path."""
-    s = uow.session
-    accepted = _guarantees(uow, [loan.id for loan in loans]).accepted
-    s.flush()
-    fresh = sorted({loan.account_id for loan in loans if loan.account_id})
-    for chunk in _chunks(fresh):  # the balances post_many just wrote
-        list(s.scalars(select(Account).where(Account.id.in_(chunk)).execution_options(
-            populate_existing=True)))  # fmt: skip
-    members = sorted({g.member_id for gs in accepted.values() for g in gs})
-    savings: dict[int, Account] = {}
-    for chunk in _chunks(members):  # each guarantor's oldest open savings account, locked
-        stmt = (
-            select(Account)
-            .where(
-                Account.member_id.in_(chunk),
-                Account.kind == SAVINGS_KIND,
-                Account.status.in_(("active", "dormant")),
-            )
-            .order_by(Account.id)
+        execute_many(
+            uow,
+            f"UPDATE loan_allocations SET entry_id = ? WHERE repayment_id IN ({marks})",
+            [(entry_id, *chunk)],
         )
-        if uow.dialect == "postgresql":
-            stmt = stmt.with_for_update()
-        for a in s.scalars(stmt.execution_options(populate_existing=True)):
-            savings.setdefault(a.member_id or 0, a)
-    placed = []
-    for loan in loans:
-        gs = accepted.get(loan.id, [])
-        if any(g.hold_id is not None or g.account_id is not None for g in gs):
-            s.flush()
-            adjust_holds(uow, loan)
-            continue
-        for g in gs:
-            target = target_hold(g, loan)
-            acct = savings.get(g.member_id)
-            if target == 0 or acct is None:
-                continue
-            hold = new_hold(uow, acct, target, HOLD_REASON, loan.loan_no)
-            placed.append((g, acct, hold, loan.loan_no))
-    s.flush()  # the holds in one batch: their ids
-    for g, acct, hold, ref in placed:
-        g.hold_id, g.account_id = hold.id, acct.id
-        audit_placed(uow, acct, hold, ref)
-    s.flush()
+    for rep in booked.orm_repayments:
+        uow.session.expire(rep)
+    if not booked.closed:
+        return
+    w = _Writes(uow)
+    rows = select_in(
+        uow, "SELECT id, balance, status FROM accounts WHERE id IN ({in})", sorted(booked.closed)
+    )
+    closing = [
+        ("closed", w.drv.day(booked.closed[i]), i)
+        for i, bal, status in rows
+        if int(bal) == 0 and status != "closed"
+    ]
+    execute_many(uow, "UPDATE accounts SET status = ?, closed_on = ? WHERE id = ?", closing)
+    done = {i for _, _, i in closing}
+    for obj in list(uow.session.identity_map.values()):
+        if isinstance(obj, Account) and obj.id in done:
+            uow.session.expire(obj)

@@ -1,7 +1,8 @@
 """The check-off import checks credits on plain rows (``guards.check_credit_to`` on what
-``workflows.checkoff._accounts`` and ``_members`` read); every account and member state,
-amount and activity flag must give exactly what ``guards.check_credit`` gives on the
-ORM objects: the same refusal (class and message) or none."""
+``workflows.checkoff_plan.resolve`` reads); every account and member state, amount and
+activity flag must give exactly what ``guards.check_credit`` gives on the ORM objects:
+the same refusal (class and message) or none. Where ``guards.needs_activity`` says the
+activity cannot matter (the import then does not read it), both flags give the same."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from coopctl.core.errors import CoopError
 from coopctl.deposits import guards
 from coopctl.ledger.models import Account
 from coopctl.members.models import Member
-from coopctl.workflows import checkoff as workflow
+from coopctl.workflows import checkoff_plan as workflow
 from tests.conftest import Coop
 from tests.integration.deposits_support import add_member, deposit, open_account
 
@@ -42,14 +43,15 @@ def test_plain_rows_refuse_exactly_what_check_credit_refuses(coop: Coop) -> None
     coop.sql("UPDATE accounts SET status = 'dormant' WHERE account_no = :a", a=accounts[3])
     coop.sql("UPDATE accounts SET status = 'pending' WHERE account_no = :a", a=accounts[4])
     amounts = [D("0.01"), D("999.99"), D("1000.00"), D("5000.00")]
-    compared = refused = 0
+    compared = refused = unused = 0
     kinds: set[str] = set()
     with coop.uow() as uow:
         orm = {
             (a.member_id, a.product_code): a
             for a in uow.session.scalars(select(Account).where(Account.member_id.is_not(None)))
         }
-        members, rows, used = workflow._resolve(uow, sorted(numbers), PRODUCTS)
+        members, rows = workflow.resolve(uow, sorted(numbers), PRODUCTS)
+        used = guards.active_accounts(uow, sorted(t.id for t in rows.values()))
         assert used == {a.id for a in orm.values() if guards.has_activity(uow, a)}
         assert len(used) == 1  # member 0's savings
         assert {(m, p) for m, p in rows} == {k for k in orm if k[1] in PRODUCTS}
@@ -82,10 +84,19 @@ def test_plain_rows_refuse_exactly_what_check_credit_refuses(coop: Coop) -> None
                             guards.check_credit_to, uow, target, row, amount, active_before=flag
                         )
                         assert got == want, (row, product, amount, active, block)
+                        if not guards.needs_activity(target, amount):
+                            unused += 1
+                            either = [
+                                _outcome(guards.check_credit_to, uow, target, row, amount,
+                                         active_before=flag)
+                                for flag in (True, False)
+                            ]  # fmt: skip
+                            assert either[0] == either[1] == want, (row, product, amount)
                         compared += 1
                         refused += want is not None
                         kinds.update([want[0]] if want else [])
     assert compared == 2 * 6 * 3 * 3
+    assert 0 < unused < compared
     assert 0 < refused < compared  # both outcomes exercised
     assert kinds == {  # every refusal exercised
         "MemberExitedError",

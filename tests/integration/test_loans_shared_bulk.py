@@ -12,6 +12,8 @@ lines and audit rows either way (and the dues read in bulk equal ``member_dues``
 from __future__ import annotations
 
 import random
+import uuid
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,40 +26,46 @@ from coopctl.loans import shared, shared_bulk
 from coopctl.loans.models import Loan, LoanAllocation, LoanInstallment, LoanRepayment
 from coopctl.loans.payment_posting import owed
 from coopctl.loans.repayment import due_now
-from tests.conftest import Coop, run_cli
+from tests.conftest import RUN_ID, Coop, _pg_admin_exec, _pg_url_for, need_pg, run_cli
 
 TODAY = "2026-12-02"
 ON = date(2026, 11, 28)
+LATER = date(2027, 5, 31)
 CENT = Decimal("0.01")
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Coop:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Coop]:
+    """A small bulk demo on each database (PostgreSQL: a scratch database of its own)."""
     folder = tmp_path_factory.mktemp("shared-bulk") / "demo"
-    r = run_cli(
-        [
-            "demo",
-            "--dir",
-            str(folder),
-            "--members",
-            "90",
-            "--months",
-            "1",
-            "--bulk",
-            "--format",
-            "json",
-        ],
-        {"COOPCTL_TODAY": TODAY},
-    )
+    args = ["demo", "--dir", str(folder), "--members", "90", "--months", "1", "--bulk",
+            "--format", "json"]  # fmt: skip
+    name = ""
+    if request.param == "postgresql":
+        need_pg()
+        name = f"coopctl_sb_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+        _pg_admin_exec(f'CREATE DATABASE "{name}"')
+        url = _pg_url_for(name)
+        args = ["--db", url, *args]
+    else:
+        url = f"sqlite:///{folder / 'coop.db'}"
+    r = run_cli(args, {"COOPCTL_TODAY": TODAY})
     assert r.exit_code == 0, r.stderr[-3000:]
-    return Coop("sqlite", f"sqlite:///{folder / 'coop.db'}", folder / "coop-data", folder, TODAY)
+    yield Coop(request.param, url, folder / "coop-data", folder, TODAY)
+    if name:
+        from coopctl.core.db import dispose_engines
+
+        dispose_engines()
+        _pg_admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _payments(u: Any, rng: random.Random) -> list[tuple[str, Decimal]]:
+def _payments(u: Any, rng: random.Random, on: date = ON) -> list[tuple[str, Decimal]]:
     out = []
     loans = u.session.scalars(select(Loan).where(Loan.status == "active").order_by(Loan.id))
     for loan in loans:
-        due, full = due_now(u, loan, ON), owed(u, loan, ON)
+        due, full = due_now(u, loan, on), owed(u, loan, on)
         choice = rng.choice(("cent", "part", "due", "ahead", "payoff", "over", "skip"))
         amount = {
             "cent": CENT,
@@ -74,7 +82,7 @@ def _payments(u: Any, rng: random.Random) -> list[tuple[str, Decimal]]:
     return out
 
 
-def _state(u: Any, parts: list[shared.SharedRepayment]) -> dict[str, Any]:
+def _state(u: Any, parts: list[tuple[str, list[Any]]]) -> dict[str, Any]:
     s = u.session
     s.flush()
     no = dict(s.execute(select(Loan.id, Loan.loan_no)).all())
@@ -113,11 +121,8 @@ def _state(u: Any, parts: list[shared.SharedRepayment]) -> dict[str, Any]:
         ),
         "held": sorted((a.account_no, a.held, a.status) for a in s.scalars(select(Account))),
         "lines": [
-            (
-                p.loan.loan_no,
-                [(ln.gl_code, ln.credit, ln.debit, ln.account_no, ln.memo) for ln in p.lines],
-            )
-            for p in parts
+            (loan_no, [(ln.gl_code, ln.credit, ln.debit, ln.account_no, ln.memo) for ln in lines])
+            for loan_no, lines in parts
         ],
         "audit": [
             (a.action, a.entity, a.entity_id, a.before, a.after)
@@ -126,24 +131,43 @@ def _state(u: Any, parts: list[shared.SharedRepayment]) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_book_many_equals_booking_loan_by_loan(demo: Coop, seed: int) -> None:
+@pytest.mark.parametrize(
+    ("seed", "on"),
+    [(0, ON), (1, ON), (2, ON), (3, ON), (4, LATER), (5, LATER)],
+)
+def test_book_many_equals_booking_loan_by_loan(demo: Coop, seed: int, on: date) -> None:
+    """Random payments on a date soon after go-live (mostly partial payments and
+    prepayments, re-amortised) and on a later one (the dues of the last installments:
+    loans paid off, closed, their guarantee holds released)."""
     with demo.uow("demo-accountant") as u:
-        payments = _payments(u, random.Random(seed))
+        payments = _payments(u, random.Random(seed), on)
         assert len(payments) >= 5
-        parts = [shared.book(u, n, a, ON, "REF-1", channel="checkoff") for n, a in payments]
-        reference = _state(u, parts)
+        parts = [shared.book(u, n, a, on, "REF-1", channel="checkoff") for n, a in payments]
+        reference = _state(u, [(p.loan.loan_no, p.lines) for p in parts])
         u.session.rollback()
     with demo.uow("demo-accountant") as u:
         member_ids = list(u.session.scalars(select(Loan.member_id)))
         loaded = shared_bulk.Loans.load(u, member_ids)
-        parts = shared_bulk.book_many(u, loaded, payments, ON, "REF-1", channel="checkoff")
-        bulk = _state(u, parts)
+        booked = shared_bulk.book_many(u, loaded, payments, on, "REF-1", channel="checkoff")
+        bulk = _state(u, [(p.loan_no, p.lines) for p in booked.parts])
         u.session.rollback()
     for key in reference:
         assert bulk[key] == reference[key], key
     kinds = {a for a, *_ in reference["audit"]}
     assert "loan.repay_checkoff" in kinds and "hold.release" in kinds
+    if on == LATER:
+        assert "loan.close" in kinds
+
+
+def test_a_batch_pays_each_loan_once(demo: Coop) -> None:
+    with demo.uow("demo-accountant") as u:
+        loan = u.session.scalars(select(Loan).where(Loan.status == "active")).first()
+        assert loan is not None
+        loaded = shared_bulk.Loans.load(u, [loan.member_id])
+        twice = [(loan.loan_no, CENT), (loan.loan_no, CENT)]
+        with pytest.raises(ValueError, match="at most once"):
+            shared_bulk.book_many(u, loaded, twice, ON, "REF-1", channel="checkoff")
+        u.session.rollback()
 
 
 def test_dues_read_in_bulk_equal_member_dues(demo: Coop) -> None:

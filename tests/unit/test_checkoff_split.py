@@ -181,3 +181,32 @@ def test_parse_accepts_thousands_separators_and_explicit_split() -> None:
     assert p.errors == []
     assert p.lines[0].amount == D("12500.50")
     assert p.lines[0].explicit == {"savings": D("10000.50"), "shares": D("2500.00"), "loan": ZERO}
+
+
+# --- the parser's plain-amount path equals money.parse ------------------------------------
+amount_text = st.one_of(
+    st.from_regex(r"\A[0-9]{1,17}(\.[0-9]{0,3})?\Z"),
+    st.from_regex(r"\A[-+]?[0-9,]{1,9}(\.[0-9]{1,3})?\Z"),
+    st.text(alphabet="0123456789.,-+ e", max_size=8),
+    st.sampled_from(["0", "0.00", "00012.5", "100000000000.00", "100000000000.01", "1.", ".5"]),
+)
+
+
+@given(amount_text, st.booleans())
+def test_plain_amounts_read_as_money_parse_reads_them(text: str, allow_zero: bool) -> None:
+    from coopctl.core import money
+    from coopctl.core.errors import MoneyFormatError
+    from coopctl.core.limits import current
+    from coopctl.deposits.checkoff import _amount
+
+    text = text.strip()
+    try:
+        want: tuple[Decimal | None, str] = (
+            money.parse(text, field="amount", allow_zero=allow_zero),
+            "",
+        )
+    except MoneyFormatError as exc:
+        want = (None, f"f:3:{exc.message}")
+    got = _amount(text, name="amount", where="f:3", allow_zero=allow_zero, cap=current().max_amount)
+    assert got == want
+    assert got[0] is None or got[0].as_tuple().exponent == -2
