@@ -66,7 +66,6 @@ from coopctl.loans.shared_guarantees import hold_guarantees as hold_guarantees
 from coopctl.loans.shared_rows import (
     COMPONENT_INDEX,
     Driver,
-    Inst,
     LoanRow,
     Loans,
     converters,
@@ -254,36 +253,41 @@ def _apply(
     paid off; ``False`` (nothing changed) when the loan needs the single path."""
     if plan.recovery or loan.status != "active":
         return False
-    by_no = {r.no: r for r in loan.rows}
-    paid = {r.no: list(r.paid) for r in loan.rows}
-    for p in plan.portions:
-        paid[p.no][COMPONENT_INDEX[p.component]] += kobo(p.amount)
-    unpaid = {r.no: sum(r.due) - sum(paid[r.no]) for r in loan.rows}
     if plan.prepaid > 0 and plan.current_no is not None:
         return False  # a prepayment to re-amortise
-    paid_off = all(u == 0 for u in unpaid.values())
-    if paid_off:
-        changes = _releases(gs, None)
-    else:
-        left = dec(sum(r.due[0] - paid[r.no][0] for r in loan.rows))
-        changes = _releases(gs, (left, loan.principal))
+    by_no = {r.no: r for r in loan.rows}
+    amounts = [kobo(p.amount) for p in plan.portions]
+    paid: dict[int, list[int]] = {}  # installment no → paid after the plan (those it pays)
+    for p, k in zip(plan.portions, amounts, strict=True):
+        now_paid = paid.get(p.no)
+        if now_paid is None:
+            now_paid = paid[p.no] = list(by_no[p.no].paid)
+        now_paid[COMPONENT_INDEX[p.component]] += k
+    owing = left = 0  # kobo still owed in all, and of principal
+    dated = []  # installments paid in full by now that have no date yet
+    for r in loan.rows:
+        after = paid.get(r.no, r.paid)
+        unpaid = sum(r.due) - sum(after)  # never below zero: paid ≤ due
+        owing += unpaid
+        left += r.due[0] - after[0]
+        if unpaid == 0 and r.paid_on is None and any(k > 0 for k in after):
+            dated.append(r)
+    paid_off = owing == 0
+    changes = _releases(gs, None if paid_off else (dec(left), loan.principal))
     if changes is None:
         return False
     # -- nothing refused: apply
     on = plan.on
     day, no = w.drv.day(on), w.drv.flag(False)
-    touched: dict[int, Inst] = {}
-    for p in plan.portions:
-        r = by_no[p.no]
-        touched[r.no] = r
-        allocations.append((loan.id, r.id, None, rep_id, p.component, kobo(p.amount), day, no))
+    for p, k in zip(plan.portions, amounts, strict=True):
+        allocations.append((loan.id, by_no[p.no].id, None, rep_id, p.component, k, day, no))
+    for n, now_paid in paid.items():
+        by_no[n].paid = now_paid
+    for r in dated:
+        r.paid_on = day  # as the driver returns it
     for r in loan.rows:
-        r.paid = paid[r.no]
-        if r.paid_on is None and unpaid[r.no] == 0 and any(k > 0 for k in r.paid):
-            r.paid_on = day  # as the driver returns it
-            touched[r.no] = r
-    for r in touched.values():
-        w.installments.append((*r.paid, r.paid_on, r.id))
+        if r.no in paid or r in dated:
+            w.installments.append((*r.paid, r.paid_on, r.id))
     loan._dues = None
     now = clock.utcnow() if changes else None
     for g, take in changes:

@@ -200,19 +200,32 @@ def converters(table: Any, cols: Sequence[str], drv: Driver) -> list[Callable[[A
     return out
 
 
+def new_ids(uow: UnitOfWork, table: str, n: int) -> list[int]:
+    """``n`` fresh ids for ``table``, ascending (PostgreSQL: from its sequence; SQLite:
+    above the largest, under the transaction's write lock: what a flush would give)."""
+    conn = uow.session.connection()
+    if uow.dialect == "postgresql":
+        seq = conn.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table}', 'id')").scalar_one()
+        got = conn.exec_driver_sql(
+            "SELECT ARRAY(SELECT nextval(%s) FROM generate_series(1, %s))", (seq, n)
+        ).scalar_one()
+        return [int(i) for i in got]
+    top = conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}").scalar_one()
+    return list(range(int(top) + 1, int(top) + 1 + n))
+
+
 def insert_plain(
     uow: UnitOfWork, table: str, cols: Sequence[str], rows: list[tuple[Any, ...]], *, ids: bool
 ) -> list[int]:
     """Insert rows already in the driver's form (:class:`Driver`, kobo) through the bulk
     posting routes (COPY on PostgreSQL, executemany on SQLite); with ``ids``, allocate
     them first, in the order of ``rows``, as the ORM's flush would."""
-    from coopctl.golive.bulk_rows import new_ids
     from coopctl.ledger.bulk_io import BulkIO
 
     if not rows:
         return []
     io = BulkIO(uow, "copy" if uow.dialect == "postgresql" else "executemany")
-    new = new_ids(io, table, len(rows)) if ids else []
+    new = new_ids(uow, table, len(rows)) if ids else []
     if ids:
         rows = [(i, *r) for i, r in zip(new, rows, strict=True)]
         cols = ["id", *cols]

@@ -143,22 +143,25 @@ def _import(
     )
     parts = iter(booked.parts)
     memo = f"check-off {ref} line "
+    add = entry_lines.append
     for p in planned:
-        for _ in p.split.loans:
+        split = p.split
+        for _ in split.loans:
             entry_lines.extend(next(parts).lines)
-        for acct, amount in (
-            (p.shares_account, p.split.shares),
-            (p.savings_account, p.split.savings),
-        ):
-            if acct is not None and amount > 0:
-                entry_lines.append(
-                    LineDraft(
-                        acct.gl_code,
-                        credit=amount,
-                        account_no=acct.account_no,
-                        memo=(memo + str(p.line_no))[:200],
-                    )
+        line_memo = (memo + str(p.line_no))[:200]
+        shr, sav = p.shares_account, p.savings_account
+        if shr is not None and split.shares > 0:
+            add(
+                LineDraft(
+                    shr.gl_code, credit=split.shares, account_no=shr.account_no, memo=line_memo
                 )
+            )
+        if split.savings > 0:
+            add(
+                LineDraft(
+                    sav.gl_code, credit=split.savings, account_no=sav.account_no, memo=line_memo
+                )
+            )
     if difference > 0:
         entry_lines.append(LineDraft(GL.SUSPENSE, credit=difference, memo="check-off difference"))
     elif difference < 0:
@@ -210,9 +213,9 @@ def _import(
                 p.line_no,
                 p.member.id,
                 kobo(p.amount),
-                kobo(p.split.to_loans),
-                kobo(p.split.shares),
-                kobo(p.split.savings),
+                kobo(p.split.to_loans) if p.split.loans else 0,
+                kobo(p.split.shares) if p.split.shares else 0,
+                kobo(p.split.savings) if p.split.savings else 0,
             )
             for p in planned
         ],
