@@ -223,7 +223,9 @@ def _json_default(obj: Any) -> Any:
 
 
 def _is_flat(obj: Any) -> bool:
-    return isinstance(obj, dict) and not any(isinstance(v, dict | list | tuple) for v in obj.values())
+    return isinstance(obj, dict) and not any(
+        isinstance(v, dict | list | tuple) for v in obj.values()
+    )
 
 
 def write_json(data: Any, fh: TextIO) -> None:
