@@ -17,6 +17,7 @@ Pure: no SQLAlchemy import at module level.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -176,3 +177,17 @@ def check_values(cls: type, values: Any) -> None:
         value = values.get(attr)
         if isinstance(value, str) and len(value) > limit:
             raise _too_long(cls, key, value, limit)
+
+
+def check_rows(cls: type, rows: Sequence[Mapping[str, Any]]) -> None:
+    """:func:`check_values` for many rows at once, column by column (a bulk insert of
+    200,000 members); on a value too long, the rows are checked one by one so the error
+    is the one the first offending row raises."""
+    for attr, _key, limit in _limits_of(cls):
+        try:  # text or None: the longest, without a Python call per value
+            longest = max(map(len, filter(None, [r.get(attr) for r in rows])), default=0)
+        except TypeError:  # a value that is not text: check it as the flush would
+            longest = limit + 1
+        if longest > limit:
+            for r in rows:
+                check_values(cls, r)

@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from coopctl.core import audit
 from coopctl.core.db import UnitOfWork
-from coopctl.core.money import ZERO
+from coopctl.core.money import ZERO, from_minor
 from coopctl.core.security import require
 from coopctl.deposits.interest import CLOSING_MONTHS, last_day, window_months
 from coopctl.deposits.models import DepositProduct
@@ -102,7 +102,7 @@ def _accrue(
         return row
     from coopctl.deposits.interest_service import _compute
 
-    amount = sum((g for _, g in _compute(uow, product, date(year, month, 1), end)), ZERO)
+    amount = from_minor(sum(_compute(uow, product, date(year, month, 1), end)[1]))
     row["amount"] = amount
     if amount <= 0:
         return row

@@ -24,6 +24,7 @@ Polars is imported with this module: import it lazily from CLI modules.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -181,6 +182,20 @@ def compute(accounts: pl.DataFrame, moves: pl.DataFrame, start: date, end: date)
 def totals(per_month: pl.DataFrame) -> pl.DataFrame:
     """``account_id, interest``: the window's monthly amounts (each rounded) summed."""
     return per_month.group_by("account_id").agg(pl.col("interest").sum()).sort("account_id")
+
+
+def withholding(gross: list[int], wht_percent: Decimal) -> list[int]:
+    """WHT in kobo of each gross amount in kobo (≥ 0): ``round_money(gross ×
+    wht_percent / 100)`` of :func:`coopctl.deposits.interest.withholding`, exactly (the
+    percentage as an exact fraction, rounded once with the configured mode)."""
+    num, den = wht_percent.as_integer_ratio()
+    if num < 0:
+        raise ValueError(f"a withholding percentage is not negative: {wht_percent}")
+    if any(g < 0 for g in gross):
+        raise ValueError("gross interest is never negative")
+    frame = pl.DataFrame({"gross": gross}, schema={"gross": pl.Int64})
+    wht = _round_ratio(pl.col("gross"), pl.lit(num, pl.Int64), pl.lit(den * 100, pl.Int64))
+    return frame.select(wht=wht)["wht"].to_list()
 
 
 def _round_ratio(x: pl.Expr, num: pl.Expr, den: pl.Expr) -> pl.Expr:

@@ -2,8 +2,9 @@
 
 Each row is validated by :func:`coopctl.members.validate.validate_fields` and
 checked for duplicates (BVN, NIN) in the file and in the database by the members
-importer; members are built by :func:`coopctl.members.service.build_member` (PII
-encrypted, blind indexes) — nothing of that is repeated here. Go-live adds the
+importer; members' rows are made by :func:`coopctl.members.service.member_values`
+(what ``build_member`` builds: PII encrypted, blind indexes) — nothing of that is
+repeated here. Go-live adds the
 ``legacy_id``: unique, kept in ``golive_members`` so the accounts and loans
 templates can name a member by the old system's id.
 """
@@ -12,16 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from coopctl.core.context import cipher_for
 from coopctl.core.db import UnitOfWork
-from coopctl.core.limits import check_values
 from coopctl.golive.models import GoliveMember
 from coopctl.golive.reader import Report
+from coopctl.ledger.bulk_rows import insert_rows
 from coopctl.members import importer
 from coopctl.members.models import Member
-from coopctl.members.service import build_member, record_added_many
+from coopctl.members.service import member_values, new_member, record_added_many
 from coopctl.members.validate import MemberData, validate_fields
 
 _FIELD = {"joined": "joined_on"}
@@ -70,55 +71,32 @@ def write(uow: UnitOfWork, rows: list[Any], sha: str, import_id: int) -> list[st
     """Create the members; returns their new numbers (in file order)."""
     numbers = importer._reserve_numbers(uow, len(rows))
     cipher = cipher_for(uow)
-    built = [build_member(uow, r.data, no, cipher) for r, no in zip(rows, numbers, strict=True)]
-    members = _insert(uow, built)
-    record_added_many(uow, members, import_sha256=sha, golive=True)
-    uow.session.execute(
-        insert(GoliveMember),
+    values = [member_values(uow, r.data, no, cipher) for r, no in zip(rows, numbers, strict=True)]
+    ids = _insert(uow, values)
+    record_added_many(
+        uow,
+        [new_member(mid, v) for mid, v in zip(ids, values, strict=True)],
+        import_sha256=sha,
+        golive=True,
+    )
+    insert_rows(
+        uow,
+        GoliveMember.__table__,
         [
-            {"legacy_id": r.values["legacy_id"], "member_id": m.id, "import_id": import_id}
-            for r, m in zip(rows, members, strict=True)
+            {"legacy_id": r.values["legacy_id"], "member_id": mid, "import_id": import_id}
+            for r, mid in zip(rows, ids, strict=True)
         ],
+        model=GoliveMember,
     )
     return numbers
 
 
-def _insert(uow: UnitOfWork, built: list[Member]) -> list[Member]:
-    """Write the built members with one executemany and read them back by number.
+def _insert(uow: UnitOfWork, values: list[dict[str, Any]]) -> list[int]:
+    """Write new members (rows of :func:`member_values`) in bulk; returns their ids.
 
-    The ORM needs each new row's id back; SQLite cannot order the ids of a multi-row
-    ``RETURNING``, so the ORM would insert a hundred thousand members one statement at
-    a time. The values are the built objects' own (every attribute ``build_member``
-    set, PII already encrypted), length-checked as the flush would check them."""
-    cols = [(a.key, a.columns[0]) for a in Member.__mapper__.column_attrs if a.key != "id"]
-    values, same_shape = [], True
-    for m in built:
-        row = {}
-        for key, col in cols:
-            if key not in m.__dict__:
-                continue  # the column's default, as in the flush
-            value = m.__dict__[key]
-            if value is None and (col.default is not None or col.server_default is not None):
-                # the flush leaves a None out so the default applies: the same value here
-                if col.default is None or not col.default.is_scalar:
-                    same_shape = False
-                    continue
-                value = col.default.arg
-            row[col.name] = value
-        check_values(Member, {key: m.__dict__.get(key) for key, _ in cols})
-        values.append(row)
-    if not same_shape or not values or any(r.keys() != values[0].keys() for r in values):
-        uow.session.add_all(built)  # not one shape: the ORM's flush
-        uow.session.flush()
-        return built
-    uow.session.execute(insert(Member.__table__), values)  # type: ignore[arg-type]
-    by_no: dict[str, Member] = {}
-    numbers = [m.member_no for m in built]
-    for i in range(0, len(numbers), 5000):
-        by_no.update(
-            (m.member_no, m)
-            for m in uow.session.scalars(
-                select(Member).where(Member.member_no.in_(numbers[i : i + 5000]))
-            )
-        )
-    return [by_no[no] for no in numbers]
+    No ORM object per member: the ids are allocated up front and the rows go in with
+    :func:`coopctl.ledger.bulk_rows.insert_rows` (multi-row INSERTs on SQLite, COPY on
+    PostgreSQL), text lengths checked as the flush checks them. Every column a new
+    member's flush would set is in the rows (the rest are NULL); a test holds the two
+    identical."""
+    return insert_rows(uow, Member.__table__, values, ids=True, model=Member)

@@ -30,6 +30,9 @@ class Lookups:
     free_savings: dict[int, Decimal]  # member id → free savings (for guarantees)
     gl: dict[str, Any]  # code → GLAccount
     golive_date: date
+    # amounts already parsed in this import, by (text, column, zero allowed): a template's
+    # 400,000 balances repeat a few hundred figures
+    amounts: dict[tuple[str, str, bool], Decimal] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,6 +78,7 @@ class _Row:
 
     def __init__(self, rep: Report, n: int, rec: dict[str, str]) -> None:
         self.rep, self.n, self.rec, self.bad = rep, n, rec, False
+        self.amounts: dict[tuple[str, str, bool], Decimal] = {}
 
     def text(self, col: str) -> str:
         return self.rec.get(col, "")
@@ -105,7 +109,14 @@ class _Row:
                 self.fail(col, "required")
                 return None
             return ZERO
-        return self._try(col, lambda: money.parse(v, field=col, allow_zero=zero))  # type: ignore[no-any-return]
+        key = (v, col, zero)
+        known = self.amounts.get(key)
+        if known is not None:
+            return known
+        value = self._try(col, lambda: money.parse(v, field=col, allow_zero=zero))
+        if value is not None:
+            self.amounts[key] = value
+        return value  # type: ignore[no-any-return]
 
     def day(self, col: str, *, required: bool = True, past: bool = True) -> date | None:
         v = self.text(col)
@@ -159,6 +170,7 @@ class _Row:
 def _row(rep: Report, n: int, rec: dict[str, str], lk: Lookups) -> _Row:
     r = _Row(rep, n, rec)
     r.golive = lk.golive_date
+    r.amounts = lk.amounts
     return r
 
 

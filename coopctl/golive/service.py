@@ -24,9 +24,10 @@ from sqlalchemy import insert, select
 from coopctl.core import audit, clock
 from coopctl.core.db import UnitOfWork
 from coopctl.core.errors import NotFoundError, ValidationError
+from coopctl.core.gc_pause import gc_paused
 from coopctl.core.money import ZERO
 from coopctl.core.security import require
-from coopctl.golive import balances, members_in, rows, state
+from coopctl.golive import balances, loans_in, members_in, rows, state
 from coopctl.golive.columns import KINDS
 from coopctl.golive.models import GoliveImport, GoliveTrialBalance
 from coopctl.golive.reader import Report, read_table
@@ -87,6 +88,13 @@ def import_file(
     require(uow.operator, PERMISSION)
     if kind not in KINDS:
         raise ValidationError(f"KIND: {kind!r} is not one of {', '.join(KINDS)}")
+    with gc_paused():  # hundreds of thousands of rows held at once (core/gc_pause.py)
+        return _import_file(uow, kind, path, dry_run=dry_run, as_of=as_of, reference=reference)
+
+
+def _import_file(
+    uow: UnitOfWork, kind: str, path: Path, *, dry_run: bool, as_of: date | None, reference: str
+) -> ImportResult:
     st = state.require_open(uow)
     if not path.is_file():
         raise NotFoundError(f"FILE: {path} not found")
@@ -149,13 +157,13 @@ def _check(
 ) -> Any:  # fmt: skip
     if kind == "members":
         return members_in.check(uow, data, rep)
-    lk = balances.lookups(uow, day)
+    lk = balances.lookups(uow, day, kind)
     if kind == "accounts":
         return rows.check_accounts(data, lk, rep)
     if kind == "loans":
         recs = rows.check_loans(data, lk, rep)
         rows.check_guarantees(recs, lk, rep)
-        plans = balances.plan_all(recs, lk, rep)
+        plans = loans_in.plan_all(recs, lk, rep)
         return recs, plans
     recs_gl = rows.check_gl(data, lk, rep)
     for r in recs_gl:
@@ -170,7 +178,7 @@ def _totals(kind: str, checked: Any, opening: str) -> dict[str, list[Decimal]]:
     if kind == "accounts":
         return balances.account_totals(checked, opening)
     if kind == "loans":
-        return balances.loan_totals(checked[0], opening)
+        return loans_in.loan_totals(checked[0], opening)
     totals: dict[str, list[Decimal]] = {}
     for ln in gl_lines(checked[0], checked[1], opening):
         state.add_total(totals, ln.gl_code, ln.debit, ln.credit)
@@ -208,7 +216,7 @@ def _write(
         return balances.write_accounts(uow, checked, opening, ref)
     if kind == "loans":
         recs, plans = checked
-        return balances.write_loans(uow, recs, plans, opening, ref)
+        return loans_in.write_loans(uow, recs, plans, opening, ref)
     return _write_gl(uow, checked[0], import_id, opening, ref)
 
 

@@ -15,6 +15,9 @@ pending_kyc. Rejection records the reason; the member stays pending_kyc and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from coopctl.approvals import service as engine
 from coopctl.approvals.bulk import submit_many
 from coopctl.approvals.models import PendingAction
@@ -26,7 +29,7 @@ from coopctl.core.security import require
 from coopctl.members import documents
 from coopctl.members.errors import MemberStatusError, MissingDocumentsError
 from coopctl.members.models import Member
-from coopctl.members.service import get_member, set_status
+from coopctl.members.service import AddedMember, get_member, set_status
 
 KIND = "kyc"
 
@@ -66,19 +69,19 @@ def request_approval(uow: UnitOfWork, member: Member) -> PendingAction | None:
     )
 
 
-def request_approvals(uow: UnitOfWork, members: list[Member]) -> int:
-    """:func:`request_approval` for many new members at once (``members import``);
-    returns how many approvals were submitted."""
+def request_approvals(uow: UnitOfWork, members: Sequence[AddedMember]) -> int:
+    """:func:`request_approval` for many new members at once (``members import``,
+    go-live), one :func:`submit_many` batch per maker; returns how many approvals were
+    submitted."""
     if not members or engine.rule_for(uow, KIND) is None:
         return 0
-    makers = {m.created_by for m in members}
-    n = 0
-    for maker in sorted(makers):
-        items = [
-            (m.member_no, {"member_no": m.member_no}) for m in members if m.created_by == maker
-        ]
-        n += len(submit_many(uow, kind=KIND, items=items, maker=maker))
-    return n
+    by_maker: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for m in members:
+        by_maker.setdefault(m.created_by, []).append((m.member_no, {"member_no": m.member_no}))
+    return sum(
+        len(submit_many(uow, kind=KIND, items=items, maker=maker))
+        for maker, items in sorted(by_maker.items())
+    )
 
 
 # --- the engine's side -------------------------------------------------------------------

@@ -30,12 +30,22 @@ def blind(cipher: Any, field: str, value: str) -> str:
 
 def set_field(cipher: Any, member: Member, field: str, value: str | date | None) -> None:
     """Encrypt (and index) one PII field of ``member`` (whose member_no is set)."""
+    for key, v in field_values(cipher, member.member_no, field, value).items():
+        setattr(member, key, v)
+
+
+def field_values(
+    cipher: Any, member_no: str, field: str, value: str | date | None
+) -> dict[str, str | None]:
+    """The columns :func:`set_field` sets for one PII field (``phone_enc``, ``phone_hash``,
+    ``phone_last4``), as a mapping: bulk imports write them without an ORM object."""
     assert field in PII_FIELDS, field
     text = value.isoformat() if isinstance(value, date) else value
-    setattr(member, f"{field}_enc", cipher.encrypt(text, context=aad(member.member_no, field)))
+    out = {f"{field}_enc": cipher.encrypt(text, context=aad(member_no, field))}
     if field in INDEXED:
-        setattr(member, f"{field}_hash", blind(cipher, field, text) if text else None)
-        setattr(member, f"{field}_last4", text[-4:] if text else None)
+        out[f"{field}_hash"] = blind(cipher, field, text) if text else None
+        out[f"{field}_last4"] = text[-4:] if text else None
+    return out
 
 
 def get_field(cipher: Any, member: Member, field: str) -> str | None:

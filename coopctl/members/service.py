@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import and_, func, select
 
@@ -135,29 +135,67 @@ def add_member(uow: UnitOfWork, raw: Mapping[str, str | None]) -> Member:
 
 def build_member(uow: UnitOfWork, data: MemberData, member_no: str, cipher: Any = None) -> Member:
     """A new Member row (not yet added to the session) with its PII encrypted."""
+    return Member(**member_values(uow, data, member_no, cipher))
+
+
+def member_values(
+    uow: UnitOfWork, data: MemberData, member_no: str, cipher: Any = None
+) -> dict[str, Any]:
+    """The column values of a new member (status pending_kyc, PII encrypted and
+    blind-indexed): what :func:`build_member` builds, as a mapping for bulk inserts."""
     cipher = cipher or cipher_for(uow)
-    m = Member(
-        member_no=member_no,
-        first_name=data.first_name,
-        last_name=data.last_name,
-        other_names=data.other_names,
-        search_name=data.search_name,
-        email=data.email,
-        employer=data.employer,
-        staff_no=data.staff_no,
-        address=data.address,
-        status="pending_kyc",
-        kyc_status="pending",
-        kyc_note="",
-        joined_on=data.joined,
-        created_at=clock.utcnow(),
-        created_by=uow.operator.username,
-    )
-    pii.set_field(cipher, m, "phone", data.phone)
-    pii.set_field(cipher, m, "dob", data.dob)
-    pii.set_field(cipher, m, "bvn", data.bvn)
-    pii.set_field(cipher, m, "nin", data.nin)
-    return m
+    values: dict[str, Any] = {
+        "member_no": member_no,
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+        "other_names": data.other_names,
+        "search_name": data.search_name,
+        "email": data.email,
+        "employer": data.employer,
+        "staff_no": data.staff_no,
+        "address": data.address,
+        "status": "pending_kyc",
+        "kyc_status": "pending",
+        "kyc_note": "",
+        "joined_on": data.joined,
+        "created_at": clock.utcnow(),
+        "created_by": uow.operator.username,
+    }
+    for field in pii.PII_FIELDS:
+        values.update(pii.field_values(cipher, member_no, field, getattr(data, field)))
+    return values
+
+
+class AddedMember(Protocol):
+    """What :func:`record_added_many` reads of a new member: a :class:`Member`, or a
+    light row of a bulk insert (:class:`NewMember`)."""
+
+    @property
+    def member_no(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def bvn_enc(self) -> str | None: ...
+    @property
+    def nin_enc(self) -> str | None: ...
+    @property
+    def created_by(self) -> str: ...
+
+
+class NewMember(NamedTuple):
+    """A member written by a bulk insert, without an ORM object (:func:`new_member`)."""
+
+    id: int
+    member_no: str
+    status: str
+    bvn_enc: str | None
+    nin_enc: str | None
+    created_by: str
+
+
+def new_member(member_id: int, values: Mapping[str, Any]) -> NewMember:
+    """The :class:`NewMember` of a row of :func:`member_values` inserted as ``member_id``."""
+    return NewMember(member_id, *(values[f] for f in NewMember._fields[1:]))
 
 
 def record_added(uow: UnitOfWork, m: Member, **extra: Any) -> None:
@@ -168,11 +206,30 @@ def record_added(uow: UnitOfWork, m: Member, **extra: Any) -> None:
         request_approval(uow, m)
 
 
-def record_added_many(uow: UnitOfWork, members: list[Member], **extra: Any) -> None:
-    """:func:`record_added` for a batch (``members import``): the same audit records,
-    the KYC approvals submitted in bulk."""
-    for m in members:
-        _audit_added(uow, m, **extra)
+def record_added_many(uow: UnitOfWork, members: Sequence[AddedMember], **extra: Any) -> None:
+    """:func:`record_added` for a batch (``members import``, go-live): one
+    ``member.add_many`` audit record for the batch (first..last member number, count:
+    each member row carries its own creator and time, and the import its file), and the
+    KYC approvals submitted in bulk. ``members`` may be ORM rows or the light rows of a
+    bulk insert (:class:`NewMember`)."""
+    if not members:
+        return
+    first, last = members[0].member_no, members[-1].member_no
+    audit.record(
+        uow,
+        "member.add_many",
+        "member",
+        f"{first}..{last}",
+        after={
+            "members": len(members),
+            "first": first,
+            "last": last,
+            "pending_kyc": sum(1 for m in members if m.status == "pending_kyc"),
+            "with_bvn": sum(1 for m in members if m.bvn_enc is not None),
+            "with_nin": sum(1 for m in members if m.nin_enc is not None),
+            **extra,
+        },
+    )
     from coopctl.members.kyc import request_approvals
 
     request_approvals(uow, [m for m in members if m.status == "pending_kyc"])

@@ -137,3 +137,26 @@ def test_reader_refuses_oversized_files_and_unknown_headers() -> None:
     with pytest.raises(FileFormatError) as exc:
         read_table("f.csv", b"", "gl", max_bytes=10**6)
     assert exc.value.details == ["f.csv:gl:1:header: the file is empty"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_csv_rows_taken_whole_equal_the_cell_by_cell_reading(seed: int) -> None:
+    """The reader takes a CSV row with no hostile cell whole; any row, clean or not
+    (blank, short, long, too-long cells, control characters), reads exactly as the
+    cell-by-cell path reads it, problems included."""
+    from coopctl.golive import reader
+
+    rng = random.Random(seed)
+    pieces = ["Ada", " Okafor ", "", "  ", "0803 123 4567", "a\tb", "x\x07y", "z\u202e",
+              "n" * 200, "n" * 201, " " * 205, "\u00c0d\u00e9", "[/bold]", "1,5"]  # fmt: skip
+    header = ["legacy_id", "first_name", "last_name", "phone", "joined_on"]
+    rows = [header]
+    for _ in range(400):
+        width = rng.choice([5, 5, 5, 4, 6, 0])
+        rows.append([rng.choice(pieces) for _ in range(width)])
+    fast_rep = reader.Report("f.csv", "members")
+    slow_rep = reader.Report("f.csv", "members")
+    fast = reader._table("members", "members", iter(rows), fast_rep, texts=True)
+    slow = reader._table("members", "members", iter(rows), slow_rep)
+    assert fast.rows == slow.rows and fast_rep.items == slow_rep.items
+    assert fast.rows and fast_rep.items  # both kinds of rows were met

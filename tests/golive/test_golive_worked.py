@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Coop
 
 GOLIVE = "2026-11-28"  # the pinned business date is the go-live date
@@ -50,12 +52,17 @@ def write_csv(path: Path, rows: list[tuple[str, ...]]) -> Path:
     return path
 
 
-def go_live(coop: Coop, tmp: Path) -> None:
+def go_live(
+    coop: Coop,
+    tmp: Path,
+    accounts: list[tuple[str, ...]] = ACCOUNTS,
+    gl: list[tuple[str, ...]] = GL_ROWS,
+) -> None:
     files = {
         "members": write_csv(tmp / "members.csv", MEMBERS),
-        "accounts": write_csv(tmp / "accounts.csv", ACCOUNTS),
+        "accounts": write_csv(tmp / "accounts.csv", accounts),
         "loans": write_csv(tmp / "loans.csv", [LOAN_HEADER, LOAN]),
-        "gl": write_csv(tmp / "gl.csv", GL_ROWS),
+        "gl": write_csv(tmp / "gl.csv", gl),
     }
     for kind, f in files.items():
         r = coop.cli("--debug", "golive", "import", kind, f, "--as-of", GOLIVE)
@@ -121,3 +128,38 @@ def test_penalty_periods_before_golive_are_not_charged_again(coop: Coop, tmp_pat
         # the arrears installment's third period (Dec 20) and the first of the installment
         # due Dec 19; its two periods before go-live are recognised as already charged
         assert (later.charges, later.skipped, later.amount) == (2, 2, Decimal("1000.00"))
+
+
+def test_opening_entries_hold_runs_of_accounts_per_product(
+    coop: Coop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening balances are posted as opening journals of many lines: per product, one
+    entry for each run of ACCOUNTS_PER_ENTRY accounts (here 2), Dr the opening-balance
+    account their total; each account still gets its own credit line and balance, and
+    the books reconcile to the auditor's figures."""
+    from coopctl.golive import balances
+
+    monkeypatch.setattr(balances, "ACCOUNTS_PER_ENTRY", 2)
+    extra = [("OLD-003", "SAV", "1000.00", "2020-01-10", "", "", "")]
+    accounts = [*ACCOUNTS, *extra]
+    # the auditor's figures with the extra 1,000.00 of savings (2110) out of 3300
+    gl = [("2110", "0", "451000.00") if r[0] == "2110" else r for r in GL_ROWS]
+    gl = [("3300", "0", "50500.00") if r[0] == "3300" else r for r in gl]
+    go_live(coop, tmp_path, accounts=accounts, gl=gl)
+    entries = coop.sql(
+        "SELECT e.narration, COUNT(*), SUM(l.debit), SUM(l.credit) FROM journal_entries e "
+        "JOIN journal_lines l ON l.entry_id = e.id WHERE e.kind = 'opening_balance' "
+        "GROUP BY e.id, e.narration ORDER BY e.id"
+    )
+    narrations = [n for n, *_ in entries]
+    assert [n.split(":")[1].split()[0] for n in narrations[:3]] == ["SAV", "SAV", "SHR"]
+    assert [(k, d == c) for _, k, d, c in entries[:4]] == [(3, True), (2, True), (2, True),
+                                                           (2, True)]  # fmt: skip
+    assert "(2 accounts)" in narrations[0] and "(1 account)" in narrations[1]
+    assert "loans at go-live" in narrations[4]  # the one loan: its three debits, one credit
+    assert entries[4][1] == 4
+    listed = coop.ok("accounts", "list")
+    balances = sorted(Decimal(a["balance"]) for a in listed if a["product"] != "LN-DEI")
+    assert balances == sorted(Decimal(r[2]) for r in accounts[1:])
+    check = coop.ok("golive", "check")
+    assert check["ok"] is True, check

@@ -165,3 +165,50 @@ def test_random_month_through_the_database_equals_the_scalar_reference(coop: Coo
     assert {r["account_no"]: r["gross"] for r in preview["accounts"]} == {
         k: str(v) for k, v in expected.items()
     }
+
+
+def test_a_late_run_counts_the_months_before_and_after_the_window_exactly(coop: Coop) -> None:
+    """The opening balance is the account's balance less every line from the window's
+    first day on: movements in August and September (before October) and in November
+    (after it, the run being late) leave October's interest exactly the scalar
+    reference's, computed from the whole history; WHT to the kobo."""
+    import random
+
+    rnd = random.Random(20261128)
+    aug = {"COOPCTL_TODAY": "2026-08-03"}
+    accts = [
+        open_account(coop, add_member(coop, f"Late{i}", "Bello"), "SAV", **aug) for i in "ABCD"
+    ]
+    history: dict[str, list[tuple[date, Decimal]]] = {a: [] for a in accts}
+    held = {a: D(0) for a in accts}
+    days = [date(2026, m, d) for m in (8, 9, 10, 11) for d in (3, 14, 28)]
+    days += [date(2026, 10, 1), date(2026, 10, 31), date(2026, 11, 1)]
+    for day in sorted(days * 2):
+        a = rnd.choice(accts)
+        amt = D(rnd.randint(100, 3_000_000)).scaleb(-2)
+        if rnd.random() < 0.35 and held[a] - amt >= 0:
+            withdraw(coop, a, str(amt), "--date", day.isoformat())
+            history[a].append((day, -amt))
+            held[a] -= amt
+        else:
+            deposit(coop, a, str(amt), "--date", day.isoformat())
+            history[a].append((day, amt))
+            held[a] += amt
+    start, end = date(2026, 10, 1), date(2026, 10, 31)
+    expected = {}
+    for a in accts:
+        opening = sum((x for d, x in history[a] if d < start), D(0))
+        window = [(d, str(x)) for d, x in history[a] if start <= d <= end]
+        expected[a] = _sav(str(opening), window)
+    assert {a: balance(coop, a) for a in accts} == held
+    out = coop.ok("accounts", "interest", "--month", "2026-10", operator="accountant1")
+    got = {r["account_no"]: r for r in out["accounts"]}
+    for a in accts:
+        wht, net = withholding(expected[a], D("10"))
+        assert (got[a]["gross"], got[a]["wht"], got[a]["net"]) == (
+            str(expected[a]),
+            str(wht),
+            str(net),
+        ), a
+    assert any(v > 0 for v in expected.values())
+    verify(coop)

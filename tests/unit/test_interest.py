@@ -209,3 +209,24 @@ def test_bulk_equals_scalar_over_a_quarter_in_any_order(rows: list, rnd) -> None
             )  # fmt: skip
             assert got[(acct, month)] == to_minor(expected), (acct, month, method)
             bal += sum((a for d, a in inside if d.month == month), Decimal(0))
+
+
+@pytest.mark.parametrize("mode", ["ROUND_HALF_EVEN", "ROUND_HALF_UP", "ROUND_DOWN", "ROUND_UP"])
+def test_bulk_withholding_equals_the_scalar_to_the_kobo(mode: str) -> None:
+    """WHT of many gross amounts at once (Int64 kobo) equals ``withholding`` one by one,
+    for whole and fractional percentages, half-kobo ties included, in every mode."""
+    import random
+
+    from coopctl.core import money
+    from coopctl.deposits.interest import withholding
+
+    rng = random.Random(mode)
+    gross = [0, 1, 5, 15, 25, 35, 45, 105, 2**40 + 5] + [rng.randint(0, 10**9) for _ in range(3000)]
+    money.set_rounding(mode)
+    try:
+        for pct in ("10", "7.5", "0", "12.345", "100", "33.3333"):
+            wht = interest_bulk.withholding(gross, Decimal(pct))
+            expected = [withholding(money.from_minor(g), Decimal(pct))[0] for g in gross]
+            assert [money.from_minor(w) for w in wht] == expected, pct
+    finally:
+        money.set_rounding("ROUND_HALF_EVEN")
