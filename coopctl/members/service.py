@@ -180,6 +180,12 @@ class AddedMember(Protocol):
     def nin_enc(self) -> str | None: ...
     @property
     def created_by(self) -> str: ...
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def last_name(self) -> str: ...
+    @property
+    def joined_on(self) -> Any: ...
 
 
 class NewMember(NamedTuple):
@@ -191,6 +197,9 @@ class NewMember(NamedTuple):
     bvn_enc: str | None
     nin_enc: str | None
     created_by: str
+    first_name: str
+    last_name: str
+    joined_on: Any
 
 
 def new_member(member_id: int, values: Mapping[str, Any]) -> NewMember:
@@ -207,35 +216,20 @@ def record_added(uow: UnitOfWork, m: Member, **extra: Any) -> None:
 
 
 def record_added_many(uow: UnitOfWork, members: Sequence[AddedMember], **extra: Any) -> None:
-    """:func:`record_added` for a batch (``members import``, go-live): one
-    ``member.add_many`` audit record for the batch (first..last member number, count:
-    each member row carries its own creator and time, and the import its file), and the
-    KYC approvals submitted in bulk. ``members`` may be ORM rows or the light rows of a
-    bulk insert (:class:`NewMember`)."""
+    """:func:`record_added` for a batch (``members import``, go-live): each member's own
+    ``member.add`` audit record (queued, written by the log's one executemany at
+    commit), and the KYC approvals submitted in bulk. ``members`` may be ORM rows or
+    the light rows of a bulk insert (:class:`NewMember`)."""
     if not members:
         return
-    first, last = members[0].member_no, members[-1].member_no
-    audit.record(
-        uow,
-        "member.add_many",
-        "member",
-        f"{first}..{last}",
-        after={
-            "members": len(members),
-            "first": first,
-            "last": last,
-            "pending_kyc": sum(1 for m in members if m.status == "pending_kyc"),
-            "with_bvn": sum(1 for m in members if m.bvn_enc is not None),
-            "with_nin": sum(1 for m in members if m.nin_enc is not None),
-            **extra,
-        },
-    )
+    for m in members:
+        _audit_added(uow, m, **extra)
     from coopctl.members.kyc import request_approvals
 
     request_approvals(uow, [m for m in members if m.status == "pending_kyc"])
 
 
-def _audit_added(uow: UnitOfWork, m: Member, **extra: Any) -> None:
+def _audit_added(uow: UnitOfWork, m: AddedMember, **extra: Any) -> None:
     audit.record(
         uow,
         "member.add",
