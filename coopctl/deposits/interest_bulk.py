@@ -79,6 +79,16 @@ def _grid(accounts: pl.DataFrame, moves: pl.DataFrame, start: date, end: date) -
     idx = pl.int_range(0, size, dtype=pl.Int64, eager=True)
     k = idx // n_days
     opening = acc["opening"].gather(k)
+    moved = mv["delta"].cast(pl.Int128).abs().sum() if mv.height else 0
+    if moved < 2**62:
+        # one running sum down the whole column less the sum before each account's first
+        # day: every partial sum is at most the window's total movement, so exact in
+        # Int64; a per-account window (``over``) costs a sort-free grouping of the grid
+        running = delta.cum_sum()
+        first = k * n_days
+        before = running.gather(first) - delta.gather(first)
+        balance = (opening + running - before).clip(lower_bound=0)
+        return pl.DataFrame({"k": k, "d": idx % n_days, "balance": balance})
     return pl.DataFrame({"k": k, "d": idx % n_days, "opening": opening, "delta": delta}).select(
         "k",
         "d",
@@ -123,22 +133,7 @@ def compute(accounts: pl.DataFrame, moves: pl.DataFrame, start: date, end: date)
         - start.month
     )
     n_months = int(month_of_day.max()) + 1  # type: ignore[arg-type]
-    bal, floor = pl.col("balance"), pl.col("floor")
-    per_month = (
-        grid.with_columns(
-            g=grid["k"] * n_months + month_of_day.gather(grid["d"]),
-            floor=terms["min_balance"].gather(grid["k"]),
-        )
-        .group_by("g")
-        .agg(
-            days=pl.len().cast(pl.Int64),
-            # Int128: a month of daily balances can pass 2^63 kobo (core/sums.py)
-            s_all=wide(bal).sum(),
-            s_earning=wide(bal.filter(bal >= floor)).sum(),
-            lowest=bal.min(),
-        )
-        .sort("g")
-    )
+    per_month = _per_month(grid, terms["min_balance"], month_of_day, n_months, days.len())
     k = per_month["g"] // n_months
     m = per_month["g"] % n_months + (start.month - 1)
     per_month = per_month.with_columns(
@@ -176,6 +171,48 @@ def compute(accounts: pl.DataFrame, moves: pl.DataFrame, start: date, end: date)
         .select("account_id", "year", "month", "days", "interest")
         .sort("account_id", "year", "month")
         .collect()
+    )
+
+
+def _per_month(
+    grid: pl.DataFrame, floors: pl.Series, month_of_day: pl.Series, n_months: int, n_days: int
+) -> pl.DataFrame:
+    """``g, days, s_all, s_earning, lowest`` per account and month of the grid (``g`` =
+    k × n_months + month), sorted by ``g``: the days, the sum of the daily balances,
+    the sum of those at or above the account's floor, the lowest balance."""
+    bal, floor = pl.col("balance"), pl.col("floor")
+    n = grid.height // n_days
+    top = grid["balance"].max() if grid.height else 0
+    if n_months == 1 and n and int(top) < 2**63 // n_days:  # type: ignore[arg-type]
+        # one month: each account's days are one contiguous run of the column, summed as
+        # rows of an n × days array; no sum can pass 2^63, so Int64 is exact
+        balance = grid["balance"]
+        earning = grid.select(
+            pl.when(bal >= floors.gather(grid["k"])).then(bal).otherwise(0)
+        ).to_series()
+        return pl.DataFrame(
+            {
+                "g": pl.int_range(0, n, dtype=pl.Int64, eager=True),
+                "days": pl.repeat(n_days, n, dtype=pl.Int64, eager=True),
+                "s_all": balance.reshape((n, n_days)).arr.sum().cast(pl.Int128),
+                "s_earning": earning.reshape((n, n_days)).arr.sum().cast(pl.Int128),
+                "lowest": balance.reshape((n, n_days)).arr.min(),
+            }
+        )
+    return (
+        grid.with_columns(
+            g=grid["k"] * n_months + month_of_day.gather(grid["d"]),
+            floor=floors.gather(grid["k"]),
+        )
+        .group_by("g")
+        .agg(
+            days=pl.len().cast(pl.Int64),
+            # Int128: a month of daily balances can pass 2^63 kobo (core/sums.py)
+            s_all=wide(bal).sum(),
+            s_earning=wide(bal.filter(bal >= floor)).sum(),
+            lowest=bal.min(),
+        )
+        .sort("g")
     )
 
 

@@ -223,12 +223,15 @@ def _compute(
     lines = lines.with_columns(pl.col("delta") * sign)
     # every line on the account's own GL (a posting rule), counted in its direction:
     # Σ(credit − debit) of all the account's lines is its balance × (±1)
-    total = pl.DataFrame(
-        {
-            "account_id": [int(a[0]) for a in accts],
-            "total": [int(a[2]) * (sign if a[3] == "credit" else -sign) for a in accts],
-        },
-        schema={"account_id": pl.Int64, "total": pl.Int64},
+    frame = pl.DataFrame(
+        accts,
+        schema={"account_id": pl.Int64, "account_no": pl.String, "balance": pl.Int64,
+                "normal": pl.String},
+        orient="row",
+    )  # fmt: skip
+    total = frame.select(
+        "account_id",
+        total=pl.col("balance") * pl.when(pl.col("normal") == "credit").then(sign).otherwise(-sign),
     )
     since = lines.group_by("account_id").agg(since=pl.col("delta").sum())
     n = len(accts)
@@ -246,8 +249,10 @@ def _compute(
     assert accounts.height == n
     moves = lines.filter(pl.col("day") <= end).select("account_id", "day", "delta")
     per_month = interest_bulk.compute(accounts, moves, start, end)
-    gross = dict(interest_bulk.totals(per_month).iter_rows())
-    return [str(a[1]) for a in accts], [int(gross.get(a[0], 0)) for a in accts]
+    gross = frame.select("account_id").join(
+        interest_bulk.totals(per_month), on="account_id", how="left", maintain_order="left"
+    )
+    return frame["account_no"].to_list(), gross["interest"].fill_null(0).to_list()
 
 
 def _sqlite_lines(conn: Any, product_id: int, start: date) -> Any:

@@ -30,9 +30,10 @@ class Lookups:
     free_savings: dict[int, Decimal]  # member id → free savings (for guarantees)
     gl: dict[str, Any]  # code → GLAccount
     golive_date: date
-    # amounts already parsed in this import, by (text, column, zero allowed): a template's
-    # 400,000 balances repeat a few hundred figures
+    # amounts and dates already parsed in this import, by (text, column[, zero allowed]):
+    # a template's 400,000 balances repeat a few hundred figures, its dates a few thousand
     amounts: dict[tuple[str, str, bool], Decimal] = field(default_factory=dict)
+    dates: dict[tuple[str, str], date] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,6 +80,7 @@ class _Row:
     def __init__(self, rep: Report, n: int, rec: dict[str, str]) -> None:
         self.rep, self.n, self.rec, self.bad = rep, n, rec, False
         self.amounts: dict[tuple[str, str, bool], Decimal] = {}
+        self.dates: dict[tuple[str, str], date] = {}
 
     def text(self, col: str) -> str:
         return self.rec.get(col, "")
@@ -124,7 +126,11 @@ class _Row:
             if required:
                 self.fail(col, "required")
             return None
-        d = self._try(col, lambda: clock.parse_date(v, field=col))
+        d = self.dates.get((v, col))
+        if d is None:
+            d = self._try(col, lambda: clock.parse_date(v, field=col))
+            if d is not None:
+                self.dates[(v, col)] = d
         if past and d is not None and d > self.golive:
             self.fail(col, f"{d} is after the go-live date {self.golive}")
         return d  # type: ignore[no-any-return]
@@ -170,7 +176,7 @@ class _Row:
 def _row(rep: Report, n: int, rec: dict[str, str], lk: Lookups) -> _Row:
     r = _Row(rep, n, rec)
     r.golive = lk.golive_date
-    r.amounts = lk.amounts
+    r.amounts, r.dates = lk.amounts, lk.dates
     return r
 
 

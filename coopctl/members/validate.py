@@ -83,6 +83,8 @@ def person_name(value: str | None, field: str, *, required: bool = True) -> str:
         return ""
     if len(v) > 100:
         raise MemberFieldError(field, "longer than 100 characters")
+    if v.isalpha():  # letters only (most names): nothing below can refuse it
+        return v
     bad = sorted(
         {c for c in v if not (c.isalpha() or c in _NAME_PUNCT or unicodedata.combining(c))}
     )
@@ -202,6 +204,8 @@ def plain_text(value: str | None, field: str, *, max_len: int) -> str:
     v = " ".join((value or "").split())
     if len(v) > max_len:
         raise MemberFieldError(field, f"longer than {max_len} characters")
+    if v.isprintable():  # no character of a category C* (control, format, unassigned…)
+        return v
     if any(unicodedata.category(c).startswith("C") for c in v):
         raise MemberFieldError(field, "contains control characters")
     return v

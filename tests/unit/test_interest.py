@@ -230,3 +230,73 @@ def test_bulk_withholding_equals_the_scalar_to_the_kobo(mode: str) -> None:
             assert [money.from_minor(w) for w in wht] == expected, pct
     finally:
         money.set_rounding("ROUND_HALF_EVEN")
+
+
+def _python_grid(openings: list[int], moves: list[tuple[int, int, int]], n_days: int) -> list[int]:
+    """Daily balances (negatives as zero) worked out in Python integers, account by account."""
+    out = []
+    for k, opening in enumerate(openings):
+        day = [0] * n_days
+        for kk, d, x in moves:
+            if kk == k:
+                day[d] += x
+        running = opening
+        for d in range(n_days):
+            running += day[d]
+            out.append(max(running, 0))
+    return out
+
+
+@pytest.mark.parametrize("scale", [10**6, 2**59])
+def test_grid_running_balances_equal_exact_sums(scale: int) -> None:
+    """The daily grid's running balances (one running sum down the column, or per account
+    when the window's movements could pass 2^62) equal exact per-account sums."""
+    import random
+
+    rng = random.Random(scale)
+    n, n_days = 12, 30
+    start = date(2026, 11, 1)
+    openings = [rng.randint(0, scale) for _ in range(n)]
+    moves = [
+        (rng.randrange(n), rng.randrange(n_days), rng.randint(-scale, scale)) for _ in range(60)
+    ]
+    accounts = pl.DataFrame(
+        {"account_id": [100 + k for k in range(n)], "opening": openings, "rate_e4": [40000] * n,
+         "days_in_year": [365] * n, "method": ["daily_balance"] * n, "min_balance": [0] * n},
+        schema=interest_bulk.ACCOUNT_SCHEMA,
+    )  # fmt: skip
+    frame = pl.DataFrame(
+        {"account_id": [100 + k for k, _, _ in moves],
+         "day": [start + timedelta(days=d) for _, d, _ in moves], "delta": [x for *_, x in moves]},
+        schema=interest_bulk.MOVE_SCHEMA,
+    )  # fmt: skip
+    grid = interest_bulk._grid(accounts, frame, start, start + timedelta(days=n_days - 1))
+    assert grid["balance"].to_list() == _python_grid(openings, moves, n_days)
+    assert (sum(abs(x) for *_, x in moves) >= 2**62) == (scale == 2**59)  # both routes met
+
+
+@pytest.mark.parametrize("top", [10**9, 2**62])
+def test_month_aggregates_equal_exact_sums(top: int) -> None:
+    """Per account and month: the days, the sum of daily balances, the sum of those at or
+    above the floor and the lowest — by rows of an array for one month of small
+    balances, by grouping when a sum could pass 2^63 — equal exact Python sums."""
+    import random
+
+    rng = random.Random(top)
+    n, n_days = 9, 31
+    balances = [rng.randint(0, top) for _ in range(n * n_days)]
+    floors = [rng.choice([0, top // 3, top]) for _ in range(n)]
+    grid = pl.DataFrame(
+        {"k": [i // n_days for i in range(n * n_days)],
+         "d": [i % n_days for i in range(n * n_days)], "balance": balances},
+        schema={"k": pl.Int64, "d": pl.Int64, "balance": pl.Int64},
+    )  # fmt: skip
+    month_of_day = pl.Series([0] * n_days, dtype=pl.Int64)
+    got = interest_bulk._per_month(grid, pl.Series(floors, dtype=pl.Int64), month_of_day, 1, n_days)
+    rows = [balances[k * n_days : (k + 1) * n_days] for k in range(n)]
+    assert got["g"].to_list() == list(range(n))
+    assert got["days"].to_list() == [n_days] * n
+    assert got["s_all"].to_list() == [sum(r) for r in rows]
+    earning = [sum(b for b in r if b >= f) for r, f in zip(rows, floors, strict=True)]
+    assert got["s_earning"].to_list() == earning
+    assert got["lowest"].to_list() == [min(r) for r in rows]

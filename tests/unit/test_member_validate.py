@@ -171,3 +171,54 @@ def test_masks_show_only_the_last_four() -> None:
 )
 def test_document_types_are_sniffed_from_magic_bytes(head: bytes, mime: str) -> None:
     assert sniff(head) == mime
+
+
+def _name_by_characters(value: str | None, field: str, *, required: bool = True) -> str:
+    """``person_name`` checked character by character (the reference its letters-only
+    shortcut must agree with)."""
+    import unicodedata
+
+    v = " ".join((value or "").split())
+    if not v:
+        if required:
+            raise MemberFieldError(field, "must not be empty")
+        return ""
+    if len(v) > 100:
+        raise MemberFieldError(field, "longer than 100 characters")
+    bad = sorted({c for c in v if not (c.isalpha() or c in " -'’." or unicodedata.combining(c))})
+    if bad:
+        raise MemberFieldError(field, f"{v!r} contains {''.join(bad)!r}; names take letters only")
+    if not any(c.isalpha() for c in v):
+        raise MemberFieldError(field, f"{v!r} has no letters")
+    return v
+
+
+def _text_by_characters(value: str | None, field: str, *, max_len: int) -> str:
+    import unicodedata
+
+    v = " ".join((value or "").split())
+    if len(v) > max_len:
+        raise MemberFieldError(field, f"longer than {max_len} characters")
+    if any(unicodedata.category(c).startswith("C") for c in v):
+        raise MemberFieldError(field, "contains control characters")
+    return v
+
+
+def _outcome(fn: object, *args: object, **kw: object) -> tuple[str, str]:
+    try:
+        return "ok", fn(*args, **kw)  # type: ignore[operator]
+    except MemberFieldError as exc:
+        return "error", str(exc)
+
+
+@given(st.text(max_size=120))
+def test_name_and_text_shortcuts_agree_with_the_character_checks(text: str) -> None:
+    """Names of letters only and printable text skip the per-character checks; on any
+    text the result (value or error) is the character-by-character one."""
+    for required in (True, False):
+        assert _outcome(validate.person_name, text, "f", required=required) == _outcome(
+            _name_by_characters, text, "f", required=required
+        )
+    assert _outcome(validate.plain_text, text, "f", max_len=50) == _outcome(
+        _text_by_characters, text, "f", max_len=50
+    )
