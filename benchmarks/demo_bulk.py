@@ -68,7 +68,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--members", type=int, default=200_000)
     ap.add_argument("--months", type=int, default=12)
-    ap.add_argument("--dir", type=Path, default=HERE / ".data" / "reports-demo")
+    # where benchmarks/reports.py --dir …/reports-demo --reuse looks for it
+    ap.add_argument("--dir", type=Path, default=HERE / ".data" / "reports-demo" / "demo")
     ap.add_argument("--from-output", type=Path, default=None)
     args = ap.parse_args()
     if args.from_output is not None:

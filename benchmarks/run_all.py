@@ -284,7 +284,7 @@ BENCHES = [
           {"scale demo": "`demo --bulk` 200,000 members × 12 months ≤ 10 min, verify passes"},
           parse_generic("scale demo"),
           quick=["--members", "2000", "--months", "2",
-                 "--dir", str(HERE / ".data" / "reports-demo-quick")]),
+                 "--dir", str(HERE / ".data" / "reports-demo-quick" / "demo")]),
     Bench("reports", "reports.py",
           {"reports from period balances": "trial balance, balance sheet ≤ 2 s (200,000 members)"},
           parse_generic("reports from period balances"),
