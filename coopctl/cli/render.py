@@ -238,14 +238,12 @@ def write_json(data: Any, fh: TextIO, *, fast: bool = True) -> None:
     import json
 
     compact = json.JSONEncoder(ensure_ascii=False, default=_json_default, separators=(", ", ": "))
-    if any(not isinstance(k, str) for k in (data if isinstance(data, dict) else {})):
-        data = to_jsonable(data)
 
     def write(obj: Any, pad: str) -> None:
         inner = pad + "  "
+        if isinstance(obj, dict) and any(not isinstance(k, str) for k in obj):
+            obj = {str(k): v for k, v in obj.items()}  # as to_jsonable names them
         if isinstance(obj, dict) and obj and not (_is_flat(obj) and pad):
-            if any(not isinstance(k, str) for k in obj):
-                obj = {str(k): v for k, v in obj.items()}
             fh.write("{\n")
             for i, (k, v) in enumerate(obj.items()):
                 fh.write(f"{inner}{json.dumps(k, ensure_ascii=False)}: ")
@@ -277,8 +275,6 @@ def write_json(data: Any, fh: TextIO, *, fast: bool = True) -> None:
                     fh.write(",\n" if i < last else "\n")
             fh.write(pad + "]")
         else:
-            if isinstance(obj, dict) and any(not isinstance(k, str) for k in obj):
-                obj = {str(k): v for k, v in obj.items()}
             fh.write(compact.encode(obj))
 
     write(data, "")

@@ -203,27 +203,23 @@ def control_accounts(s: Session, scope: Scope | None = None) -> list[Problem]:
                     f"{from_minor(total):,.2f}",
                 )
             )
-    orphans = (
-        select(func.count(JournalLine.id))
-        .join(GLAccount, GLAccount.id == JournalLine.gl_account_id)
-        .where(GLAccount.is_control.is_(True), JournalLine.account_id.is_(None))
-    )
+    if scope is not None and problems:
+        problems += subledger_balances(s)  # name the member accounts that disagree
+    no_member = [GLAccount.is_control.is_(True), JournalLine.account_id.is_(None)]
     if scope is not None:
         # the month's lines reached through the entries' date index (half of all lines
         # name no member account, so that index would read far more)
-        orphans = (
-            select(func.count(JournalLine.id))
-            .join(GLAccount, GLAccount.id == JournalLine.gl_account_id)
-            .where(
-                GLAccount.is_control.is_(True),
-                func.coalesce(JournalLine.account_id, 0) == 0,
-                JournalLine.entry_id.in_(
-                    select(JournalEntry.id).where(JournalEntry.business_date >= scope.start)
-                ),
-            )
-        )
-    if scope is not None and problems:
-        problems += subledger_balances(s)  # name the member accounts that disagree
+        since = select(JournalEntry.id).where(JournalEntry.business_date >= scope.start)
+        no_member = [
+            GLAccount.is_control.is_(True),
+            func.coalesce(JournalLine.account_id, 0) == 0,
+            JournalLine.entry_id.in_(since),
+        ]
+    orphans = (
+        select(func.count(JournalLine.id))
+        .join(GLAccount, GLAccount.id == JournalLine.gl_account_id)
+        .where(*no_member)
+    )
     orphan = s.execute(orphans).scalar_one()
     if orphan:
         problems.append(
