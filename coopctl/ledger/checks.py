@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, case, func, select, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, case, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from coopctl.core.audit import verify_chain
@@ -205,7 +205,10 @@ def control_accounts(s: Session, scope: Scope | None = None) -> list[Problem]:
             )
     if scope is not None and problems:
         problems += subledger_balances(s)  # name the member accounts that disagree
-    no_member = [GLAccount.is_control.is_(True), JournalLine.account_id.is_(None)]
+    no_member: list[ColumnElement[bool]] = [
+        GLAccount.is_control.is_(True),
+        JournalLine.account_id.is_(None),
+    ]
     if scope is not None:
         # the month's lines reached through the entries' date index (half of all lines
         # name no member account, so that index would read far more)
